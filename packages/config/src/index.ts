@@ -1,0 +1,5 @@
+export type { ClusterConfig, Config, LogLevel, TlsConfig } from './config.js';
+export { ConfigError, type ConfigProblem } from './errors.js';
+export { CONFIG_FILE_ENV, loadConfig, type LoadOptions } from './load.js';
+export { SECRET_PATHS, redactConfig } from './redact.js';
+export { SETTINGS, type Setting } from './settings.js';

@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { Config } from './config.js';
+import { ConfigError, type ConfigProblem } from './errors.js';
+import { ParseFailure, type Raw } from './parsers.js';
+import { SETTINGS, type Setting } from './settings.js';
+
+/** Environment variable naming the optional YAML file. */
+export const CONFIG_FILE_ENV = 'CUTOVER_CONFIG';
+
+export interface LoadOptions {
+  /** Defaults to `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** A YAML file; defaults to `$CUTOVER_CONFIG`. */
+  readonly file?: string;
+}
+
+/**
+ * Builds the typed config. Precedence: the canonical environment variable, then its aliases,
+ * then the YAML file, then the default. Every invalid setting is reported at once.
+ */
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const problems: ConfigProblem[] = [];
+  const filePath = options.file ?? nonEmpty(env[CONFIG_FILE_ENV]);
+  const fileValues = filePath === undefined ? new Map<string, Raw>() : readYaml(filePath, problems);
+
+  const config: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    const source = findSource(s, env, fileValues, filePath);
+    if (source === undefined) {
+      // Unset optional settings still get their parent objects, so `origin.tls` always exists.
+      assign(config, s.path, s.default);
+      continue;
+    }
+    try {
+      assign(config, s.path, s.parse(source.raw));
+    } catch (error) {
+      if (!(error instanceof ParseFailure)) throw error;
+      const shown = s.secret === true ? '' : `=${JSON.stringify(source.raw)}`;
+      problems.push({ setting: `${source.label}${shown}`, reason: error.message });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const stack = config['stack'] as Record<string, unknown>;
+  stack['dir'] ??= join(stack['home'] as string, 'stack');
+  return config as unknown as Config;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function findSource(
+  s: Setting,
+  env: Readonly<Record<string, string | undefined>>,
+  fileValues: ReadonlyMap<string, Raw>,
+  filePath: string | undefined,
+): { raw: Raw; label: string } | undefined {
+  for (const name of [s.env, ...(s.aliases ?? [])]) {
+    const value = nonEmpty(env[name]);
+    if (value !== undefined) return { raw: value, label: name };
+  }
+  const fromFile = fileValues.get(s.path);
+  if (fromFile !== undefined) return { raw: fromFile, label: `${s.path} in ${filePath}` };
+  return undefined;
+}
+
+const KNOWN_PATHS = new Set(SETTINGS.map((s) => s.path));
+
+function readYaml(path: string, problems: ConfigProblem[]): Map<string, Raw> {
+  const values = new Map<string, Raw>();
+  let document: unknown;
+  try {
+    document = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    problems.push({ setting: CONFIG_FILE_ENV, reason: `cannot read ${path}: ${(error as Error).message}` });
+    return values;
+  }
+  if (document === null || document === undefined) return values;
+  if (!isMapping(document)) {
+    problems.push({ setting: CONFIG_FILE_ENV, reason: `${path} must hold a mapping of settings` });
+    return values;
+  }
+  const walk = (node: Record<string, unknown>, prefix: string): void => {
+    for (const [key, value] of Object.entries(node)) {
+      const setting = prefix + key;
+      if (isMapping(value)) {
+        walk(value, `${setting}.`);
+      } else if (!KNOWN_PATHS.has(setting)) {
+        problems.push({ setting: `${setting} in ${path}`, reason: 'unknown setting' });
+      } else if (value !== null) {
+        values.set(setting, value as Raw);
+      }
+    }
+  };
+  walk(document, '');
+  return values;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function assign(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    node[key] ??= {};
+    node = node[key] as Record<string, unknown>;
+  }
+  if (value !== undefined) node[keys.at(-1)!] = value;
+}

@@ -1,0 +1,124 @@
+import { accessSync, constants } from 'node:fs';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+
+/**
+ * Parsers turn one raw setting (a string from the environment, or a scalar or list from YAML)
+ * into a typed value, or throw a `ParseFailure` whose message says what was expected.
+ */
+export class ParseFailure extends Error {}
+
+export type Raw = string | number | boolean | readonly unknown[];
+export type Parser<T> = (raw: Raw) => T;
+
+function text(raw: Raw): string {
+  if (Array.isArray(raw)) throw new ParseFailure('must be a single value, not a list');
+  return String(raw).trim();
+}
+
+export const nonEmpty: Parser<string> = (raw) => {
+  const value = text(raw);
+  if (value === '') throw new ParseFailure('must not be empty');
+  return value;
+};
+
+export const host: Parser<string> = (raw) => {
+  const value = nonEmpty(raw);
+  if (/[\s/]/.test(value)) throw new ParseFailure('must be a host name or IP address');
+  return value;
+};
+
+export const port: Parser<number> = (raw) => {
+  const value = text(raw);
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535) {
+    throw new ParseFailure('must be a port number from 1 to 65535');
+  }
+  return n;
+};
+
+export function positiveInt(max = Number.MAX_SAFE_INTEGER): Parser<number> {
+  return (raw) => {
+    const value = text(raw);
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < 1 || n > max) {
+      throw new ParseFailure(`must be a whole number from 1 to ${max}`);
+    }
+    return n;
+  };
+}
+
+export function oneOf<const T extends string>(...choices: T[]): Parser<T> {
+  return (raw) => {
+    const value = text(raw);
+    if (!(choices as string[]).includes(value)) {
+      throw new ParseFailure(`must be one of ${choices.join(', ')}`);
+    }
+    return value as T;
+  };
+}
+
+/** `host:port`, one address. */
+export const address: Parser<string> = (raw) => {
+  const value = nonEmpty(raw);
+  const match = /^(.+):([^:]+)$/.exec(value);
+  if (!match) throw new ParseFailure(`"${value}" must be host:port`);
+  host(match[1]!);
+  port(match[2]!);
+  return value;
+};
+
+/** A comma-separated string or a YAML list of `host:port`. */
+export const addressList: Parser<string[]> = (raw) => {
+  const items = Array.isArray(raw) ? raw.map((item) => String(item)) : text(raw).split(',');
+  const list = items.map((item) => item.trim()).filter((item) => item !== '');
+  if (list.length === 0) throw new ParseFailure('must list at least one host:port');
+  return list.map((item) => address(item));
+};
+
+export const httpUrl: Parser<string> = (raw) => {
+  const value = nonEmpty(raw);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ParseFailure('must be a URL such as http://127.0.0.1:9000');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ParseFailure('must be an http:// or https:// URL');
+  }
+  return value.replace(/\/+$/, '');
+};
+
+export const mongoUri: Parser<string> = (raw) => {
+  const value = nonEmpty(raw);
+  if (!/^mongodb(\+srv)?:\/\/[^/?]+/.test(value)) {
+    throw new ParseFailure('must be a MongoDB connection string (mongodb://host:port/...)');
+  }
+  return value;
+};
+
+/** A JVM heap size as the JVM spells it: 512m, 1g. */
+export const heapSize: Parser<string> = (raw) => {
+  const value = text(raw).toLowerCase();
+  if (!/^\d+[mg]$/.test(value)) throw new ParseFailure('must be a heap size such as 512m or 1g');
+  return value;
+};
+
+/** A directory; `~` is the user's home, a relative path is taken from the working directory. */
+export const directory: Parser<string> = (raw) => {
+  const value = nonEmpty(raw);
+  const expanded = value === '~' || value.startsWith('~/') ? homedir() + value.slice(1) : value;
+  return resolve(expanded);
+};
+
+/** A file that must exist and be readable now, so a typo fails at start, not at first use. */
+export const readableFile: Parser<string> = (raw) => {
+  const path = directory(raw);
+  try {
+    accessSync(path, constants.R_OK);
+  } catch {
+    throw new ParseFailure(`file ${path} does not exist or cannot be read`);
+  }
+  return path;
+};

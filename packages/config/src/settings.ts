@@ -1,0 +1,66 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import * as p from './parsers.js';
+
+/**
+ * Every setting Cutover reads, in one table: its environment variable, the older names it
+ * still answers to, where it sits in the YAML file, how it is parsed, its default and what it
+ * means. Loading, validation, redaction and the README's configuration table all come from
+ * here, so they cannot drift apart.
+ */
+export interface Setting<T = unknown> {
+  /** Canonical environment variable. */
+  readonly env: string;
+  /** Older names (the seed proxy's) accepted when the canonical one is unset. */
+  readonly aliases?: readonly string[];
+  /** Dotted path in the typed config and in the YAML file. */
+  readonly path: string;
+  readonly parse: p.Parser<T>;
+  /** Absent means the setting is optional. */
+  readonly default?: T;
+  /** How the default reads in docs, where the value itself would not say it well. */
+  readonly defaultText?: string;
+  readonly doc: string;
+  /** Never printed or logged. */
+  readonly secret?: boolean;
+}
+
+function setting<T>(s: Setting<T>): Setting {
+  return s as Setting;
+}
+
+function cluster(name: 'origin' | 'target', seed: string, defaultHost: string): Setting[] {
+  const upper = name.toUpperCase();
+  const which = `the ${name} cluster`;
+  return [
+    setting({ env: `${upper}_HOST`, aliases: [`${seed}_HOSTNAME`], path: `${name}.host`, parse: p.host, default: defaultHost, doc: `Contact point of ${which}.` }),
+    setting({ env: `${upper}_PORT`, aliases: [`${seed}_PORT`], path: `${name}.port`, parse: p.port, default: 9042, doc: `CQL native port of ${which}.` }),
+    setting({ env: `${upper}_LOCAL_DC`, path: `${name}.localDataCenter`, parse: p.nonEmpty, default: 'datacenter1', doc: `Local data center the drivers route to on ${which}.` }),
+    setting({ env: `${upper}_USERNAME`, aliases: [`${seed}_USERNAME`], path: `${name}.username`, parse: p.nonEmpty, doc: `User name for ${which} (PasswordAuthenticator).` }),
+    setting({ env: `${upper}_PASSWORD`, aliases: [`${seed}_PASSWORD`], path: `${name}.password`, parse: p.nonEmpty, secret: true, doc: `Password for ${which}.` }),
+    setting({ env: `${upper}_TLS_CA_PATH`, path: `${name}.tls.caPath`, parse: p.readableFile, doc: `PEM file of the CA that signed ${which}'s certificates; setting it turns TLS on.` }),
+    setting({ env: `${upper}_TLS_CERT_PATH`, path: `${name}.tls.certPath`, parse: p.readableFile, doc: `PEM client certificate for mutual TLS with ${which}.` }),
+    setting({ env: `${upper}_TLS_KEY_PATH`, path: `${name}.tls.keyPath`, parse: p.readableFile, doc: `PEM private key of the client certificate for ${which}.` }),
+  ];
+}
+
+export const SETTINGS: readonly Setting[] = [
+  ...cluster('origin', 'SOURCE', '127.0.0.1'),
+  ...cluster('target', 'ASTRA', '127.0.0.2'),
+  setting({ env: 'KAFKA_BROKERS', path: 'kafka.brokers', parse: p.addressList, default: ['127.0.0.1:9092'], defaultText: '127.0.0.1:9092', doc: 'Kafka bootstrap brokers, comma-separated host:port.' }),
+  setting({ env: 'KAFKA_CLIENT_ID', path: 'kafka.clientId', parse: p.nonEmpty, default: 'cutover', doc: 'Client id Cutover presents to Kafka.' }),
+  setting({ env: 'S3_ENDPOINT', path: 's3.endpoint', parse: p.httpUrl, default: 'http://127.0.0.1:9000', doc: 'S3-compatible endpoint for staging chunks; path-style addressing is used.' }),
+  setting({ env: 'S3_REGION', path: 's3.region', parse: p.nonEmpty, default: 'us-east-1', doc: 'S3 region used for request signing.' }),
+  setting({ env: 'S3_ACCESS_KEY_ID', path: 's3.accessKeyId', parse: p.nonEmpty, default: 'cutover', doc: 'S3 access key id.' }),
+  setting({ env: 'S3_SECRET_ACCESS_KEY', path: 's3.secretAccessKey', parse: p.nonEmpty, default: 'cutover-secret', secret: true, doc: 'S3 secret access key.' }),
+  setting({ env: 'S3_BUCKET', path: 's3.bucket', parse: p.nonEmpty, default: 'cutover-staging', doc: 'Bucket that holds staged table chunks and manifests.' }),
+  setting({ env: 'MONGO_URI', path: 'mongo.uri', parse: p.mongoUri, default: 'mongodb://127.0.0.1:27017', secret: true, doc: 'MongoDB connection string of the source collections (may hold a password, so never logged).' }),
+  setting({ env: 'PROXY_QUERY_PORT', path: 'proxy.queryPort', parse: p.port, default: 14002, doc: 'Port the CQL proxy listens on for drivers.' }),
+  setting({ env: 'PROXY_METRICS_PORT', path: 'proxy.metricsPort', parse: p.port, default: 14001, doc: 'Port of the proxy\'s /metrics and /health endpoints.' }),
+  setting({ env: 'LOG_LEVEL', path: 'log.level', parse: p.oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), default: 'info', doc: 'Log level of every service (pino levels).' }),
+  setting({ env: 'CUTOVER_HOME', path: 'stack.home', parse: p.directory, default: join(homedir(), '.cache', 'cutover'), defaultText: '~/.cache/cutover', doc: 'Cache of the local stack: downloaded jars, the Maven repository, and (by default) server data and logs.' }),
+  setting({ env: 'CUTOVER_STACK_DIR', path: 'stack.dir', parse: p.directory, defaultText: '$CUTOVER_HOME/stack', doc: 'Where the local stack keeps each server\'s data, logs and pid.' }),
+  setting({ env: 'CUTOVER_JAVA_HOME', path: 'stack.javaHome', parse: p.directory, defaultText: 'found', doc: 'Java 17 home for the local stack; by default JAVA_HOME if it is 17, else the first Java 17 under /usr/lib/jvm.' }),
+  setting({ env: 'STACK_CASSANDRA_HEAP', path: 'stack.cassandraHeap', parse: p.heapSize, default: '512m', doc: 'Heap of each local Cassandra node.' }),
+  setting({ env: 'STACK_KAFKA_HEAP', path: 'stack.kafkaHeap', parse: p.heapSize, default: '512m', doc: 'Heap of the local Kafka broker.' }),
+];

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, SECRET_PATHS, SETTINGS, loadConfig, redactConfig } from '../src/index.ts';
+
+function yamlFile(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'cutover-config-')), 'cutover.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    assert.equal(error.code, 'CUTOVER_CONFIG_INVALID');
+    return error.problems.map((x) => `${x.setting}: ${x.reason}`);
+  }
+  assert.fail('expected the config to be refused');
+}
+
+describe('loadConfig', () => {
+  it('gives the local stack defaults with an empty environment', () => {
+    const config = loadConfig({ env: { HOME: '/home/u' } });
+    assert.equal(config.origin.host, '127.0.0.1');
+    assert.equal(config.target.host, '127.0.0.2');
+    assert.equal(config.origin.port, 9042);
+    assert.deepEqual(config.kafka.brokers, ['127.0.0.1:9092']);
+    assert.equal(config.s3.endpoint, 'http://127.0.0.1:9000');
+    assert.equal(config.mongo.uri, 'mongodb://127.0.0.1:27017');
+    assert.equal(config.proxy.queryPort, 14002);
+    assert.equal(config.proxy.metricsPort, 14001);
+    assert.equal(config.stack.dir, join(config.stack.home, 'stack'));
+    assert.equal(config.origin.username, undefined);
+    assert.deepEqual(config.origin.tls, {});
+  });
+
+  it('reads canonical names, typed', () => {
+    const config = loadConfig({
+      env: { ORIGIN_HOST: 'cass-a', ORIGIN_PORT: '19042', KAFKA_BROKERS: 'k1:9092, k2:9093', CUTOVER_HOME: '/var/cache/x' },
+    });
+    assert.equal(config.origin.host, 'cass-a');
+    assert.equal(config.origin.port, 19042);
+    assert.deepEqual(config.kafka.brokers, ['k1:9092', 'k2:9093']);
+    assert.equal(config.stack.dir, '/var/cache/x/stack');
+  });
+
+  it("accepts the seed proxy's names as aliases, the canonical name winning", () => {
+    const config = loadConfig({
+      env: {
+        SOURCE_HOSTNAME: 'old-origin', SOURCE_PORT: '9142', SOURCE_USERNAME: 'alice', SOURCE_PASSWORD: 'pw1',
+        ASTRA_HOSTNAME: 'old-target', ASTRA_PORT: '29042',
+        TARGET_PORT: '39042',
+      },
+    });
+    assert.equal(config.origin.host, 'old-origin');
+    assert.equal(config.origin.port, 9142);
+    assert.equal(config.origin.username, 'alice');
+    assert.equal(config.origin.password, 'pw1');
+    assert.equal(config.target.host, 'old-target');
+    assert.equal(config.target.port, 39042);
+  });
+
+  it('reads a YAML file below the environment', () => {
+    const file = yamlFile(['origin:', '  host: from-file', '  port: 9500', 'kafka:', '  brokers: [a:1, b:2]', 'target:', '  password: s3cret'].join('\n'));
+    const config = loadConfig({ env: { CUTOVER_CONFIG: file, ORIGIN_PORT: '9600' } });
+    assert.equal(config.origin.host, 'from-file');
+    assert.equal(config.origin.port, 9600);
+    assert.deepEqual(config.kafka.brokers, ['a:1', 'b:2']);
+    assert.equal(config.target.password, 's3cret');
+  });
+
+  it('names every bad setting and why, at once', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ env: { ORIGIN_PORT: 'abc', KAFKA_BROKERS: 'nohost', S3_ENDPOINT: 'ftp://x', LOG_LEVEL: 'loud' } }),
+    );
+    assert.deepEqual(problems, [
+      'ORIGIN_PORT="abc": must be a port number from 1 to 65535',
+      'KAFKA_BROKERS="nohost": "nohost" must be host:port',
+      'S3_ENDPOINT="ftp://x": must be an http:// or https:// URL',
+      'LOG_LEVEL="loud": must be one of fatal, error, warn, info, debug, trace, silent',
+    ]);
+  });
+
+  it('names the alias the user actually set', () => {
+    assert.deepEqual(problemsOf(() => loadConfig({ env: { ASTRA_PORT: '70000' } })), [
+      'ASTRA_PORT="70000": must be a port number from 1 to 65535',
+    ]);
+  });
+
+  it('never echoes a secret value in an error', () => {
+    const problems = problemsOf(() => loadConfig({ env: { MONGO_URI: 'postgres://user:hunter2@x' } }));
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^MONGO_URI: must be a MongoDB connection string/);
+    assert.doesNotMatch(problems[0]!, /hunter2/);
+  });
+
+  it('refuses a TLS path that does not exist', () => {
+    const problems = problemsOf(() => loadConfig({ env: { TARGET_TLS_CA_PATH: '/nonexistent/ca.pem' } }));
+    assert.deepEqual(problems, ['TARGET_TLS_CA_PATH="/nonexistent/ca.pem": file /nonexistent/ca.pem does not exist or cannot be read']);
+  });
+
+  it('refuses unknown keys and bad values in the YAML file, naming the file', () => {
+    const file = yamlFile('origin:\n  hots: x\n  port: [1, 2]\n');
+    assert.deepEqual(problemsOf(() => loadConfig({ file, env: {} })), [
+      `origin.hots in ${file}: unknown setting`,
+      `origin.port in ${file}=[1,2]: must be a single value, not a list`,
+    ]);
+  });
+
+  it('refuses a missing or malformed YAML file', () => {
+    assert.match(problemsOf(() => loadConfig({ file: '/nonexistent.yaml', env: {} }))[0]!, /^CUTOVER_CONFIG: cannot read \/nonexistent.yaml/);
+    assert.match(problemsOf(() => loadConfig({ file: yamlFile('- a\n- b\n'), env: {} }))[0]!, /must hold a mapping of settings/);
+  });
+});
+
+describe('redaction', () => {
+  it('replaces every secret and nothing else', () => {
+    const config = loadConfig({ env: { ORIGIN_PASSWORD: 'p1', TARGET_PASSWORD: 'p2', MONGO_URI: 'mongodb://u:p3@h:1' } });
+    const shown = JSON.stringify(redactConfig(config));
+    for (const secret of ['p1', 'p2', 'p3', 'cutover-secret']) assert.ok(!shown.includes(`"${secret}`) && !shown.includes(`:${secret}@`), secret);
+    assert.equal(redactConfig(config).origin.host, '127.0.0.1');
+    assert.equal(config.origin.password, 'p1', 'the original is untouched');
+    assert.deepEqual([...SECRET_PATHS].sort(), ['mongo.uri', 'origin.password', 's3.secretAccessKey', 'target.password']);
+  });
+});
+
+describe('settings table', () => {
+  it('has unique environment names and paths, each documented', () => {
+    const names = SETTINGS.flatMap((s) => [s.env, ...(s.aliases ?? [])]);
+    assert.equal(new Set(names).size, names.length);
+    assert.equal(new Set(SETTINGS.map((s) => s.path)).size, SETTINGS.length);
+    for (const s of SETTINGS) assert.ok(s.doc.length > 10, s.env);
+  });
+});

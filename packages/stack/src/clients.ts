@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { ClusterConfig, Config } from '@cutover/config';
+import cassandra from 'cassandra-driver';
+import { Kafka, logLevel } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+
+/**
+ * The one place where each client library is configured from `Config`, so every service,
+ * test and probe connects the same way (TLS, credentials, timeouts).
+ */
+export function cassandraClient(cluster: ClusterConfig, options: { keyspace?: string; timeoutMs?: number } = {}): cassandra.Client {
+  const { tls } = cluster;
+  const sslOptions =
+    tls.caPath === undefined
+      ? undefined
+      : {
+          ca: [readFileSync(tls.caPath)],
+          ...(tls.certPath === undefined ? {} : { cert: readFileSync(tls.certPath) }),
+          ...(tls.keyPath === undefined ? {} : { key: readFileSync(tls.keyPath) }),
+          rejectUnauthorized: true,
+        };
+  return new cassandra.Client({
+    contactPoints: [`${cluster.host}:${cluster.port}`],
+    localDataCenter: cluster.localDataCenter,
+    ...(options.keyspace === undefined ? {} : { keyspace: options.keyspace }),
+    ...(cluster.username === undefined
+      ? {}
+      : { authProvider: new cassandra.auth.PlainTextAuthProvider(cluster.username, cluster.password ?? '') }),
+    ...(sslOptions === undefined ? {} : { sslOptions }),
+    socketOptions: { connectTimeout: options.timeoutMs ?? 5000, readTimeout: 12000 },
+  });
+}
+
+export function kafkaClient(config: Config, options: { quiet?: boolean } = {}): Kafka {
+  return new Kafka({
+    clientId: config.kafka.clientId,
+    brokers: [...config.kafka.brokers],
+    connectionTimeout: 3000,
+    logLevel: options.quiet === true ? logLevel.NOTHING : logLevel.WARN,
+    ...(options.quiet === true ? { retry: { retries: 0 } } : {}),
+  });
+}
+
+export function s3Client(config: Config): S3Client {
+  // Node 20 is Cutover's runtime; the pinned SDK supports it, so its upgrade nag is noise.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  return new S3Client({
+    endpoint: config.s3.endpoint,
+    region: config.s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: config.s3.accessKeyId, secretAccessKey: config.s3.secretAccessKey },
+  });
+}
+
+export function mongoClient(config: Config, options: { timeoutMs?: number } = {}): MongoClient {
+  const timeout = options.timeoutMs ?? 5000;
+  return new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: timeout, connectTimeoutMS: timeout });
+}

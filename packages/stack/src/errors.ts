@@ -1,0 +1,20 @@
+export type StackErrorCode =
+  | 'JAVA_NOT_FOUND'
+  | 'MAVEN_NOT_FOUND'
+  | 'DOWNLOAD_FAILED'
+  | 'BUILD_FAILED'
+  | 'PORT_IN_USE'
+  | 'NOT_LOOPBACK'
+  | 'SERVER_NOT_READY'
+  | 'UNKNOWN_SERVER';
+
+/** Every failure of the local stack, with a stable code and a message that says what to do. */
+export class StackError extends Error {
+  constructor(
+    readonly code: StackErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StackError';
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * `npm test` and `npm run test:unit`.
+ *
+ *   tsx scripts/run-tests.ts unit   unit tests only, no servers
+ *   tsx scripts/run-tests.ts all    the local stack up, then every test, then the stack down again
+ *                                   (unless it was already running, or CUTOVER_KEEP_STACK=1)
+ *
+ * Node 20's test runner does not expand globs, so the files are found here.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const mode = process.argv[2] ?? 'all';
+if (mode !== 'unit' && mode !== 'all') {
+  console.error(`usage: run-tests.ts unit|all (got "${mode}")`);
+  process.exit(2);
+}
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) return [];
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? testFiles(path) : entry.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const files = ['packages', 'services', 'replay-tests', 'bench']
+  .flatMap((dir) => testFiles(join(root, dir)))
+  .filter((file) => mode === 'all' || !file.endsWith('.integration.test.ts'))
+  .map((file) => relative(root, file))
+  .sort();
+
+function phase(name: string, fn: () => number): number {
+  const started = Date.now();
+  const status = fn();
+  console.log(`phase ${name}: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  return status;
+}
+
+function run(command: string, args: string[]): number {
+  return spawnSync(command, args, { cwd: root, stdio: 'inherit' }).status ?? 1;
+}
+
+const cli = (...args: string[]): number => run(process.execPath, [join(root, 'bin', 'cutover.js'), ...args]);
+const quietStatus = (): number => spawnSync(process.execPath, [join(root, 'bin', 'cutover.js'), 'stack', 'status'], { cwd: root, stdio: 'ignore' }).status ?? 1;
+
+let startedStack = false;
+if (mode === 'all') {
+  const alreadyUp = quietStatus() === 0;
+  if (!alreadyUp) {
+    if (phase('stack up', () => cli('stack', 'up')) !== 0) process.exit(1);
+    startedStack = true;
+  } else {
+    console.log('the local stack is already running: reusing it');
+  }
+}
+
+const status = phase(`${mode === 'all' ? '' : 'unit '}tests (${files.length} files)`, () => run(process.execPath, ['--import', 'tsx', '--test', ...files]));
+
+if (startedStack && process.env['CUTOVER_KEEP_STACK'] !== '1') phase('stack down', () => cli('stack', 'down'));
+process.exit(status);

@@ -1,0 +1,2 @@
+export { main } from './main.js';
+export type { Output } from './output.js';

@@ -1,0 +1,64 @@
+import { ConfigError, loadConfig } from '@cutover/config';
+import { StackError } from '@cutover/stack';
+import { demoCommand } from './commands/demo.js';
+import { STACK_USAGE, stackCommand } from './commands/stack.js';
+import { consoleOutput, type Output } from './output.js';
+import { UsageError } from './usage.js';
+
+const USAGE = `cutover: zero-downtime migrations to a Cassandra-compatible cluster
+
+usage: cutover [--config file.yaml] <command> ...
+
+commands:
+  stack   run the local stack of real servers (Kafka, origin and target Cassandra, S3, MongoDB)
+  demo    bring the stack up and run the demo workload against it
+
+Settings come from environment variables and the optional YAML file (--config or CUTOVER_CONFIG);
+see the README's configuration reference.
+
+${STACK_USAGE}`;
+
+/** Runs the CLI and returns its exit code: 0 ok, 1 failed, 2 bad usage or configuration, 3 not all up. */
+export async function main(argv: readonly string[], io: Output = consoleOutput): Promise<number> {
+  try {
+    const { config: file, help, command, args } = splitGlobalOptions(argv);
+    if (help || command === undefined || command === 'help') {
+      io.out(USAGE);
+      return help || command === 'help' ? 0 : 2;
+    }
+    const config = loadConfig(file === undefined ? {} : { file });
+    switch (command) {
+      case 'stack':
+        return await stackCommand(args, config, io);
+      case 'demo':
+        return await demoCommand(args, config, io);
+      default:
+        throw new UsageError(`unknown command "${command}"; try cutover --help`);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      io.err(error.message);
+      return 2;
+    }
+    if (error instanceof StackError) {
+      io.err(`error [${error.code}]: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+/** Global options come before the command, as with git: `cutover --config x.yaml stack up`. */
+function splitGlobalOptions(argv: readonly string[]): { config?: string; help: boolean; command?: string; args: string[] } {
+  let config: string | undefined;
+  let help = false;
+  let i = 0;
+  for (; i < argv.length && argv[i]!.startsWith('-'); i++) {
+    const arg = argv[i]!;
+    if (arg === '-h' || arg === '--help') help = true;
+    else if (arg.startsWith('--config=')) config = arg.slice('--config='.length);
+    else if (arg === '--config' && i + 1 < argv.length) config = argv[++i];
+    else throw new UsageError(arg === '--config' ? '--config needs a file' : `unknown option ${arg}; try cutover --help`);
+  }
+  return { ...(config === undefined ? {} : { config }), help, ...(i < argv.length ? { command: argv[i]! } : {}), args: argv.slice(i + 1) };
+}
