@@ -51,8 +51,11 @@ let startedStack = false;
 if (mode === 'all') {
   const alreadyUp = quietStatus() === 0;
   if (!alreadyUp) {
-    if (phase('stack up', () => cli('stack', 'up')) !== 0) process.exit(1);
     startedStack = true;
+    if (phase('stack up', () => cli('stack', 'up')) !== 0) {
+      cli('stack', 'down'); // whatever did start
+      process.exit(1);
+    }
   } else {
     console.log('the local stack is already running: reusing it');
   }

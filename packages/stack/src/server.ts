@@ -8,7 +8,8 @@ export type ServerName = (typeof SERVER_NAMES)[number];
 export interface ServerContext {
   /** This server's own directory: config, data, log and pid. */
   readonly dir: string;
-  /** The Java 17 binary. */
+  /** The Java 17 home, and its `java` binary. */
+  readonly javaHome: string;
   readonly java: string;
   readonly installed: Installed;
 }

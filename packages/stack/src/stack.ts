@@ -81,7 +81,7 @@ export class LocalStack {
     const results = await Promise.allSettled(
       servers.map(async (server): Promise<UpResult> => {
         const started = Date.now();
-        const ctx: ServerContext = { dir: this.dirOf(server.name), java, installed: installed.get(server.distribution.id)! };
+        const ctx: ServerContext = { dir: this.dirOf(server.name), javaHome, java, installed: installed.get(server.distribution.id)! };
         let pid = running.get(server.name);
         const reused = pid !== undefined;
         if (pid === undefined) pid = await this.start(server, ctx);
@@ -154,7 +154,7 @@ export class LocalStack {
       cwd: ctx.dir,
       logFile,
       pidFile: this.pidFile(server.name),
-      env: { ...process.env, JAVA_HOME: join(ctx.java, '..', '..') },
+      env: { ...process.env, JAVA_HOME: ctx.javaHome },
     });
     return pid;
   }
