@@ -13,6 +13,26 @@ export interface ClusterConfig {
   readonly tls: TlsConfig;
 }
 
+export type ClusterName = 'origin' | 'target';
+
+export interface ProxyConfig {
+  readonly listenHost: string;
+  readonly queryPort: number;
+  readonly metricsPort: number;
+  readonly id: string;
+  readonly primaryCluster: ClusterName;
+  readonly readMode: 'primary-only' | 'dual-async';
+  readonly requestTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly heartbeatIntervalMs: number;
+  readonly maxFrameBytes: number;
+  readonly topologyAddresses: readonly string[];
+  readonly topologyIndex: number;
+  readonly clientCredentials: ClusterName;
+  readonly replaceNowUuid: boolean;
+  readonly tls: TlsConfig;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** The typed configuration every service starts from. See `SETTINGS` for each field's meaning. */
@@ -28,7 +48,7 @@ export interface Config {
     readonly bucket: string;
   };
   readonly mongo: { readonly uri: string };
-  readonly proxy: { readonly queryPort: number; readonly metricsPort: number };
+  readonly proxy: ProxyConfig;
   readonly log: { readonly level: LogLevel };
   readonly stack: {
     readonly home: string;
@@ -36,5 +56,7 @@ export interface Config {
     readonly javaHome?: string;
     readonly cassandraHeap: string;
     readonly kafkaHeap: string;
+    /** The certificate local Cassandra nodes serve TLS with. */
+    readonly tls: TlsConfig;
   };
 }

@@ -1,4 +1,4 @@
-export type { ClusterConfig, Config, LogLevel, TlsConfig } from './config.js';
+export type { ClusterConfig, ClusterName, Config, LogLevel, ProxyConfig, TlsConfig } from './config.js';
 export { ConfigError, type ConfigProblem } from './errors.js';
 export { CONFIG_FILE_ENV, loadConfig, type LoadOptions } from './load.js';
 export { SECRET_PATHS, redactConfig } from './redact.js';

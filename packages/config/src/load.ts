@@ -42,11 +42,29 @@ export function loadConfig(options: LoadOptions = {}): Config {
       problems.push({ setting: `${source.label}${shown}`, reason: error.message });
     }
   }
+  if (problems.length === 0) deriveDefaults(config, problems);
   if (problems.length > 0) throw new ConfigError(problems);
+  return config as unknown as Config;
+}
 
+/** Defaults that depend on other settings, and rules that span several settings. */
+function deriveDefaults(config: Record<string, unknown>, problems: ConfigProblem[]): void {
   const stack = config['stack'] as Record<string, unknown>;
   stack['dir'] ??= join(stack['home'] as string, 'stack');
-  return config as unknown as Config;
+
+  const proxy = config['proxy'] as Record<string, unknown>;
+  proxy['topologyAddresses'] ??= [proxy['listenHost']];
+  proxy['id'] ??= `proxy-${proxy['topologyIndex'] as number}`;
+  const addresses = proxy['topologyAddresses'] as string[];
+  if ((proxy['topologyIndex'] as number) >= addresses.length) {
+    problems.push({ setting: 'PROXY_TOPOLOGY_INDEX', reason: `is ${proxy['topologyIndex'] as number}, but PROXY_TOPOLOGY_ADDRESSES lists only ${addresses.length} address(es)` });
+  }
+  for (const [owner, tls] of [['PROXY', proxy['tls']], ['STACK', stack['tls']], ['ORIGIN', (config['origin'] as Record<string, unknown>)['tls']], ['TARGET', (config['target'] as Record<string, unknown>)['tls']]] as const) {
+    const { certPath, keyPath } = tls as Record<string, unknown>;
+    if ((certPath === undefined) !== (keyPath === undefined)) {
+      problems.push({ setting: `${owner}_TLS_${certPath === undefined ? 'CERT' : 'KEY'}_PATH`, reason: `must be set together with ${owner}_TLS_${certPath === undefined ? 'KEY' : 'CERT'}_PATH` });
+    }
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -122,3 +122,24 @@ export const readableFile: Parser<string> = (raw) => {
   }
   return path;
 };
+
+export const nonNegativeInt: Parser<number> = (raw) => {
+  const value = text(raw);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new ParseFailure('must be a whole number, 0 or more');
+  return Number(value);
+};
+
+export const bool: Parser<boolean> = (raw) => {
+  const value = text(raw).toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  throw new ParseFailure('must be true or false');
+};
+
+/** A comma-separated string or a YAML list of host names or addresses. */
+export const hostList: Parser<string[]> = (raw) => {
+  const items = Array.isArray(raw) ? raw.map((item) => String(item)) : text(raw).split(',');
+  const list = items.map((item) => item.trim()).filter((item) => item !== '');
+  if (list.length === 0) throw new ParseFailure('must list at least one address');
+  return list.map((item) => host(item));
+};

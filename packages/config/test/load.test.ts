@@ -136,3 +136,38 @@ describe('settings table', () => {
     for (const s of SETTINGS) assert.ok(s.doc.length > 10, s.env);
   });
 });
+
+describe('proxy settings', () => {
+  it('defaults to one proxy on the listen host, reads from origin, and no TLS', () => {
+    const { proxy } = loadConfig({ env: {} });
+    assert.deepEqual(proxy.topologyAddresses, ['127.0.0.1']);
+    assert.equal(proxy.topologyIndex, 0);
+    assert.equal(proxy.id, 'proxy-0');
+    assert.equal(proxy.primaryCluster, 'origin');
+    assert.equal(proxy.readMode, 'primary-only');
+    assert.equal(proxy.clientCredentials, 'target');
+    assert.equal(proxy.replaceNowUuid, false);
+    assert.deepEqual(proxy.tls, {});
+  });
+
+  it('reads the topology, booleans and timeouts', () => {
+    const { proxy } = loadConfig({
+      env: { PROXY_TOPOLOGY_ADDRESSES: '127.0.0.10, 127.0.0.11', PROXY_TOPOLOGY_INDEX: '1', PROXY_REPLACE_NOW_UUID: 'yes', PROXY_REQUEST_TIMEOUT_MS: '250', READ_MODE: 'dual-async', PRIMARY_CLUSTER: 'target' },
+    });
+    assert.deepEqual(proxy.topologyAddresses, ['127.0.0.10', '127.0.0.11']);
+    assert.equal(proxy.id, 'proxy-1');
+    assert.equal(proxy.replaceNowUuid, true);
+    assert.equal(proxy.requestTimeoutMs, 250);
+    assert.equal(proxy.readMode, 'dual-async');
+    assert.equal(proxy.primaryCluster, 'target');
+  });
+
+  it('refuses settings that contradict each other', () => {
+    assert.deepEqual(problemsOf(() => loadConfig({ env: { PROXY_TOPOLOGY_INDEX: '2', PROXY_TOPOLOGY_ADDRESSES: 'a,b' } })), [
+      'PROXY_TOPOLOGY_INDEX: is 2, but PROXY_TOPOLOGY_ADDRESSES lists only 2 address(es)',
+    ]);
+    const file = yamlFile('x');
+    assert.deepEqual(problemsOf(() => loadConfig({ env: { PROXY_TLS_CERT_PATH: file } })), ['PROXY_TLS_KEY_PATH: must be set together with PROXY_TLS_CERT_PATH']);
+    assert.deepEqual(problemsOf(() => loadConfig({ env: { PROXY_REPLACE_NOW_UUID: 'maybe' } })), ['PROXY_REPLACE_NOW_UUID="maybe": must be true or false']);
+  });
+});

@@ -29,6 +29,9 @@ export function cassandraClient(cluster: ClusterConfig, options: { keyspace?: st
       : { authProvider: new cassandra.auth.PlainTextAuthProvider(cluster.username, cluster.password ?? '') }),
     ...(sslOptions === undefined ? {} : { sslOptions }),
     socketOptions: { connectTimeout: options.timeoutMs ?? 5000, readTimeout: 12000 },
+    // Cutover speaks v3/v4. The driver's own negotiation above v4 against a TLS Cassandra 5
+    // crashes the process from inside the driver (an unknown stream id on an error frame).
+    protocolOptions: { maxVersion: 4 },
   });
 }
 

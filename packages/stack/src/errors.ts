@@ -6,7 +6,8 @@ export type StackErrorCode =
   | 'PORT_IN_USE'
   | 'NOT_LOOPBACK'
   | 'SERVER_NOT_READY'
-  | 'UNKNOWN_SERVER';
+  | 'UNKNOWN_SERVER'
+  | 'TLS_NOT_CONFIGURED';
 
 /** Every failure of the local stack, with a stable code and a message that says what to do. */
 export class StackError extends Error {

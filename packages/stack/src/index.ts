@@ -6,3 +6,4 @@ export { planStack } from './plan.js';
 export { SERVER_NAMES, type ServerDefinition, type ServerName } from './server.js';
 export { LocalStack, type DownResult, type ServerState, type ServerStatus, type UpResult } from './stack.js';
 export { cassandraSmoke, kafkaSmoke, mongoSmoke, s3Smoke, type CassandraSmoke, type KafkaSmoke, type MongoSmoke, type S3Smoke } from './smoke.js';
+export { generateCertificates, type Certificates } from './certificates.js';

@@ -24,10 +24,12 @@ export function planStack(config: Config): ServerDefinition[] {
   const target = loopback('TARGET_HOST', config.target);
   // Two nodes on one address would fight over the storage port.
   const targetStoragePort = origin.host === target.host ? 7001 : 7000;
+  const { certPath, keyPath } = config.stack.tls;
+  const serverTls = certPath !== undefined && keyPath !== undefined ? { serverTls: { certPath, keyPath } } : {};
   return [
     kafkaServer({ ...kafka, controllerPort: kafka.port + 1, heap: config.stack.kafkaHeap }, config),
-    cassandraServer({ name: 'origin', cluster: config.origin, storagePort: 7000, heap: config.stack.cassandraHeap }),
-    cassandraServer({ name: 'target', cluster: config.target, storagePort: targetStoragePort, heap: config.stack.cassandraHeap }),
+    cassandraServer({ name: 'origin', cluster: config.origin, storagePort: 7000, heap: config.stack.cassandraHeap, ...serverTls }),
+    cassandraServer({ name: 'target', cluster: config.target, storagePort: targetStoragePort, heap: config.stack.cassandraHeap, ...serverTls }),
     s3Server(s3, config),
     mongoServer(mongo, config),
   ];

@@ -30,4 +30,6 @@ export interface ServerDefinition {
   args(ctx: ServerContext): string[];
   /** Resolves once a real client request succeeds; rejects while it does not. */
   probe(): Promise<void>;
+  /** Once ready (and again on reuse, so it must be idempotent): what the config expects to exist. */
+  initialize?(): Promise<void>;
 }

@@ -86,6 +86,7 @@ export class LocalStack {
         const reused = pid !== undefined;
         if (pid === undefined) pid = await this.start(server, ctx);
         await this.waitReady(server, pid);
+        await server.initialize?.();
         const result = { name: server.name, address: server.address, pid, reused, seconds: seconds(started) };
         this.report(`${server.name.padEnd(7)} ${server.address.padEnd(16)} ${reused ? 'already running' : `ready in ${result.seconds}s`} (pid ${pid})`);
         return result;

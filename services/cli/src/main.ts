@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '@cutover/config';
 import { StackError } from '@cutover/stack';
 import { demoCommand } from './commands/demo.js';
+import { proxyCommand } from './commands/proxy.js';
 import { STACK_USAGE, stackCommand } from './commands/stack.js';
 import { consoleOutput, type Output } from './output.js';
 import { UsageError } from './usage.js';
@@ -12,6 +13,7 @@ usage: cutover [--config file.yaml] <command> ...
 commands:
   stack   run the local stack of real servers (Kafka, origin and target Cassandra, S3, MongoDB)
   demo    bring the stack up and run the demo workload against it
+  proxy   run the dual-write CQL proxy (drivers connect to PROXY_QUERY_PORT)
 
 Settings come from environment variables and the optional YAML file (--config or CUTOVER_CONFIG);
 see the README's configuration reference.
@@ -32,6 +34,8 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
         return await stackCommand(args, config, io);
       case 'demo':
         return await demoCommand(args, config, io);
+      case 'proxy':
+        return await proxyCommand(args, config, io);
       default:
         throw new UsageError(`unknown command "${command}"; try cutover --help`);
     }

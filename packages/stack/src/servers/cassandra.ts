@@ -1,8 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterConfig } from '@cutover/config';
 import { cassandraClient } from '../clients.js';
 import { CASSANDRA, CASSANDRA_VERSION } from '../distributions.js';
+import { StackError } from '../errors.js';
 import type { ServerContext, ServerDefinition } from '../server.js';
 
 /** The options of Cassandra's own conf/jvm17-server.options (G1, module access, Netty). */
@@ -49,14 +50,20 @@ export const JVM17_OPTIONS: readonly string[] = [
 
 export interface CassandraOptions {
   readonly name: 'origin' | 'target';
+  /** Where it listens; a username turns on PasswordAuthenticator, a CA path turns on client TLS. */
   readonly cluster: ClusterConfig;
   readonly storagePort: number;
   readonly heap: string;
+  /** The certificate served when the cluster speaks TLS. */
+  readonly serverTls?: { readonly certPath: string; readonly keyPath: string };
 }
 
+/** The superuser a fresh PasswordAuthenticator cluster starts with. */
+const SUPERUSER = { username: 'cassandra', password: 'cassandra' };
+
 /** A single-node cluster whose cluster name is the server's name, so origin and target can never be confused. */
-export function cassandraYaml(options: CassandraOptions, dataDir: string): string {
-  const { host, port } = options.cluster;
+export function cassandraYaml(options: CassandraOptions, dataDir: string, keystorePath?: string): string {
+  const { host, port, username, tls } = options.cluster;
   const yaml: Record<string, string | number | boolean> = {
     cluster_name: options.name,
     num_tokens: 16,
@@ -80,6 +87,20 @@ export function cassandraYaml(options: CassandraOptions, dataDir: string): strin
     '  - class_name: org.apache.cassandra.locator.SimpleSeedProvider',
     '    parameters:',
     `      - seeds: "${host}:${options.storagePort}"`,
+    ...(username === undefined ? [] : ['authenticator: PasswordAuthenticator']),
+    ...(tls.caPath === undefined || keystorePath === undefined
+      ? []
+      : [
+          'client_encryption_options:',
+          '  enabled: true',
+          '  optional: false',
+          '  ssl_context_factory:',
+          '    class_name: org.apache.cassandra.security.PEMBasedSslContextFactory',
+          `  keystore: ${JSON.stringify(keystorePath)}`,
+          `  truststore: ${JSON.stringify(tls.caPath)}`,
+          // Mutual TLS when the clients are configured with a certificate of their own.
+          `  require_client_auth: ${tls.certPath !== undefined}`,
+        ]),
     '',
   ].join('\n');
 }
@@ -106,7 +127,17 @@ export function cassandraServer(options: CassandraOptions): ServerDefinition {
     readyTimeoutMs: 180_000,
     async prepare(ctx: ServerContext) {
       await mkdir(join(ctx.dir, 'data'), { recursive: true });
-      await writeFile(join(ctx.dir, 'cassandra.yaml'), cassandraYaml(options, join(ctx.dir, 'data')));
+      let keystore: string | undefined;
+      if (cluster.tls.caPath !== undefined) {
+        if (options.serverTls === undefined) {
+          throw new StackError('TLS_NOT_CONFIGURED', `${name} is configured for TLS (${name.toUpperCase()}_TLS_CA_PATH) but the stack has no server certificate: set STACK_TLS_CERT_PATH and STACK_TLS_KEY_PATH`);
+        }
+        // Cassandra's PEM keystore is the private key and its certificate in one file.
+        keystore = join(ctx.dir, 'keystore.pem');
+        const pem = await Promise.all([readFile(options.serverTls.keyPath, 'utf8'), readFile(options.serverTls.certPath, 'utf8')]);
+        await writeFile(keystore, pem.join('\n'), { mode: 0o600 });
+      }
+      await writeFile(join(ctx.dir, 'cassandra.yaml'), cassandraYaml(options, join(ctx.dir, 'data'), keystore));
       await writeFile(join(ctx.dir, 'logback.xml'), LOGBACK);
     },
     args(ctx: ServerContext) {
@@ -129,11 +160,24 @@ export function cassandraServer(options: CassandraOptions): ServerDefinition {
       ];
     },
     async probe() {
-      const client = cassandraClient(cluster, { timeoutMs: 2000 });
+      // Until initialize() has created the configured role, only the superuser can log in.
+      const client = cassandraClient(cluster.username === undefined ? cluster : { ...cluster, ...SUPERUSER }, { timeoutMs: 2000 });
       try {
         const result = await client.execute('SELECT cluster_name FROM system.local');
         const found = result.first()?.get('cluster_name') as string | undefined;
         if (found !== name) throw new Error(`${cluster.host}:${cluster.port} is cluster "${found}", not "${name}"`);
+      } finally {
+        await client.shutdown();
+      }
+    },
+    async initialize() {
+      if (cluster.username === undefined || cluster.username === SUPERUSER.username) return;
+      const client = cassandraClient({ ...cluster, ...SUPERUSER });
+      try {
+        // Role statements take no bind markers: the name and password go in as quoted literals.
+        const role = `"${cluster.username.replaceAll('"', '""')}"`;
+        const password = `'${(cluster.password ?? '').replaceAll("'", "''")}'`;
+        await client.execute(`CREATE ROLE IF NOT EXISTS ${role} WITH PASSWORD = ${password} AND LOGIN = true AND SUPERUSER = true`);
       } finally {
         await client.shutdown();
       }

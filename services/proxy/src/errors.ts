@@ -1,0 +1,17 @@
+export type ProxyErrorCode =
+  | 'CLUSTER_UNAVAILABLE'
+  | 'CLUSTER_TIMEOUT'
+  | 'CLUSTER_OVERLOADED'
+  | 'CLUSTER_PROTOCOL'
+  | 'AUTH_NOT_CONFIGURED';
+
+/** Failures of the proxy's own doing (as opposed to errors a cluster answered), with stable codes. */
+export class ProxyError extends Error {
+  constructor(
+    readonly code: ProxyErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProxyError';
+  }
+}

@@ -1,0 +1,4 @@
+export { ProxyServer, type ProxyOptions } from './server.js';
+export { InMemoryMutationSink, type BoundValue, type ClusterResult, type MutationRecord, type MutationSink, type MutationStatement } from './mutation-sink.js';
+export type { LiveSettings } from './context.js';
+export { ProxyError, type ProxyErrorCode } from './errors.js';

@@ -1,0 +1,61 @@
+import type { ClusterName } from '@cutover/config';
+import type { MutationKind, NonIdempotence } from '@cutover/cql-protocol';
+
+export interface BoundValue {
+  readonly name?: string;
+  /** CQL type, when the proxy knows it (prepared statements). */
+  readonly type?: string;
+  /** Readable, CQL-literal-like rendering. */
+  readonly rendered: string;
+  /** The value exactly as the client sent it; null for CQL null, undefined for "not set". */
+  readonly bytes: Buffer | null | undefined;
+}
+
+export interface ClusterResult {
+  readonly ok: boolean;
+  readonly errorCode?: number;
+  readonly errorMessage?: string;
+  readonly timedOut: boolean;
+  readonly latencyMs: number;
+}
+
+export interface MutationStatement {
+  readonly statement: string;
+  readonly preparedId?: string;
+  readonly keyspace?: string;
+  readonly table?: string;
+  readonly values: readonly BoundValue[];
+  readonly partitionKey?: readonly BoundValue[];
+}
+
+/** Everything the proxy saw and did for one mutation: what the event log records. */
+export interface MutationRecord extends MutationStatement {
+  readonly proxyId: string;
+  readonly connectionId: string;
+  readonly clientAddress: string;
+  /** When the proxy received it, ms since the epoch. */
+  readonly receivedAt: number;
+  readonly kind: MutationKind | 'ddl' | 'other';
+  readonly consistency: number;
+  readonly serialConsistency?: number;
+  /** The write timestamp both clusters applied, µs; absent when the statement carries its own USING TIMESTAMP. */
+  readonly writeTimestamp?: bigint;
+  readonly nonIdempotent: NonIdempotence;
+  /** A batch's statements. */
+  readonly children?: readonly MutationStatement[];
+  readonly results: Readonly<Record<ClusterName, ClusterResult>>;
+}
+
+/** Where the proxy hands every mutation. It must not block: the request path calls it inline. */
+export interface MutationSink {
+  record(mutation: MutationRecord): void;
+}
+
+/** Keeps mutations in memory: for tests, and until the event log plugs Kafka in. */
+export class InMemoryMutationSink implements MutationSink {
+  readonly mutations: MutationRecord[] = [];
+
+  record(mutation: MutationRecord): void {
+    this.mutations.push(mutation);
+  }
+}

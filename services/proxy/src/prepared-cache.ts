@@ -1,0 +1,42 @@
+import type { ClusterName } from '@cutover/config';
+import type { PreparedMetadata, StatementInfo } from '@cutover/cql-protocol';
+
+/** A statement prepared on both clusters, under the id the client knows it by. */
+export interface PreparedStatement {
+  /** The id the client executes it with: the primary's id at prepare time. */
+  readonly clientId: Buffer;
+  readonly query: string;
+  readonly info: StatementInfo;
+  /** Bound variables as the primary described them (names, types, partition key indexes). */
+  readonly variables: PreparedMetadata;
+  /** Each cluster's own id; a cluster that re-prepares after a restart may get a new one. */
+  readonly ids: Record<ClusterName, Buffer>;
+}
+
+/**
+ * Shared by every client session: drivers prepare on one connection and execute on any other.
+ * Bounded; an evicted statement costs the client one UNPREPARED and a re-prepare.
+ */
+export class PreparedCache {
+  private readonly byClientId = new Map<string, PreparedStatement>();
+  misses = 0;
+
+  constructor(private readonly capacity = 20_000) {}
+
+  add(statement: PreparedStatement): void {
+    const key = statement.clientId.toString('hex');
+    this.byClientId.delete(key);
+    this.byClientId.set(key, statement);
+    if (this.byClientId.size > this.capacity) this.byClientId.delete(this.byClientId.keys().next().value!);
+  }
+
+  get(clientId: Buffer): PreparedStatement | undefined {
+    const found = this.byClientId.get(clientId.toString('hex'));
+    if (found === undefined) this.misses++;
+    return found;
+  }
+
+  get size(): number {
+    return this.byClientId.size;
+  }
+}

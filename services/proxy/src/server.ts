@@ -1,0 +1,147 @@
+import { createServer as createTcpServer, connect as connectTcp, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, connect as connectTls } from 'node:tls';
+import type { ClusterName, Config } from '@cutover/config';
+import { ErrorCode, FrameDecoder, encodeResponse } from '@cutover/cql-protocol';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { ClusterEndpoint } from './cluster-connection.js';
+import { createContext, type LiveSettings, type ProxyContext } from './context.js';
+import { createLogger } from './logger.js';
+import { InMemoryMutationSink, type MutationSink } from './mutation-sink.js';
+import type { ProxyMetrics } from './metrics.js';
+import { PROXY_VERSIONS } from './replies.js';
+import { ClientSession } from './session.js';
+import { clusterTls, listenerTls } from './tls.js';
+
+export interface ProxyOptions {
+  /** Where mutations go; in memory by default. */
+  readonly sink?: MutationSink;
+  readonly logger?: Logger;
+}
+
+/**
+ * The CQL proxy: listens for drivers on PROXY_QUERY_PORT, serves /metrics and /health on
+ * PROXY_METRICS_PORT, and runs one `ClientSession` per client connection.
+ */
+export class ProxyServer {
+  private readonly sessions = new Set<ClientSession>();
+
+  private constructor(
+    private readonly ctx: ProxyContext,
+    private readonly listener: Server,
+    private readonly http: FastifyInstance,
+  ) {}
+
+  static async start(config: Config, options: ProxyOptions = {}): Promise<ProxyServer> {
+    const logger = options.logger ?? createLogger(config, 'proxy');
+    const endpoint = (name: ClusterName): ClusterEndpoint => {
+      const tls = clusterTls(config[name].tls);
+      return { name, host: config[name].host, port: config[name].port, ...(tls ? { tls } : {}) };
+    };
+    const ctx = createContext(config, { origin: endpoint('origin'), target: endpoint('target') }, options.sink ?? new InMemoryMutationSink(), logger);
+    const tls = listenerTls(config.proxy.tls);
+    const listener = tls ? createTlsServer(tls) : createTcpServer();
+    const proxy = new ProxyServer(ctx, listener, healthAndMetrics(ctx));
+    listener.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => proxy.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(config.proxy.queryPort, config.proxy.listenHost, () => resolve());
+    });
+    await proxy.http.listen({ host: config.proxy.listenHost, port: config.proxy.metricsPort });
+    logger.info({ address: proxy.address, metrics: config.proxy.metricsPort, origin: ctx.endpoints.origin, target: ctx.endpoints.target, primary: ctx.live.primary, readMode: ctx.live.readMode, tls: tls !== undefined }, 'proxy listening');
+    return proxy;
+  }
+
+  get address(): { host: string; port: number } {
+    const info = this.listener.address() as AddressInfo;
+    return { host: info.address, port: info.port };
+  }
+
+  get metrics(): ProxyMetrics {
+    return this.ctx.metrics;
+  }
+
+  get sink(): MutationSink {
+    return this.ctx.sink;
+  }
+
+  /** Primary and read mode, which take effect for the next request of every session. */
+  get live(): LiveSettings {
+    return this.ctx.live;
+  }
+
+  get connections(): number {
+    return this.sessions.size;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.listener.close(() => resolve());
+      for (const session of this.sessions) session.close();
+    });
+    await this.http.close();
+  }
+
+  private accept(socket: Socket): void {
+    if (this.sessions.size >= this.ctx.config.proxy.maxConnections) return this.refuse(socket);
+    const session = new ClientSession(socket, this.ctx, (closed) => {
+      this.sessions.delete(closed);
+      this.ctx.metrics.connections.set(this.sessions.size);
+    });
+    this.sessions.add(session);
+    this.ctx.metrics.connections.set(this.sessions.size);
+  }
+
+  /** Over the limit: answer the first request with Overloaded, so the driver knows why, then hang up. */
+  private refuse(socket: Socket): void {
+    this.ctx.metrics.rejectedConnections.inc();
+    const decoder = new FrameDecoder({ maxBodyLength: 1024 * 1024 });
+    const timer = setTimeout(() => socket.destroy(), 5000);
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => {
+      let frame;
+      try {
+        frame = decoder.push(chunk)[0];
+      } catch {
+        return socket.destroy();
+      }
+      if (frame === undefined) return;
+      clearTimeout(timer);
+      const version = PROXY_VERSIONS.includes(frame.version as 3 | 4) ? frame.version : 4;
+      const message = `too many client connections (PROXY_MAX_CONNECTIONS=${this.ctx.config.proxy.maxConnections})`;
+      socket.end(encodeResponse(version, frame.stream, { type: 'ERROR', code: ErrorCode.OVERLOADED, message }));
+    });
+  }
+}
+
+function healthAndMetrics(ctx: ProxyContext): FastifyInstance {
+  const app = Fastify({ logger: false });
+  app.get('/metrics', async (_request, reply) => {
+    void reply.header('content-type', ctx.metrics.registry.contentType);
+    return ctx.metrics.registry.metrics();
+  });
+  app.get('/health/live', () => ({ status: 'ok' }));
+  app.get('/health/ready', async (_request, reply) => {
+    const [origin, target] = await Promise.all([reachable(ctx.endpoints.origin), reachable(ctx.endpoints.target)]);
+    const ready = origin === 'up' && target === 'up';
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', origin, target });
+  });
+  return app;
+}
+
+/** Ready means both clusters accept connections now. */
+function reachable(endpoint: ClusterEndpoint): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = endpoint.tls
+      ? connectTls({ ...endpoint.tls, host: endpoint.host, port: endpoint.port, servername: endpoint.host })
+      : connectTcp({ host: endpoint.host, port: endpoint.port });
+    const done = (state: string): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(state);
+    };
+    const timer = setTimeout(() => done('timeout'), 2000);
+    socket.once(endpoint.tls ? 'secureConnect' : 'connect', () => done('up'));
+    socket.once('error', (error: Error) => done(`down: ${error.message}`));
+  });
+}

@@ -1,0 +1,581 @@
+import type { Socket } from 'node:net';
+import type { ClusterName } from '@cutover/config';
+import {
+  ErrorCode,
+  FrameDecoder,
+  Opcode,
+  ProtocolError,
+  decodeRequest,
+  decodeResponse,
+  encodeFrame,
+  encodeRequestBody,
+  encodeResponse,
+  type BatchStatement,
+  type Envelope,
+  type Frame,
+  type QueryParameters,
+  type Request,
+  type Response,
+  type StatementInfo,
+} from '@cutover/cql-protocol';
+import { ClusterConnection } from './cluster-connection.js';
+import type { ProxyContext } from './context.js';
+import { ProxyError } from './errors.js';
+import { replaceNowAndUuid } from './nondeterministic.js';
+import { chooseResponse, other, type Outcome, type Outcomes } from './outcome.js';
+import type { PreparedStatement } from './prepared-cache.js';
+import { mutationRecord, type RecordedStatement } from './records.js';
+import { PROXY_VERSIONS, errorFrame, plainToken, supportedByBoth, timeoutFrame, unsupportedVersionMessage, type RequestKind } from './replies.js';
+import { route } from './routing.js';
+import { localRow, peerRows } from './virtual-topology.js';
+
+type Phase = 'new' | 'authenticating' | 'ready' | 'closed';
+type QueryMessage = Extract<Request, { type: 'QUERY' }>;
+type ExecuteMessage = Extract<Request, { type: 'EXECUTE' }>;
+type BatchMessage = Extract<Request, { type: 'BATCH' }>;
+
+/** How to send one request to one cluster, and rebuild it if that cluster lost the statement. */
+interface ClusterRequest {
+  readonly opcode: number;
+  readonly flags: number;
+  readonly body: (cluster: ClusterName) => Buffer;
+  readonly kind: RequestKind;
+  readonly consistency: number;
+  readonly batch?: boolean;
+  /** Statements to prepare again on a cluster that answers UNPREPARED (after a restart). */
+  readonly prepared?: readonly PreparedStatement[];
+}
+
+let nextSessionId = 0;
+
+/**
+ * One client connection and its two cluster connections. The client's handshake is mirrored
+ * to both clusters; afterwards every request is routed (writes to both, reads to the primary),
+ * re-addressed to the proxy's own stream ids, and answered once per the merge rules.
+ */
+export class ClientSession {
+  readonly id = `c${++nextSessionId}`;
+  private readonly decoder: FrameDecoder;
+  private phase: Phase = 'new';
+  private version = 0;
+  private clusters?: Record<ClusterName, ClusterConnection>;
+  private supported?: Record<string, string[]>;
+  private authenticating?: ClusterName;
+  /** The keyspace USE set on this connection: where unqualified table names live. */
+  keyspace?: string;
+  private registeredEvents = new Set<string>();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly ctx: ProxyContext,
+    private readonly onClosed: (session: ClientSession) => void,
+  ) {
+    this.decoder = new FrameDecoder({ maxBodyLength: ctx.config.proxy.maxFrameBytes });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.setClusterReading(true));
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+  }
+
+  get clientAddress(): string {
+    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
+  }
+
+  close(): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.socket.destroy();
+    if (this.clusters) for (const connection of Object.values(this.clusters)) connection.close();
+    this.onClosed(this);
+  }
+
+  // ── input ──────────────────────────────────────────────────────────────────────────────
+
+  private onData(chunk: Buffer): void {
+    let frames: Frame[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (error) {
+      // The byte stream cannot be framed any more: say why, then hang up.
+      const { stream, version } = error instanceof ProtocolError ? error : { stream: 0, version: 4 };
+      this.replyError(stream ?? 0, ErrorCode.PROTOCOL_ERROR, (error as Error).message, version && PROXY_VERSIONS.includes(version as 3 | 4) ? version : 4);
+      this.socket.end();
+      return;
+    }
+    for (const frame of frames) {
+      this.handle(frame).catch((error: unknown) => this.onFailure(frame, error));
+    }
+  }
+
+  private onFailure(frame: Frame, error: unknown): void {
+    if (this.phase === 'closed') return;
+    this.ctx.logger.error({ err: error, session: this.id, opcode: frame.opcode }, 'request failed inside the proxy');
+    this.replyError(frame.stream, ErrorCode.SERVER_ERROR, `proxy error: ${(error as Error).message}`);
+  }
+
+  private async handle(frame: Frame): Promise<void> {
+    if (this.phase === 'closed') return;
+    if (frame.isResponse) return this.protocolError(frame, 'expected a request, got a response frame');
+    if (!PROXY_VERSIONS.includes(frame.version as 3 | 4)) {
+      // The wording drivers look for before retrying with a lower version.
+      this.replyError(frame.stream, ErrorCode.PROTOCOL_ERROR, unsupportedVersionMessage(frame.version), frame.version > 4 ? 4 : frame.version);
+      return;
+    }
+    if (this.version !== 0 && frame.version !== this.version) {
+      return this.protocolError(frame, `this connection uses protocol v${this.version}, got a v${frame.version} frame`);
+    }
+    if (frame.stream < 0) return this.protocolError(frame, `stream id ${frame.stream} is reserved for server events`);
+
+    let envelope: Envelope<Request>;
+    try {
+      envelope = decodeRequest(frame);
+    } catch (error) {
+      if (error instanceof ProtocolError) return this.protocolError(frame, error.message);
+      throw error;
+    }
+    const message = envelope.message;
+
+    if (this.phase === 'new') {
+      if (message.type === 'OPTIONS') return this.answerOptions(frame);
+      if (message.type === 'STARTUP') return this.startupHandshake(frame, message.options);
+      return this.protocolError(frame, `Unexpected message ${message.type}, expecting STARTUP or OPTIONS`);
+    }
+    if (this.phase === 'authenticating') {
+      if (message.type === 'AUTH_RESPONSE') return this.authResponse(frame);
+      return this.protocolError(frame, `Unexpected message ${message.type}, expecting AUTH_RESPONSE`);
+    }
+    switch (message.type) {
+      case 'OPTIONS':
+        return this.reply(frame.stream, { type: 'SUPPORTED', options: this.supported ?? {} });
+      case 'STARTUP':
+      case 'AUTH_RESPONSE':
+        return this.protocolError(frame, `Unexpected message ${message.type}, the connection is already initialized`);
+      case 'REGISTER':
+        for (const event of message.events) this.registeredEvents.add(event);
+        await this.forwardToBoth(frame, { opcode: frame.opcode, flags: frame.flags, body: () => frame.body, kind: 'other', consistency: 0 }, 'other');
+        return;
+      case 'QUERY':
+        return this.query(frame, envelope, message);
+      case 'PREPARE':
+        return this.prepare(frame, message.query);
+      case 'EXECUTE':
+        return this.execute(frame, envelope, message);
+      case 'BATCH':
+        return this.batch(frame, envelope, message);
+    }
+  }
+
+  // ── handshake ──────────────────────────────────────────────────────────────────────────
+
+  private async openClusters(version: number): Promise<Record<ClusterName, ClusterConnection>> {
+    if (this.clusters) return this.clusters;
+    const connect = (name: ClusterName): Promise<ClusterConnection> =>
+      ClusterConnection.connect(this.ctx.endpoints[name], {
+        version,
+        maxFrameBytes: this.ctx.config.proxy.maxFrameBytes,
+        requestTimeoutMs: this.ctx.config.proxy.requestTimeoutMs,
+        heartbeatIntervalMs: this.ctx.config.proxy.heartbeatIntervalMs,
+        onEvent: (event) => this.onClusterEvent(name, event),
+        onClose: (error) => {
+          if (error && this.phase !== 'closed') this.ctx.logger.warn({ session: this.id, cluster: name, reason: error.message }, 'cluster connection lost; closing the client connection so its driver reconnects');
+          this.close();
+        },
+      });
+    const [origin, target] = await Promise.allSettled([connect('origin'), connect('target')]);
+    if (origin.status === 'rejected' || target.status === 'rejected') {
+      if (origin.status === 'fulfilled') origin.value.close();
+      if (target.status === 'fulfilled') target.value.close();
+      throw (origin.status === 'rejected' ? origin.reason : (target as PromiseRejectedResult).reason) as Error;
+    }
+    this.version = version;
+    this.clusters = { origin: origin.value, target: target.value };
+    return this.clusters;
+  }
+
+  /** Connects to both clusters if it has not yet, answering the client with the reason when it cannot. */
+  private async clustersOrFail(frame: Frame): Promise<Record<ClusterName, ClusterConnection> | undefined> {
+    try {
+      return await this.openClusters(frame.version);
+    } catch (error) {
+      this.replyError(frame.stream, ErrorCode.SERVER_ERROR, (error as Error).message, frame.version);
+      this.socket.end();
+      return undefined;
+    }
+  }
+
+  private async answerOptions(frame: Frame): Promise<void> {
+    const clusters = await this.clustersOrFail(frame);
+    if (!clusters) return;
+    const [origin, target] = await Promise.all([clusters.origin.send(Opcode.OPTIONS, Buffer.alloc(0)), clusters.target.send(Opcode.OPTIONS, Buffer.alloc(0))]);
+    this.supported = supportedByBoth(supportedOf(origin), supportedOf(target));
+    this.reply(frame.stream, { type: 'SUPPORTED', options: this.supported }, frame.version);
+  }
+
+  private async startupHandshake(frame: Frame, options: Readonly<Record<string, string>>): Promise<void> {
+    if (options['COMPRESSION'] !== undefined) {
+      return this.protocolError(frame, `compression (${options['COMPRESSION']}) is not supported by the proxy`);
+    }
+    const clusters = await this.clustersOrFail(frame);
+    if (!clusters) return;
+    if (!this.supported) {
+      const [o, t] = await Promise.all([clusters.origin.send(Opcode.OPTIONS, Buffer.alloc(0)), clusters.target.send(Opcode.OPTIONS, Buffer.alloc(0))]);
+      this.supported = supportedByBoth(supportedOf(o), supportedOf(t));
+    }
+    const body = frame.body;
+    const [origin, target] = await Promise.all([
+      this.handshakeStep('origin', Opcode.STARTUP, body),
+      this.handshakeStep('target', Opcode.STARTUP, body),
+    ]);
+    const answers: Record<ClusterName, Response> = { origin, target };
+    for (const name of ['origin', 'target'] as const) {
+      if (answers[name].type === 'ERROR') return this.reply(frame.stream, answers[name]);
+    }
+
+    // The client's credentials go to one cluster; the proxy authenticates to the other itself.
+    const clientCluster = this.ctx.config.proxy.clientCredentials;
+    const proxyCluster = other(clientCluster);
+    if (answers[proxyCluster].type === 'AUTHENTICATE') {
+      const failure = await this.authenticateAsProxy(proxyCluster);
+      if (failure) return this.reply(frame.stream, failure);
+    }
+    const clientAnswer = answers[clientCluster];
+    if (clientAnswer.type === 'AUTHENTICATE') {
+      this.phase = 'authenticating';
+      this.authenticating = clientCluster;
+      return this.reply(frame.stream, clientAnswer);
+    }
+    this.phase = 'ready';
+    this.reply(frame.stream, { type: 'READY' });
+  }
+
+  private async handshakeStep(cluster: ClusterName, opcode: number, body: Buffer): Promise<Response> {
+    const frame = await this.clusters![cluster].send(opcode, body);
+    return decodeResponse(frame).message;
+  }
+
+  /** Logs in to `cluster` with the configured credentials; returns the error to give the client, if any. */
+  private async authenticateAsProxy(cluster: ClusterName): Promise<Response | undefined> {
+    const { username, password } = this.ctx.config[cluster];
+    if (username === undefined) {
+      return { type: 'ERROR', code: ErrorCode.BAD_CREDENTIALS, message: `${cluster} requires authentication, but ${cluster.toUpperCase()}_USERNAME is not set on the proxy` };
+    }
+    const body = encodeRequestBody({ type: 'AUTH_RESPONSE', token: plainToken(username, password ?? '') }, this.version);
+    const answer = await this.handshakeStep(cluster, Opcode.AUTH_RESPONSE, body);
+    if (answer.type === 'AUTH_SUCCESS') return undefined;
+    if (answer.type === 'ERROR') return { ...answer, message: `${cluster}: ${answer.message}` };
+    return { type: 'ERROR', code: ErrorCode.BAD_CREDENTIALS, message: `${cluster} answered ${answer.type} to PLAIN credentials` };
+  }
+
+  private async authResponse(frame: Frame): Promise<void> {
+    const answer = await this.handshakeStep(this.authenticating!, Opcode.AUTH_RESPONSE, frame.body);
+    if (answer.type === 'AUTH_SUCCESS') this.phase = 'ready';
+    this.reply(frame.stream, answer);
+  }
+
+  // ── requests ───────────────────────────────────────────────────────────────────────────
+
+  private async query(frame: Frame, envelope: Envelope<Request>, message: QueryMessage): Promise<void> {
+    const info = this.ctx.classify(message.query);
+    const where = route(info, this.ctx.live.readMode);
+    if (where.kind === 'virtual') return this.virtualTable(frame, where.table);
+    const request = { opcode: frame.opcode, flags: frame.flags, kind: kindOf(info), consistency: message.params.consistency };
+    if (where.kind === 'primary') return this.forwardRead(frame, { ...request, body: () => frame.body }, where.shadow);
+
+    const query = this.ctx.config.proxy.replaceNowUuid && (info.nonIdempotent.now || info.nonIdempotent.uuid) ? replaceNowAndUuid(message.query) : message.query;
+    const params = this.withTimestamp(info, message.params);
+    const body = query === message.query && params === message.params ? frame.body : encodeRequestBody({ type: 'QUERY', query, params }, this.version, envelope.customPayload);
+    const receivedAt = Date.now();
+    const outcomes = await this.forwardToBoth(frame, { ...request, body: () => body }, info.kind);
+    if (info.kind === 'use') this.noteKeyspace(outcomes);
+    if (info.kind === 'write' || info.kind === 'ddl' || info.kind === 'other') {
+      this.record(receivedAt, info, params, { statement: query, values: params.values ?? [], names: params.names }, outcomes);
+    }
+  }
+
+  private async prepare(frame: Frame, query: string): Promise<void> {
+    const outcomes = await this.forwardToBoth(frame, { opcode: frame.opcode, flags: frame.flags, body: () => frame.body, kind: 'other', consistency: 0 }, 'prepare');
+    if (!outcomes.origin.ok || !outcomes.target.ok) return;
+    const results = { origin: preparedOf(outcomes.origin.frame), target: preparedOf(outcomes.target.frame) };
+    const primary = this.ctx.live.primary;
+    this.ctx.prepared.add({
+      clientId: results[primary].id,
+      query,
+      info: this.ctx.classify(query),
+      variables: results[primary].variables,
+      ids: { origin: results.origin.id, target: results.target.id },
+    });
+  }
+
+  private async execute(frame: Frame, envelope: Envelope<Request>, message: ExecuteMessage): Promise<void> {
+    const statement = this.ctx.prepared.get(message.id);
+    if (statement === undefined) return this.unprepared(frame, message.id);
+    const info = statement.info;
+    const params = this.withTimestamp(info, message.params);
+    const body = (cluster: ClusterName): Buffer =>
+      statement.ids[cluster].equals(message.id) && params === message.params
+        ? frame.body
+        : encodeRequestBody({ type: 'EXECUTE', id: statement.ids[cluster], params }, this.version, envelope.customPayload);
+    const request: ClusterRequest = { opcode: frame.opcode, flags: frame.flags, body, kind: kindOf(info), consistency: params.consistency, prepared: [statement] };
+    const where = route(info, this.ctx.live.readMode);
+    if (where.kind !== 'both') return this.forwardRead(frame, request, where.kind === 'primary' && where.shadow);
+
+    const receivedAt = Date.now();
+    const outcomes = await this.forwardToBoth(frame, request, info.kind);
+    if (info.kind === 'use') this.noteKeyspace(outcomes);
+    if (info.kind === 'write' || info.kind === 'ddl' || info.kind === 'other') {
+      this.record(receivedAt, info, params, { statement: statement.query, prepared: statement, values: params.values ?? [], names: params.names }, outcomes);
+    }
+  }
+
+  private async batch(frame: Frame, envelope: Envelope<Request>, message: BatchMessage): Promise<void> {
+    const children: { statement: BatchStatement; info: StatementInfo; prepared?: PreparedStatement }[] = [];
+    for (const statement of message.statements) {
+      if (statement.kind === 'prepared') {
+        const prepared = this.ctx.prepared.get(statement.id);
+        if (prepared === undefined) return this.unprepared(frame, statement.id);
+        children.push({ statement, info: prepared.info, prepared });
+      } else {
+        const query = this.ctx.config.proxy.replaceNowUuid ? replaceNowAndUuid(statement.query) : statement.query;
+        children.push({ statement: { ...statement, query }, info: this.ctx.classify(statement.query) });
+      }
+    }
+    const ownTimestamp = children.some((c) => c.info.usesTimestamp);
+    const timestamp = message.timestamp ?? (ownTimestamp ? undefined : this.ctx.clock.next());
+    const body = (cluster: ClusterName): Buffer =>
+      encodeRequestBody(
+        {
+          ...message,
+          ...(timestamp === undefined ? {} : { timestamp }),
+          statements: children.map((c) => (c.statement.kind === 'prepared' ? { ...c.statement, id: c.prepared!.ids[cluster] } : c.statement)),
+        },
+        this.version,
+        envelope.customPayload,
+      );
+    const prepared = children.flatMap((c) => (c.prepared ? [c.prepared] : []));
+    const receivedAt = Date.now();
+    const outcomes = await this.forwardToBoth(frame, { opcode: frame.opcode, flags: frame.flags, body, kind: 'write', consistency: message.consistency, batch: true, prepared }, 'batch');
+    this.ctx.sink.record(
+      mutationRecord({
+        ctx: this.ctx,
+        session: this,
+        receivedAt,
+        kind: 'batch',
+        consistency: message.consistency,
+        ...(message.serialConsistency === undefined ? {} : { serialConsistency: message.serialConsistency }),
+        ...(timestamp === undefined ? {} : { writeTimestamp: timestamp }),
+        infos: children.map((c) => c.info),
+        statements: children.map((c) => ({
+          statement: c.statement.kind === 'query' ? c.statement.query : c.prepared!.query,
+          ...(c.prepared ? { prepared: c.prepared } : {}),
+          values: c.statement.values,
+          names: c.statement.names,
+        })),
+        outcomes,
+      }),
+    );
+  }
+
+  /** Adds the proxy's write timestamp to a write that brings none, so both clusters apply the same one. */
+  private withTimestamp(info: StatementInfo, params: QueryParameters): QueryParameters {
+    if (info.kind !== 'write' || info.usesTimestamp || params.timestamp !== undefined) return params;
+    return { ...params, timestamp: this.ctx.clock.next() };
+  }
+
+  private noteKeyspace(outcomes: Outcomes): void {
+    const answer = outcomes[this.ctx.live.primary];
+    if (!answer.ok) return;
+    const response = decodeResponse(answer.frame).message;
+    if (response.type === 'RESULT' && response.result.kind === 'set_keyspace') this.keyspace = response.result.keyspace;
+  }
+
+  private unprepared(frame: Frame, id: Buffer): void {
+    this.ctx.metrics.preparedMisses.inc();
+    this.reply(frame.stream, {
+      type: 'ERROR',
+      code: ErrorCode.UNPREPARED,
+      message: `Prepared query with ID ${id.toString('hex')} not found (the proxy has not seen it prepared)`,
+      details: { kind: 'unprepared', id },
+    });
+  }
+
+  // ── forwarding ─────────────────────────────────────────────────────────────────────────
+
+  private async forwardToBoth(frame: Frame, request: ClusterRequest, kind: string): Promise<Outcomes> {
+    const [origin, target] = await Promise.all([this.call('origin', request, kind), this.call('target', request, kind)]);
+    const outcomes = { origin, target };
+    this.answer(frame.stream, chooseResponse(outcomes, this.ctx.live.primary));
+    return outcomes;
+  }
+
+  private async forwardRead(frame: Frame, request: ClusterRequest, shadow: boolean): Promise<void> {
+    const primary = this.ctx.live.primary;
+    const secondary = shadow ? this.call(other(primary), request, 'shadow-read') : undefined;
+    const outcome = await this.call(primary, request, 'read');
+    this.answer(frame.stream, outcome);
+    if (secondary) this.ctx.dualReads.compare(outcome, await secondary, this.version, primary);
+  }
+
+  /** One request on one cluster, as an outcome: errors, timeouts and lost connections included. */
+  private async call(cluster: ClusterName, request: ClusterRequest, kind: string): Promise<Outcome> {
+    const started = performance.now();
+    const { metrics } = this.ctx;
+    metrics.inflight.inc();
+    try {
+      let frame = await this.send(cluster, request, request.body(cluster));
+      if (frame.opcode === Opcode.ERROR && request.prepared && (await this.reprepared(cluster, frame, request.prepared))) {
+        frame = await this.send(cluster, request, request.body(cluster));
+      }
+      const latencyMs = performance.now() - started;
+      metrics.requestDuration.observe({ kind, cluster }, latencyMs / 1000);
+      if (frame.opcode !== Opcode.ERROR) return { ok: true, frame, latencyMs };
+      const error = decodeResponse(frame).message as Extract<Response, { type: 'ERROR' }>;
+      metrics.clusterFailures.inc({ cluster, code: `0x${error.code.toString(16).padStart(4, '0')}` });
+      return { ok: false, frame, errorCode: error.code, message: error.message, latencyMs, timedOut: false };
+    } catch (error) {
+      if (!(error instanceof ProxyError)) throw error;
+      const latencyMs = performance.now() - started;
+      const timedOut = error.code === 'CLUSTER_TIMEOUT';
+      metrics.clusterFailures.inc({ cluster, code: error.code });
+      const frame = timedOut
+        ? timeoutFrame(this.version, request.kind, request.consistency, request.batch === true, error.message)
+        : errorFrame(this.version, error.code === 'CLUSTER_OVERLOADED' ? ErrorCode.OVERLOADED : ErrorCode.SERVER_ERROR, error.message);
+      return { ok: false, frame, errorCode: timedOut ? (request.kind === 'write' ? ErrorCode.WRITE_TIMEOUT : ErrorCode.READ_TIMEOUT) : ErrorCode.SERVER_ERROR, message: error.message, latencyMs, timedOut };
+    } finally {
+      metrics.inflight.dec();
+    }
+  }
+
+  private async send(cluster: ClusterName, request: ClusterRequest, body: Buffer): Promise<Frame> {
+    const connection = this.clusters![cluster];
+    const response = connection.send(request.opcode, body, request.flags);
+    if (connection.congested) {
+      // Backpressure: stop reading this client until the cluster has taken what we sent.
+      this.socket.pause();
+      connection.onDrain(() => {
+        if (!Object.values(this.clusters!).some((c) => c.congested)) this.socket.resume();
+      });
+    }
+    return response;
+  }
+
+  /**
+   * A cluster that answers UNPREPARED has lost a statement (it restarted): prepare it there
+   * again under the proxy's mapping, so the client never notices. True when it did.
+   */
+  private async reprepared(cluster: ClusterName, frame: Frame, statements: readonly PreparedStatement[]): Promise<boolean> {
+    const error = decodeResponse(frame).message;
+    if (error.type !== 'ERROR' || error.details?.kind !== 'unprepared') return false;
+    const lost = error.details.id;
+    const statement = statements.find((s) => s.ids[cluster].equals(lost));
+    if (statement === undefined) return false;
+    const answer = await this.clusters![cluster].send(Opcode.PREPARE, encodeRequestBody({ type: 'PREPARE', query: statement.query }, this.version));
+    if (answer.opcode === Opcode.ERROR) return false;
+    statement.ids[cluster] = preparedOf(answer).id;
+    this.ctx.logger.info({ session: this.id, cluster, query: statement.query }, 'statement re-prepared after the cluster lost it');
+    return true;
+  }
+
+  // ── the virtual topology ──────────────────────────────────────────────────────────────
+
+  /** system.local and system.peers describe the proxies, not the clusters; peers_v2 does not exist. */
+  private async virtualTable(frame: Frame, table: 'local' | 'peers' | 'peers_v2'): Promise<void> {
+    if (table === 'peers_v2') return this.replyError(frame.stream, ErrorCode.INVALID, 'unconfigured table peers_v2');
+    const primary = this.ctx.live.primary;
+    const request: ClusterRequest = { opcode: frame.opcode, flags: frame.flags, body: () => frame.body, kind: 'read', consistency: 0 };
+    const outcome = await this.call(primary, request, 'system');
+    const response = outcome.ok ? decodeResponse(outcome.frame) : undefined;
+    const result = response?.message.type === 'RESULT' ? response.message.result : undefined;
+    if (result?.kind !== 'rows' || result.metadata.columns === undefined) return this.answer(frame.stream, outcome);
+    const columns = result.metadata.columns;
+    const { self, nodes } = this.ctx.topology;
+    const port = this.ctx.config.proxy.queryPort;
+    const encode = this.ctx.encodeFor(this.version);
+    const rows =
+      table === 'local'
+        ? result.rows.map((row) => localRow(columns, row, self, port, encode))
+        : peerRows(columns, nodes, self, port, await this.localTemplate(primary), encode);
+    this.reply(frame.stream, { type: 'RESULT', result: { kind: 'rows', metadata: result.metadata, rows } });
+  }
+
+  /** The primary's own system.local row, by column name: what peers rows are made from. */
+  private async localTemplate(cluster: ClusterName): Promise<Map<string, Buffer | null>> {
+    const body = encodeRequestBody({ type: 'QUERY', query: 'SELECT * FROM system.local', params: { consistency: 1, skipMetadata: false } }, this.version);
+    const response = decodeResponse(await this.clusters![cluster].send(Opcode.QUERY, body)).message;
+    const template = new Map<string, Buffer | null>();
+    if (response.type === 'RESULT' && response.result.kind === 'rows' && response.result.metadata.columns) {
+      const row = response.result.rows[0] ?? [];
+      response.result.metadata.columns.forEach((column, i) => template.set(column.name, row[i] ?? null));
+    }
+    return template;
+  }
+
+  private onClusterEvent(cluster: ClusterName, frame: Frame): void {
+    // Schema changes come from origin only (target would repeat them); topology and status
+    // events would describe the clusters, which drivers never see, so they are dropped.
+    if (cluster !== 'origin' || this.phase !== 'ready') return;
+    const { message } = decodeResponse(frame);
+    if (message.type === 'EVENT' && message.event.type === 'SCHEMA_CHANGE' && this.registeredEvents.has('SCHEMA_CHANGE')) this.write(encodeFrame(frame));
+  }
+
+  // ── output ─────────────────────────────────────────────────────────────────────────────
+
+  private record(receivedAt: number, info: StatementInfo, params: QueryParameters, statement: RecordedStatement, outcomes: Outcomes): void {
+    this.ctx.sink.record(
+      mutationRecord({
+        ctx: this.ctx,
+        session: this,
+        receivedAt,
+        kind: info.kind === 'write' ? (info.mutation ?? 'update') : info.kind === 'ddl' ? 'ddl' : 'other',
+        consistency: params.consistency,
+        ...(params.serialConsistency === undefined ? {} : { serialConsistency: params.serialConsistency }),
+        ...(params.timestamp === undefined ? {} : { writeTimestamp: params.timestamp }),
+        infos: [info],
+        statements: [statement],
+        outcomes,
+      }),
+    );
+  }
+
+  /** Sends a cluster's answer (or a synthesized error) to the client on the client's stream. */
+  private answer(stream: number, outcome: Outcome): void {
+    this.write(encodeFrame({ ...outcome.frame, stream }));
+  }
+
+  private reply(stream: number, response: Response, version = this.version || 4): void {
+    this.write(encodeResponse(version, stream, response));
+  }
+
+  private replyError(stream: number, code: number, message: string, version = this.version || 4): void {
+    this.reply(stream, { type: 'ERROR', code, message }, version);
+  }
+
+  private protocolError(frame: Frame, message: string): void {
+    this.replyError(frame.stream, ErrorCode.PROTOCOL_ERROR, message, frame.version);
+  }
+
+  private write(bytes: Buffer): void {
+    if (this.phase === 'closed') return;
+    if (!this.socket.write(bytes)) this.setClusterReading(false);
+  }
+
+  /** Backpressure the other way: a client slow to read its answers stops the clusters' answers. */
+  private setClusterReading(reading: boolean): void {
+    if (this.clusters) for (const connection of Object.values(this.clusters)) connection.setReading(reading);
+  }
+}
+
+function kindOf(info: StatementInfo): RequestKind {
+  return info.kind === 'read' ? 'read' : info.kind === 'write' ? 'write' : 'other';
+}
+
+function supportedOf(frame: Frame): Record<string, readonly string[]> {
+  const { message } = decodeResponse(frame);
+  return message.type === 'SUPPORTED' ? message.options : {};
+}
+
+function preparedOf(frame: Frame): Extract<Extract<Response, { type: 'RESULT' }>['result'], { kind: 'prepared' }> {
+  const { message } = decodeResponse(frame);
+  if (message.type !== 'RESULT' || message.result.kind !== 'prepared') throw new Error(`expected a PREPARED result, got ${message.type}`);
+  return message.result;
+}

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { classify, decodeResponse, ErrorCode, Opcode, type ColumnSpec, type CqlType } from '@cutover/cql-protocol';
+import { MicrosecondClock } from '../src/clock.ts';
+import { replaceNowAndUuid } from '../src/nondeterministic.ts';
+import { chooseResponse, type Outcome } from '../src/outcome.ts';
+import { errorFrame, supportedByBoth, timeoutFrame, unsupportedVersionMessage, plainToken } from '../src/replies.ts';
+import { route } from '../src/routing.ts';
+import { StreamIdPool } from '../src/stream-ids.ts';
+import { localRow, peerRows, virtualNodes } from '../src/virtual-topology.ts';
+
+describe('MicrosecondClock', () => {
+  it('follows the wall clock in microseconds', () => {
+    const clock = new MicrosecondClock();
+    const now = BigInt(Date.now()) * 1000n;
+    const t = clock.next();
+    assert.ok(t >= now - 1000n && t < now + 1_000_000n, `${t} vs ${now}`);
+  });
+
+  it('never repeats and never goes back, even when the wall clock does', () => {
+    const wall = [5_000n, 5_000n, 4_000n, 6_000n];
+    const clock = new MicrosecondClock(() => wall.shift()!);
+    assert.deepEqual([clock.next(), clock.next(), clock.next(), clock.next()], [5_000n, 5_001n, 5_002n, 6_000n]);
+  });
+});
+
+describe('StreamIdPool', () => {
+  it('hands out every id once, low ids first, and takes them back', () => {
+    const pool = new StreamIdPool(3);
+    assert.deepEqual([pool.acquire(), pool.acquire(), pool.acquire(), pool.acquire()], [0, 1, 2, undefined]);
+    pool.release(1);
+    assert.equal(pool.available, 1);
+    assert.equal(pool.acquire(), 1);
+  });
+});
+
+describe('chooseResponse', () => {
+  const ok = (name: string): Outcome => ({ ok: true, frame: { version: 4, isResponse: true, flags: 0, stream: 0, opcode: Opcode.RESULT, body: Buffer.from(name) }, latencyMs: 1 });
+  const failed = (name: string): Outcome => ({ ok: false, frame: errorFrame(4, ErrorCode.INVALID, name), errorCode: ErrorCode.INVALID, message: name, latencyMs: 1, timedOut: false });
+  const body = (o: Outcome): string => (o.ok ? o.frame.body.toString() : o.message);
+
+  it("gives the primary's answer when both succeed", () => {
+    assert.equal(body(chooseResponse({ origin: ok('o'), target: ok('t') }, 'origin')), 'o');
+    assert.equal(body(chooseResponse({ origin: ok('o'), target: ok('t') }, 'target')), 't');
+  });
+
+  it('gives the failure when one fails, whichever is primary', () => {
+    assert.equal(body(chooseResponse({ origin: ok('o'), target: failed('t') }, 'origin')), 't');
+    assert.equal(body(chooseResponse({ origin: failed('o'), target: ok('t') }, 'origin')), 'o');
+    assert.equal(body(chooseResponse({ origin: failed('o'), target: ok('t') }, 'target')), 'o');
+  });
+
+  it("gives the primary's error when both fail", () => {
+    assert.equal(body(chooseResponse({ origin: failed('o'), target: failed('t') }, 'origin')), 'o');
+    assert.equal(body(chooseResponse({ origin: failed('o'), target: failed('t') }, 'target')), 't');
+  });
+});
+
+describe('route', () => {
+  it('sends writes, DDL, USE and unreadable statements to both, reads to the primary', () => {
+    assert.deepEqual(route(classify('INSERT INTO ks.t (a) VALUES (1)'), 'primary-only'), { kind: 'both' });
+    assert.deepEqual(route(classify('CREATE TABLE ks.t (a int PRIMARY KEY)'), 'primary-only'), { kind: 'both' });
+    assert.deepEqual(route(classify('USE ks'), 'primary-only'), { kind: 'both' });
+    assert.deepEqual(route(classify('this is not CQL'), 'primary-only'), { kind: 'both' });
+    assert.deepEqual(route(classify('SELECT * FROM ks.t'), 'primary-only'), { kind: 'primary', shadow: false });
+    assert.deepEqual(route(classify('SELECT * FROM ks.t'), 'dual-async'), { kind: 'primary', shadow: true });
+  });
+
+  it('answers system.local, system.peers and system.peers_v2 itself', () => {
+    assert.deepEqual(route(classify("SELECT * FROM system.local WHERE key='local'"), 'primary-only'), { kind: 'virtual', table: 'local' });
+    assert.deepEqual(route(classify('SELECT peer, tokens FROM system.peers'), 'primary-only'), { kind: 'virtual', table: 'peers' });
+    assert.deepEqual(route(classify('SELECT * FROM system.peers_v2'), 'primary-only'), { kind: 'virtual', table: 'peers_v2' });
+  });
+});
+
+describe('virtual topology', () => {
+  const nodes = virtualNodes(['127.0.0.10', '127.0.0.11', '127.0.0.12', '127.0.0.13']);
+  const text: CqlType = { kind: 'primitive', name: 'varchar' };
+  const column = (name: string, type: CqlType): ColumnSpec => ({ keyspace: 'system', table: 'peers', name, type });
+  const encode = (value: unknown, type: CqlType): Buffer => Buffer.from(`${JSON.stringify(value)}:${type.kind}`);
+
+  it('splits the Murmur3 ring evenly and gives each proxy a stable host id', () => {
+    assert.deepEqual(nodes.map((n) => n.token), ['-9223372036854775808', '-4611686018427387904', '0', '4611686018427387904']);
+    assert.equal(new Set(nodes.map((n) => n.hostId)).size, 4);
+    assert.deepEqual(virtualNodes(['127.0.0.10']).map((n) => n.hostId), [nodes[0]!.hostId]);
+    assert.match(nodes[0]!.hostId, /^[0-9a-f]{8}-[0-9a-f]{4}-3[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('rewrites the address, host id and token columns of system.local, keeping the rest', () => {
+    const columns = [column('cluster_name', text), column('rpc_address', { kind: 'primitive', name: 'inet' }), column('tokens', { kind: 'set', element: text }), column('host_id', { kind: 'primitive', name: 'uuid' })];
+    const row = localRow(columns, [Buffer.from('origin'), Buffer.from('x'), Buffer.from('x'), Buffer.from('x')], nodes[1]!, 14002, encode);
+    assert.deepEqual(row.map((cell) => cell?.toString()), ['origin', '"127.0.0.11":primitive', '["-4611686018427387904"]:set', `"${nodes[1]!.hostId}":primitive`]);
+  });
+
+  it('lists every other proxy in system.peers, filled from the local template', () => {
+    const columns = [column('peer', { kind: 'primitive', name: 'inet' }), column('data_center', text), column('release_version', text)];
+    const template = new Map([['data_center', Buffer.from('dc1')], ['release_version', Buffer.from('5.0.9')]]);
+    const rows = peerRows(columns, nodes, nodes[0]!, 14002, template, encode);
+    assert.deepEqual(rows.map((r) => r.map((cell) => cell?.toString())), [
+      ['"127.0.0.11":primitive', 'dc1', '5.0.9'],
+      ['"127.0.0.12":primitive', 'dc1', '5.0.9'],
+      ['"127.0.0.13":primitive', 'dc1', '5.0.9'],
+    ]);
+  });
+});
+
+describe('replies', () => {
+  it('offers only what both clusters support, the proxy versions, and no compression', () => {
+    const options = supportedByBoth(
+      { CQL_VERSION: ['3.4.7', '3.4.6'], COMPRESSION: ['lz4', 'snappy'], PROTOCOL_VERSIONS: ['3/v3', '4/v4', '5/v5'] },
+      { CQL_VERSION: ['3.4.6'], COMPRESSION: ['lz4'], PROTOCOL_VERSIONS: ['4/v4', '5/v5'] },
+    );
+    assert.deepEqual(options, { CQL_VERSION: ['3.4.6'], COMPRESSION: [], PROTOCOL_VERSIONS: ['3/v3', '4/v4'] });
+  });
+
+  it("words an unsupported version the way drivers recognise", () => {
+    assert.equal(unsupportedVersionMessage(5), 'Invalid or unsupported protocol version (5); supported versions are (3/v3, 4/v4)');
+  });
+
+  it('turns a cluster that did not answer into the timeout a coordinator would give', () => {
+    const write = decodeResponse(timeoutFrame(4, 'write', 6, true, 'slow')).message;
+    assert.deepEqual(write, { type: 'ERROR', code: ErrorCode.WRITE_TIMEOUT, message: 'slow', details: { kind: 'write_timeout', consistency: 6, received: 0, blockFor: 1, writeType: 'BATCH' } });
+    const read = decodeResponse(timeoutFrame(4, 'read', 1, false, 'slow')).message;
+    assert.equal(read.type === 'ERROR' && read.code, ErrorCode.READ_TIMEOUT);
+    const other = decodeResponse(timeoutFrame(3, 'other', 1, false, 'slow')).message;
+    assert.equal(other.type === 'ERROR' && other.code, ErrorCode.SERVER_ERROR);
+  });
+
+  it('builds the SASL PLAIN token', () => {
+    assert.deepEqual(plainToken('bob', 'pw'), Buffer.from('\0bob\0pw'));
+  });
+});
+
+describe('replaceNowAndUuid', () => {
+  it('replaces each call with its own literal, and nothing in strings or comments', () => {
+    const out = replaceNowAndUuid("INSERT INTO t (a, b, c, d) VALUES (now(), uuid(), 'now()', now()) -- uuid()");
+    const match = /^INSERT INTO t \(a, b, c, d\) VALUES \(([0-9a-f-]{36}), ([0-9a-f-]{36}), 'now\(\)', ([0-9a-f-]{36})\) -- uuid\(\)$/.exec(out);
+    assert.ok(match, out);
+    assert.equal(match[1]![14], '1', 'now() becomes a version 1 (time) uuid');
+    assert.equal(match[2]![14], '4', 'uuid() becomes a version 4 (random) uuid');
+    assert.notEqual(match[1], match[3]);
+  });
+
+  it('leaves a statement without them untouched', () => {
+    const query = 'UPDATE t SET a = 1 WHERE k = 2';
+    assert.equal(replaceNowAndUuid(query), query);
+  });
+});
