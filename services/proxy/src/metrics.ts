@@ -38,6 +38,13 @@ export class ProxyMetrics {
 
   readonly preparedMisses = new Counter({ name: 'cutover_proxy_prepared_cache_misses_total', help: 'EXECUTE or BATCH of an id the proxy does not know (answered UNPREPARED)', registers: [this.registry] });
 
+  readonly reprepared = new Counter({
+    name: 'cutover_proxy_reprepared_total',
+    help: 'Statements the proxy prepared again on a cluster that had lost them (answered UNPREPARED), by cluster',
+    labelNames: ['cluster'] as const,
+    registers: [this.registry],
+  });
+
   readonly dualReads = new Counter({
     name: 'cutover_proxy_dual_reads_total',
     help: 'Reads sent to both clusters in dual-async mode, by comparison result (match, mismatch, error)',

@@ -18,6 +18,8 @@ export type Route =
  */
 export function route(info: StatementInfo, readMode: ReadMode): Route {
   if (info.systemTable !== undefined) return { kind: 'virtual', table: info.systemTable };
-  if (info.kind === 'read') return { kind: 'primary', shadow: readMode === 'dual-async' };
+  // System keyspaces describe each cluster itself (table ids, tokens, peers): comparing them
+  // across clusters would only ever report differences.
+  if (info.kind === 'read') return { kind: 'primary', shadow: readMode === 'dual-async' && !info.keyspace?.startsWith('system') };
   return { kind: 'both' };
 }

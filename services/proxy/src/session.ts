@@ -472,6 +472,7 @@ export class ClientSession {
     const answer = await this.clusters![cluster].send(Opcode.PREPARE, encodeRequestBody({ type: 'PREPARE', query: statement.query }, this.version));
     if (answer.opcode === Opcode.ERROR) return false;
     statement.ids[cluster] = preparedOf(answer).id;
+    this.ctx.metrics.reprepared.inc({ cluster });
     this.ctx.logger.info({ session: this.id, cluster, query: statement.query }, 'statement re-prepared after the cluster lost it');
     return true;
   }

@@ -64,6 +64,7 @@ describe('route', () => {
     assert.deepEqual(route(classify('this is not CQL'), 'primary-only'), { kind: 'both' });
     assert.deepEqual(route(classify('SELECT * FROM ks.t'), 'primary-only'), { kind: 'primary', shadow: false });
     assert.deepEqual(route(classify('SELECT * FROM ks.t'), 'dual-async'), { kind: 'primary', shadow: true });
+    assert.deepEqual(route(classify('SELECT * FROM system_schema.tables'), 'dual-async'), { kind: 'primary', shadow: false }, 'system keyspaces differ by nature');
   });
 
   it('answers system.local, system.peers and system.peers_v2 itself', () => {

@@ -1,7 +1,7 @@
 import { loadConfig, type Config } from '@cutover/config';
 import { cassandraClient } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { InMemoryMutationSink, ProxyServer } from '../src/index.ts';
 
 /** The stack's config with some settings changed, as the environment would change them. */
@@ -19,10 +19,10 @@ export interface TestProxy {
 }
 
 /** A proxy in this process in front of the local stack, on its own ports. */
-export async function startProxy(port: number, env: Record<string, string> = {}): Promise<TestProxy> {
+export async function startProxy(port: number, env: Record<string, string> = {}, logger: Logger = pino({ level: 'warn' })): Promise<TestProxy> {
   const config = configWith({ PROXY_QUERY_PORT: String(port), PROXY_METRICS_PORT: String(port - 1), ...env });
   const sink = new InMemoryMutationSink();
-  const proxy = await ProxyServer.start(config, { sink, logger: pino({ level: 'warn' }) });
+  const proxy = await ProxyServer.start(config, { sink, logger });
   const clients: cassandra.Client[] = [];
   return {
     proxy,
@@ -60,3 +60,10 @@ export function uniqueKeyspace(prefix: string): string {
 }
 
 export const REPLICATION = "{'class': 'SimpleStrategy', 'replication_factor': 1}";
+
+/** A logger whose JSON lines are kept, for tests that check what the proxy logged. */
+export function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  return { logger, lines };
+}
