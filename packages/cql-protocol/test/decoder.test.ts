@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FrameDecoder } from '../src/decoder.ts';
-import { ProtocolError } from '../src/errors.ts';
 import { DEFAULT_MAX_BODY_LENGTH, encodeFrame, headerLength, type Frame } from '../src/frame.ts';
+import { protocolError } from './helpers.ts';
 
 function frame(fields: Partial<Frame> & Pick<Frame, 'body'>): Frame {
   return { version: 4, isResponse: false, flags: 0, stream: 0, opcode: 0x07, ...fields };
@@ -36,16 +36,6 @@ function decodeInChunks(bytes: Buffer, cuts: readonly number[]): Frame[] {
   }
   assert.equal(decoder.buffered, 0);
   return frames;
-}
-
-function protocolError(fn: () => unknown): ProtocolError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof ProtocolError, `expected a ProtocolError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a ProtocolError');
 }
 
 describe('encodeFrame', () => {

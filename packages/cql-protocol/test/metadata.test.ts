@@ -15,15 +15,12 @@ import {
 import { BodyReader } from '../src/reader.ts';
 import { TypeCode, typeToString, type CqlType, type PrimitiveTypeName } from '../src/types.ts';
 import { BodyWriter } from '../src/writer.ts';
+import { hex } from './helpers.ts';
 
 function bytes(write: (writer: BodyWriter) => void): Buffer {
   const writer = new BodyWriter();
   write(writer);
   return writer.toBuffer();
-}
-
-function hex(text: string): Buffer {
-  return Buffer.from(text.replaceAll(' ', ''), 'hex');
 }
 
 /** Reads all of `body`, failing if anything is left over. */

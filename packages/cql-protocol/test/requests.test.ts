@@ -1,33 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FrameDecoder } from '../src/decoder.ts';
-import { ProtocolError } from '../src/errors.ts';
 import type { Frame } from '../src/frame.ts';
 import { BatchType, Consistency, FrameFlag, Opcode } from '../src/opcodes.ts';
 import { UNSET, decodeRequest, encodeRequest, encodeRequestBody, type Request } from '../src/requests.ts';
-
-function hex(text: string): Buffer {
-  return Buffer.from(text.replaceAll(' ', ''), 'hex');
-}
-
-function onlyFrame(bytes: Buffer): Frame {
-  const frames = new FrameDecoder().push(bytes);
-  assert.equal(frames.length, 1);
-  return frames[0] as Frame;
-}
+import { hex, onlyFrame, protocolError } from './helpers.ts';
 
 function requestFrame(body: Buffer, fields: Partial<Frame> = {}): Frame {
   return { version: 4, isResponse: false, flags: 0, stream: 9, opcode: Opcode.QUERY, body, ...fields };
-}
-
-function protocolError(fn: () => unknown): ProtocolError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof ProtocolError, `expected a ProtocolError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a ProtocolError');
 }
 
 const allParameters = {

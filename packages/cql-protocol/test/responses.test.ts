@@ -1,39 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FrameDecoder } from '../src/decoder.ts';
-import { ProtocolError } from '../src/errors.ts';
 import type { Frame } from '../src/frame.ts';
 import type { ColumnSpec } from '../src/metadata.ts';
 import { Consistency, ErrorCode, FrameFlag, Opcode } from '../src/opcodes.ts';
 import { decodeResponse, encodeResponse, type ErrorDetails, type Response } from '../src/responses.ts';
 import type { CqlType } from '../src/types.ts';
-
-function hex(text: string): Buffer {
-  return Buffer.from(text.replaceAll(' ', ''), 'hex');
-}
+import { hex, onlyFrame, protocolError } from './helpers.ts';
 
 function ascii(text: string): string {
   return Buffer.from(text).toString('hex');
 }
 
-function onlyFrame(bytes: Buffer): Frame {
-  const frames = new FrameDecoder().push(bytes);
-  assert.equal(frames.length, 1);
-  return frames[0] as Frame;
-}
-
 function responseFrame(body: Buffer, fields: Partial<Frame> = {}): Frame {
   return { version: 4, isResponse: true, flags: 0, stream: 6, opcode: Opcode.RESULT, body, ...fields };
-}
-
-function protocolError(fn: () => unknown): ProtocolError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof ProtocolError, `expected a ProtocolError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a ProtocolError');
 }
 
 const int: CqlType = { kind: 'primitive', name: 'int' };

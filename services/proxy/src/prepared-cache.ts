@@ -1,14 +1,18 @@
 import type { ClusterName } from '@cutover/config';
 import type { PreparedMetadata, StatementInfo } from '@cutover/cql-protocol';
+import type { InjectedVariable } from './nondeterministic.js';
 
 /** A statement prepared on both clusters, under the id the client knows it by. */
 export interface PreparedStatement {
   /** The id the client executes it with: the primary's id at prepare time. */
   readonly clientId: Buffer;
+  /** The text prepared on the clusters (now() and uuid() already turned into markers, if replaced). */
   readonly query: string;
   readonly info: StatementInfo;
   /** Bound variables as the primary described them (names, types, partition key indexes). */
   readonly variables: PreparedMetadata;
+  /** Variables the proxy fills itself, which the client does not know about. */
+  readonly injected: readonly InjectedVariable[];
   /** Each cluster's own id; a cluster that re-prepares after a restart may get a new one. */
   readonly ids: Record<ClusterName, Buffer>;
 }

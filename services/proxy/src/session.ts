@@ -21,7 +21,7 @@ import {
 import { ClusterConnection } from './cluster-connection.js';
 import type { ProxyContext } from './context.js';
 import { ProxyError } from './errors.js';
-import { replaceNowAndUuid } from './nondeterministic.js';
+import { bindNowAndUuid, hideInjected, replaceNowAndUuid, withInjected } from './nondeterministic.js';
 import { chooseResponse, other, type Outcome, type Outcomes } from './outcome.js';
 import type { PreparedStatement } from './prepared-cache.js';
 import { mutationRecord, type RecordedStatement } from './records.js';
@@ -294,24 +294,29 @@ export class ClientSession {
   }
 
   private async prepare(frame: Frame, query: string): Promise<void> {
-    const outcomes = await this.forwardToBoth(frame, { opcode: frame.opcode, flags: frame.flags, body: () => frame.body, kind: 'other', consistency: 0 }, 'prepare');
-    if (!outcomes.origin.ok || !outcomes.target.ok) return;
-    const results = { origin: preparedOf(outcomes.origin.frame), target: preparedOf(outcomes.target.frame) };
+    const { query: prepared, injected } = this.ctx.config.proxy.replaceNowUuid ? bindNowAndUuid(query) : { query, injected: [] };
+    const body = injected.length === 0 ? frame.body : encodeRequestBody({ type: 'PREPARE', query: prepared }, this.version);
+    const outcomes = await this.callBoth({ opcode: frame.opcode, flags: frame.flags, body: () => body, kind: 'other', consistency: 0 }, 'prepare');
     const primary = this.ctx.live.primary;
+    if (!outcomes.origin.ok || !outcomes.target.ok) return this.answer(frame.stream, chooseResponse(outcomes, primary));
+    const results = { origin: preparedOf(outcomes.origin.frame), target: preparedOf(outcomes.target.frame) };
     this.ctx.prepared.add({
       clientId: results[primary].id,
-      query,
+      query: prepared,
       info: this.ctx.classify(query),
       variables: results[primary].variables,
+      injected,
       ids: { origin: results.origin.id, target: results.target.id },
     });
+    if (injected.length === 0) return this.answer(frame.stream, outcomes[primary]);
+    this.reply(frame.stream, { type: 'RESULT', result: { ...results[primary], variables: hideInjected(results[primary].variables, injected) } });
   }
 
   private async execute(frame: Frame, envelope: Envelope<Request>, message: ExecuteMessage): Promise<void> {
     const statement = this.ctx.prepared.get(message.id);
     if (statement === undefined) return this.unprepared(frame, message.id);
     const info = statement.info;
-    const params = this.withTimestamp(info, message.params);
+    const params = this.withTimestamp(info, withInjectedParams(message.params, statement));
     const body = (cluster: ClusterName): Buffer =>
       statement.ids[cluster].equals(message.id) && params === message.params
         ? frame.body
@@ -334,7 +339,8 @@ export class ClientSession {
       if (statement.kind === 'prepared') {
         const prepared = this.ctx.prepared.get(statement.id);
         if (prepared === undefined) return this.unprepared(frame, statement.id);
-        children.push({ statement, info: prepared.info, prepared });
+        const values = prepared.injected.length === 0 ? statement.values : withInjected(statement.values, prepared.injected);
+        children.push({ statement: { ...statement, values }, info: prepared.info, prepared });
       } else {
         const query = this.ctx.config.proxy.replaceNowUuid ? replaceNowAndUuid(statement.query) : statement.query;
         children.push({ statement: { ...statement, query }, info: this.ctx.classify(statement.query) });
@@ -401,11 +407,16 @@ export class ClientSession {
 
   // ── forwarding ─────────────────────────────────────────────────────────────────────────
 
+  /** Both clusters, then the client gets the answer the merge rules choose. */
   private async forwardToBoth(frame: Frame, request: ClusterRequest, kind: string): Promise<Outcomes> {
-    const [origin, target] = await Promise.all([this.call('origin', request, kind), this.call('target', request, kind)]);
-    const outcomes = { origin, target };
+    const outcomes = await this.callBoth(request, kind);
     this.answer(frame.stream, chooseResponse(outcomes, this.ctx.live.primary));
     return outcomes;
+  }
+
+  private async callBoth(request: ClusterRequest, kind: string): Promise<Outcomes> {
+    const [origin, target] = await Promise.all([this.call('origin', request, kind), this.call('target', request, kind)]);
+    return { origin, target };
   }
 
   private async forwardRead(frame: Frame, request: ClusterRequest, shadow: boolean): Promise<void> {
@@ -564,6 +575,19 @@ export class ClientSession {
   private setClusterReading(reading: boolean): void {
     if (this.clusters) for (const connection of Object.values(this.clusters)) connection.setReading(reading);
   }
+}
+
+/** EXECUTE parameters with the proxy's generated values where the statement had now() or uuid(). */
+function withInjectedParams(params: QueryParameters, statement: PreparedStatement): QueryParameters {
+  if (statement.injected.length === 0) return params;
+  const names = params.names === undefined ? {} : { names: withInjectedNames(params.names, statement) };
+  return { ...params, values: withInjected(params.values ?? [], statement.injected), ...names };
+}
+
+function withInjectedNames(names: readonly string[], statement: PreparedStatement): string[] {
+  const out = [...names];
+  for (const { index } of statement.injected) out.splice(index, 0, statement.variables.columns[index]?.name ?? '');
+  return out;
 }
 
 function kindOf(info: StatementInfo): RequestKind {

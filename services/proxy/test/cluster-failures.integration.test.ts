@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ClusterName } from '@cutover/config';
 import { LocalStack } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
-import { REPLICATION, configWith, directClients, rowsOf, startProxy, uniqueKeyspace, type TestProxy } from './support.ts';
+import { REPLICATION, capturingLogger, configWith, directClients, rowsOf, startProxy, uniqueKeyspace, type TestProxy } from './support.ts';
 
 /**
  * What clients see when a cluster misbehaves: a timeout error when one stops answering, and
@@ -89,6 +89,24 @@ describe('a cluster that stops answering', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${proxy.config.proxy.metricsPort}/metrics`)).text();
     assert.match(metrics, /cutover_proxy_cluster_failures_total\{cluster="target",code="CLUSTER_TIMEOUT"\} [1-9]/);
     assert.match(metrics, /cutover_proxy_cluster_failures_total\{cluster="origin",code="CLUSTER_TIMEOUT"\} [1-9]/);
+  });
+});
+
+describe('heartbeats', () => {
+  it('an idle connection whose cluster stops answering heartbeats is closed, so its driver reconnects', { timeout }, async () => {
+    const log = capturingLogger();
+    const beating = await startProxy(19412, { PROXY_HEARTBEAT_INTERVAL_MS: '1000', PROXY_REQUEST_TIMEOUT_MS: '1000' }, log.logger);
+    try {
+      const client = beating.client();
+      await client.connect();
+      const heartbeatFailed = (): boolean => log.lines.some((l) => /target heartbeat failed/.test(String(l['reason'])));
+      await whileFrozen('target', async () => {
+        for (let i = 0; i < 100 && !heartbeatFailed(); i++) await delay(100);
+      });
+      assert.ok(heartbeatFailed(), 'the session was closed after a failed heartbeat to target');
+    } finally {
+      await beating.stop();
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classify, decodeResponse, ErrorCode, Opcode, type ColumnSpec, type CqlType } from '@cutover/cql-protocol';
 import { MicrosecondClock } from '../src/clock.ts';
-import { replaceNowAndUuid } from '../src/nondeterministic.ts';
+import { bindNowAndUuid, hideInjected, replaceNowAndUuid, withInjected } from '../src/nondeterministic.ts';
 import { chooseResponse, type Outcome } from '../src/outcome.ts';
 import { errorFrame, supportedByBoth, timeoutFrame, unsupportedVersionMessage, plainToken } from '../src/replies.ts';
 import { route } from '../src/routing.ts';
@@ -145,5 +145,33 @@ describe('replaceNowAndUuid', () => {
   it('leaves a statement without them untouched', () => {
     const query = 'UPDATE t SET a = 1 WHERE k = 2';
     assert.equal(replaceNowAndUuid(query), query);
+  });
+});
+
+describe('now() and uuid() in prepared statements', () => {
+  it('turns each call into a marker and says where it falls among the variables', () => {
+    const { query, injected } = bindNowAndUuid("INSERT INTO t (a, b, c, d, e) VALUES (?, now(), ?, uuid(), 'now()')");
+    assert.equal(query, "INSERT INTO t (a, b, c, d, e) VALUES (?, ?, ?, ?, 'now()')");
+    assert.deepEqual(injected, [{ fn: 'now', index: 1 }, { fn: 'uuid', index: 3 }]);
+  });
+
+  it('leaves statements with named markers alone', () => {
+    const query = 'INSERT INTO t (a, b) VALUES (:a, now())';
+    assert.deepEqual(bindNowAndUuid(query), { query, injected: [] });
+  });
+
+  it("fills the injected positions with fresh values around the client's", () => {
+    const values = withInjected([Buffer.from('a'), Buffer.from('c')], [{ fn: 'now', index: 1 }, { fn: 'uuid', index: 3 }]);
+    assert.equal(values.length, 4);
+    assert.deepEqual([values[0], values[2]], [Buffer.from('a'), Buffer.from('c')]);
+    assert.equal((values[1] as Buffer)[6]! >> 4, 1, 'a version 1 uuid for now()');
+    assert.equal((values[3] as Buffer)[6]! >> 4, 4, 'a version 4 uuid for uuid()');
+  });
+
+  it('hides the injected variables from the client and shifts the partition key indexes', () => {
+    const column = (name: string): ColumnSpec => ({ keyspace: 'k', table: 't', name, type: { kind: 'primitive', name: 'int' } });
+    const hidden = hideInjected({ columns: [column('a'), column('b'), column('c'), column('d')], pkIndexes: [2, 1] }, [{ fn: 'now', index: 1 }]);
+    assert.deepEqual(hidden.columns.map((c) => c.name), ['a', 'c', 'd']);
+    assert.deepEqual(hidden.pkIndexes, [1]);
   });
 });
