@@ -58,32 +58,43 @@ export class BodyWriter {
 
   writeByte(value: number): void {
     this.check(value, 0, 0xff, 'a [byte]');
-    this.buffer.writeUInt8(value, this.reserve(1));
+    const at = this.reserve(1); // before touching this.buffer: reserve may replace it
+
+    this.buffer.writeUInt8(value, at);
   }
 
   writeShort(value: number): void {
     this.check(value, 0, 0xffff, 'a [short]');
-    this.buffer.writeUInt16BE(value, this.reserve(2));
+    const at = this.reserve(2); // before touching this.buffer: reserve may replace it
+
+    this.buffer.writeUInt16BE(value, at);
   }
 
   writeInt(value: number): void {
     this.check(value, -0x80000000, 0x7fffffff, 'an [int]');
-    this.buffer.writeInt32BE(value, this.reserve(4));
+    const at = this.reserve(4); // before touching this.buffer: reserve may replace it
+
+    this.buffer.writeInt32BE(value, at);
   }
 
   writeLong(value: bigint): void {
     if (BigInt.asIntN(64, value) !== value) throw unencodable(`${value} does not fit a [long]`);
-    this.buffer.writeBigInt64BE(value, this.reserve(8));
+    const at = this.reserve(8); // before touching this.buffer: reserve may replace it
+
+    this.buffer.writeBigInt64BE(value, at);
   }
 
   writeConsistency(value: number): void {
     this.check(value, 0, 0xffff, 'a [consistency]');
-    this.buffer.writeUInt16BE(value, this.reserve(2));
+    const at = this.reserve(2); // before touching this.buffer: reserve may replace it
+
+    this.buffer.writeUInt16BE(value, at);
   }
 
   /** Appends raw bytes, with no length prefix. */
   writeRaw(bytes: Buffer): void {
-    bytes.copy(this.buffer, this.reserve(bytes.length));
+    const at = this.reserve(bytes.length); // before touching this.buffer: reserve may replace it
+    bytes.copy(this.buffer, at);
   }
 
   writeString(value: string): void {

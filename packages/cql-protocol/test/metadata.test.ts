@@ -197,3 +197,27 @@ describe('prepared metadata', () => {
     }
   });
 });
+
+describe('BodyWriter growth', () => {
+  it('keeps every value written across the buffer growing, of every width', () => {
+    const writer = new BodyWriter();
+    for (let i = 0; i < 300; i++) {
+      writer.writeByte(i & 0xff);
+      writer.writeShort(i);
+      writer.writeInt(-i - 1);
+      writer.writeLong(BigInt(i) * 1_000_000_007n);
+      writer.writeBytes(Buffer.from([i & 0xff, 1, 2]));
+      writer.writeString(`s${i}`);
+    }
+    const reader = new BodyReader(writer.toBuffer());
+    for (let i = 0; i < 300; i++) {
+      assert.equal(reader.readByte(), i & 0xff);
+      assert.equal(reader.readShort(), i);
+      assert.equal(reader.readInt(), -i - 1);
+      assert.equal(reader.readLong(), BigInt(i) * 1_000_000_007n);
+      assert.deepEqual(reader.readBytes(), Buffer.from([i & 0xff, 1, 2]));
+      assert.equal(reader.readString(), `s${i}`);
+    }
+    assert.equal(reader.remaining(), 0);
+  });
+});

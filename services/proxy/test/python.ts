@@ -49,7 +49,7 @@ export async function pythonVenv(home = configWith().stack.home): Promise<Python
   await mkdir(dirname(dir), { recursive: true });
   const staging = await mkdtemp(`${dir}.partial-`);
   try {
-    await run('python3', ['-m', 'venv', staging], 'creating a Python virtualenv');
+    await run('python3', ['-m', 'venv', '--prompt', 'cutover-tests', staging], 'creating a Python virtualenv');
     await run(join(staging, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', ...PYTHON_REQUIREMENTS], `pip install ${PYTHON_REQUIREMENTS.join(' ')}`);
     await repointScripts(staging, dir);
     try {

@@ -47,8 +47,17 @@ def step(name, run):
 
 
 cluster = Cluster([host], port=port)
-session = cluster.connect()
+try:
+    session = cluster.connect()
+except Exception as error:
+    logging.exception("connect failed")
+    print(json.dumps({"connect": {"error": f"{type(error).__name__}: {error}"}}))
+    sys.exit(1)
+observed["connect"] = True
 observed["protocol_version"] = cluster.protocol_version
+# What the driver read from the proxy's virtual system.local.
+observed["partitioner"] = cluster.metadata.partitioner
+observed["cluster_name"] = cluster.metadata.cluster_name
 
 
 def create_schema():
