@@ -9,7 +9,16 @@ import { MongoClient } from 'mongodb';
  * The one place where each client library is configured from `Config`, so every service,
  * test and probe connects the same way (TLS, credentials, timeouts).
  */
-export function cassandraClient(cluster: ClusterConfig, options: { keyspace?: string; timeoutMs?: number } = {}): cassandra.Client {
+export interface CassandraClientOptions {
+  readonly keyspace?: string;
+  readonly timeoutMs?: number;
+  /** Connections to each node (default 1). */
+  readonly connectionsPerHost?: number;
+  /** Schema metadata (on by default); off spares the cluster the driver's system_schema reads. */
+  readonly metadata?: boolean;
+}
+
+export function cassandraClient(cluster: ClusterConfig, options: CassandraClientOptions = {}): cassandra.Client {
   const { tls } = cluster;
   const sslOptions =
     tls.caPath === undefined
@@ -32,6 +41,10 @@ export function cassandraClient(cluster: ClusterConfig, options: { keyspace?: st
     // Cutover speaks v3/v4. The driver's own negotiation above v4 against a TLS Cassandra 5
     // crashes the process from inside the driver (an unknown stream id on an error frame).
     protocolOptions: { maxVersion: 4 },
+    ...(options.metadata === false ? { isMetadataSyncEnabled: false } : {}),
+    ...(options.connectionsPerHost === undefined
+      ? {}
+      : { pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: options.connectionsPerHost, [cassandra.types.distance.remote]: 1 } } }),
   });
 }
 

@@ -1,4 +1,4 @@
-export { cassandraClient, kafkaClient, mongoClient, s3Client } from './clients.js';
+export { cassandraClient, kafkaClient, mongoClient, s3Client, type CassandraClientOptions } from './clients.js';
 export { CASSANDRA_VERSION, KAFKA_VERSION, MONGO_JAVA_SERVER_VERSION, S3PROXY_VERSION, type Distribution } from './distributions.js';
 export { StackError, type StackErrorCode } from './errors.js';
 export { findJava17, javaMajorVersion } from './java.js';

@@ -2,6 +2,7 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import type { ClusterName } from '@cutover/config';
 import { FrameDecoder, Opcode, encodeFrame, type Frame } from '@cutover/cql-protocol';
+import { coalescedWriter } from './coalesce.js';
 import { ProxyError } from './errors.js';
 import { StreamIdPool } from './stream-ids.js';
 
@@ -43,6 +44,7 @@ export class ClusterConnection {
   private readonly heartbeat: NodeJS.Timeout;
   private lastActivity = Date.now();
   private closed = false;
+  private readonly write: (bytes: Buffer) => boolean;
 
   private constructor(
     readonly endpoint: ClusterEndpoint,
@@ -50,6 +52,7 @@ export class ClusterConnection {
     private readonly options: ClusterConnectionOptions,
   ) {
     this.decoder = new FrameDecoder({ maxBodyLength: options.maxFrameBytes });
+    this.write = coalescedWriter(socket);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) => this.destroy(new ProxyError('CLUSTER_UNAVAILABLE', `${endpoint.name} connection failed: ${error.message}`)));
@@ -96,7 +99,7 @@ export class ClusterConnection {
       };
       this.pending.set(stream, entry);
       this.lastActivity = Date.now();
-      this.socket.write(encodeFrame({ version: this.options.version, isResponse: false, flags, stream, opcode, body }));
+      this.write(encodeFrame({ version: this.options.version, isResponse: false, flags, stream, opcode, body }));
     });
   }
 

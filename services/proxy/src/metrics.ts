@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+type Observer = { observe(value: number): void };
+
 /** The proxy's Prometheus metrics, in a registry of its own so several proxies can share a process. */
 export class ProxyMetrics {
   readonly registry = new Registry();
@@ -22,6 +24,19 @@ export class ProxyMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+
+  private readonly durationByLabels = new Map<string, Observer>();
+
+  /** Records one request's duration; the labelled child is looked up once, not per request. */
+  observeRequest(kind: string, cluster: string, seconds: number): void {
+    const key = `${kind}/${cluster}`;
+    let child = this.durationByLabels.get(key);
+    if (child === undefined) {
+      child = this.requestDuration.labels(kind, cluster);
+      this.durationByLabels.set(key, child);
+    }
+    child.observe(seconds);
+  }
 
   readonly clusterFailures = new Counter({
     name: 'cutover_proxy_cluster_failures_total',

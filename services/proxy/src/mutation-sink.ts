@@ -51,11 +51,20 @@ export interface MutationSink {
   record(mutation: MutationRecord): void;
 }
 
-/** Keeps mutations in memory: for tests, and until the event log plugs Kafka in. */
+/**
+ * Keeps mutations in memory: for tests, and until the event log plugs Kafka in. With a
+ * capacity it keeps at least the most recent `capacity` (trimming in batches, so each record
+ * costs the same), so a long-running proxy does not grow forever.
+ */
 export class InMemoryMutationSink implements MutationSink {
   readonly mutations: MutationRecord[] = [];
+  recorded = 0;
+
+  constructor(private readonly capacity = Infinity) {}
 
   record(mutation: MutationRecord): void {
+    this.recorded++;
     this.mutations.push(mutation);
+    if (this.mutations.length >= 2 * this.capacity) this.mutations.splice(0, this.mutations.length - this.capacity);
   }
 }

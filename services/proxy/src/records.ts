@@ -1,5 +1,5 @@
 import type { ClusterName } from '@cutover/config';
-import { UNSET, renderValue, typeToString, type NonIdempotence, type QueryValue, type StatementInfo } from '@cutover/cql-protocol';
+import { UNSET, renderValue, typeToString, type ColumnSpec, type NonIdempotence, type QueryValue, type StatementInfo } from '@cutover/cql-protocol';
 import type { ProxyContext } from './context.js';
 import type { BoundValue, ClusterResult, MutationRecord, MutationStatement } from './mutation-sink.js';
 import type { Outcomes } from './outcome.js';
@@ -26,46 +26,67 @@ export interface RecordInput {
   readonly outcomes: Outcomes;
 }
 
-/** The mutation as the event log will keep it: values rendered with their types where the proxy knows them. */
+/**
+ * A bound value as the record shows it. Rendering is the costly part and most records are
+ * never read by a person, so it happens when a sink first asks for it, not on the request path.
+ */
+class RecordedValue implements BoundValue {
+  private text?: string;
+
+  constructor(
+    readonly bytes: Buffer | null | undefined,
+    readonly name: string | undefined,
+    private readonly column: ColumnSpec | undefined,
+  ) {}
+
+  get type(): string | undefined {
+    return this.column === undefined ? undefined : typeToString(this.column.type);
+  }
+
+  get rendered(): string {
+    // Cell encodings are the same in protocol v3 and v4.
+    this.text ??= this.bytes === undefined ? '<unset>' : this.column ? renderValue(this.bytes, this.column.type, 4) : this.bytes === null ? 'null' : `0x${this.bytes.toString('hex')}`;
+    return this.text;
+  }
+}
+
+/** The mutation as the event log will keep it. Built on the request path, so kept to plain literals. */
 export function mutationRecord(input: RecordInput): MutationRecord {
-  const version = 4; // cell encodings are the same in v3 and v4
-  const statements = input.statements.map((s, i) => describe(s, input.infos[i]!, input.session.keyspace, version));
+  const statements = input.statements.map((s, i) => describe(s, input.infos[i]!, input.session.keyspace));
   const first = statements[0]!;
+  const batch = input.kind === 'batch';
   return {
-    ...first,
+    statement: batch ? statements.map((s) => s.statement).join('; ') : first.statement,
+    preparedId: first.preparedId,
+    keyspace: first.keyspace,
+    table: first.table,
+    values: first.values,
+    partitionKey: first.partitionKey,
     proxyId: input.ctx.config.proxy.id,
     connectionId: input.session.id,
     clientAddress: input.session.clientAddress,
     receivedAt: input.receivedAt,
     kind: input.kind,
     consistency: input.consistency,
-    ...(input.serialConsistency === undefined ? {} : { serialConsistency: input.serialConsistency }),
-    ...(input.writeTimestamp === undefined ? {} : { writeTimestamp: input.writeTimestamp }),
+    serialConsistency: input.serialConsistency,
+    writeTimestamp: input.writeTimestamp,
     nonIdempotent: union(input.infos.map((info, i) => resolveIncrement(info, input.statements[i]!.prepared))),
-    ...(input.kind === 'batch' ? { children: statements, statement: statements.map((s) => s.statement).join('; ') } : {}),
+    children: batch ? statements : undefined,
     results: { origin: result(input.outcomes, 'origin'), target: result(input.outcomes, 'target') },
   };
 }
 
-function describe(s: RecordedStatement, info: StatementInfo, sessionKeyspace: string | undefined, version: number): MutationStatement {
+function describe(s: RecordedStatement, info: StatementInfo, sessionKeyspace: string | undefined): MutationStatement {
   const columns = s.prepared?.variables.columns;
-  const values: BoundValue[] = s.values.map((bytes, i) => {
-    const column = columns?.[i];
-    const name = s.names?.[i] ?? column?.name;
-    const raw = bytes === UNSET ? undefined : bytes;
-    const rendered = bytes === UNSET ? '<unset>' : column ? renderValue(bytes, column.type, version) : bytes === null ? 'null' : `0x${bytes.toString('hex')}`;
-    return { ...(name === undefined ? {} : { name }), ...(column ? { type: typeToString(column.type) } : {}), rendered, bytes: raw };
-  });
-  const keyspace = info.keyspace ?? columns?.[0]?.keyspace ?? sessionKeyspace;
-  const table = info.table ?? columns?.[0]?.table;
+  const values = s.values.map((bytes, i) => new RecordedValue(bytes === UNSET ? undefined : bytes, s.names?.[i] ?? columns?.[i]?.name, columns?.[i]));
   const pk = s.prepared?.variables.pkIndexes;
   return {
     statement: s.statement,
-    ...(s.prepared ? { preparedId: s.prepared.clientId.toString('hex') } : {}),
-    ...(keyspace === undefined ? {} : { keyspace }),
-    ...(table === undefined ? {} : { table }),
+    preparedId: s.prepared?.clientId.toString('hex'),
+    keyspace: info.keyspace ?? columns?.[0]?.keyspace ?? sessionKeyspace,
+    table: info.table ?? columns?.[0]?.table,
     values,
-    ...(pk !== undefined && pk.length > 0 && pk.every((i) => values[i] !== undefined) ? { partitionKey: pk.map((i) => values[i]!) } : {}),
+    partitionKey: pk !== undefined && pk.length > 0 && pk.every((i) => i < values.length) ? pk.map((i) => values[i]!) : undefined,
   };
 }
 
@@ -82,8 +103,15 @@ function resolveIncrement(info: StatementInfo, prepared: PreparedStatement | und
 }
 
 function union(markers: readonly NonIdempotence[]): NonIdempotence {
-  const keys = ['counter', 'listAppend', 'lwt', 'now', 'uuid', 'ambiguousIncrement'] as const;
-  return Object.fromEntries(keys.map((k) => [k, markers.some((m) => m[k])])) as unknown as NonIdempotence;
+  if (markers.length === 1) return markers[0]!;
+  return {
+    counter: markers.some((m) => m.counter),
+    listAppend: markers.some((m) => m.listAppend),
+    lwt: markers.some((m) => m.lwt),
+    now: markers.some((m) => m.now),
+    uuid: markers.some((m) => m.uuid),
+    ambiguousIncrement: markers.some((m) => m.ambiguousIncrement),
+  };
 }
 
 function result(outcomes: Outcomes, cluster: ClusterName): ClusterResult {

@@ -19,6 +19,7 @@ import {
   type StatementInfo,
 } from '@cutover/cql-protocol';
 import { ClusterConnection } from './cluster-connection.js';
+import { coalescedWriter } from './coalesce.js';
 import type { ProxyContext } from './context.js';
 import { ProxyError } from './errors.js';
 import { bindNowAndUuid, hideInjected, replaceNowAndUuid, withInjected } from './nondeterministic.js';
@@ -64,6 +65,7 @@ export class ClientSession {
   /** The keyspace USE set on this connection: where unqualified table names live. */
   keyspace?: string;
   private registeredEvents = new Set<string>();
+  private readonly writeToClient: (bytes: Buffer) => boolean;
 
   constructor(
     private readonly socket: Socket,
@@ -71,6 +73,7 @@ export class ClientSession {
     private readonly onClosed: (session: ClientSession) => void,
   ) {
     this.decoder = new FrameDecoder({ maxBodyLength: ctx.config.proxy.maxFrameBytes });
+    this.writeToClient = coalescedWriter(socket);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.setClusterReading(true));
@@ -368,12 +371,12 @@ export class ClientSession {
         receivedAt,
         kind: 'batch',
         consistency: message.consistency,
-        ...(message.serialConsistency === undefined ? {} : { serialConsistency: message.serialConsistency }),
-        ...(timestamp === undefined ? {} : { writeTimestamp: timestamp }),
+        serialConsistency: message.serialConsistency,
+        writeTimestamp: timestamp,
         infos: children.map((c) => c.info),
         statements: children.map((c) => ({
           statement: c.statement.kind === 'query' ? c.statement.query : c.prepared!.query,
-          ...(c.prepared ? { prepared: c.prepared } : {}),
+          prepared: c.prepared,
           values: c.statement.values,
           names: c.statement.names,
         })),
@@ -438,7 +441,7 @@ export class ClientSession {
         frame = await this.send(cluster, request, request.body(cluster));
       }
       const latencyMs = performance.now() - started;
-      metrics.requestDuration.observe({ kind, cluster }, latencyMs / 1000);
+      metrics.observeRequest(kind, cluster, latencyMs / 1000);
       if (frame.opcode !== Opcode.ERROR) return { ok: true, frame, latencyMs };
       const error = decodeResponse(frame).message as Extract<Response, { type: 'ERROR' }>;
       metrics.clusterFailures.inc({ cluster, code: `0x${error.code.toString(16).padStart(4, '0')}` });
@@ -540,8 +543,8 @@ export class ClientSession {
         receivedAt,
         kind: info.kind === 'write' ? (info.mutation ?? 'update') : info.kind === 'ddl' ? 'ddl' : 'other',
         consistency: params.consistency,
-        ...(params.serialConsistency === undefined ? {} : { serialConsistency: params.serialConsistency }),
-        ...(params.timestamp === undefined ? {} : { writeTimestamp: params.timestamp }),
+        serialConsistency: params.serialConsistency,
+        writeTimestamp: params.timestamp,
         infos: [info],
         statements: [statement],
         outcomes,
@@ -568,7 +571,7 @@ export class ClientSession {
 
   private write(bytes: Buffer): void {
     if (this.phase === 'closed') return;
-    if (!this.socket.write(bytes)) this.setClusterReading(false);
+    if (!this.writeToClient(bytes)) this.setClusterReading(false);
   }
 
   /** Backpressure the other way: a client slow to read its answers stops the clusters' answers. */

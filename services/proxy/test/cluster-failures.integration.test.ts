@@ -18,7 +18,6 @@ const timeout = 240_000;
 const stack = new LocalStack(configWith());
 const ks = uniqueKeyspace('failures');
 let proxy: TestProxy;
-let direct: ReturnType<typeof directClients>;
 
 async function pidOf(name: ClusterName): Promise<number> {
   const [status] = await stack.status([name]);
@@ -46,18 +45,22 @@ function errorCodeOf(promise: Promise<unknown>): Promise<{ code: number; message
 
 before(async () => {
   proxy = await startProxy(19402, { PROXY_REQUEST_TIMEOUT_MS: '1500' });
-  direct = directClients(proxy.config);
   const client = proxy.client();
   await client.execute(`CREATE KEYSPACE ${ks} WITH replication = ${REPLICATION}`);
   await client.execute(`CREATE TABLE ${ks}.t (id int PRIMARY KEY, v text)`);
 });
 
-after(async () => {
-  await proxy.stop();
-  await direct.shutdown();
-});
+after(() => proxy.stop(), { timeout: 30_000 });
 
 describe('a cluster that stops answering', () => {
+  // Direct clients live only while the clusters do: one kept across a restart would keep
+  // reconnecting and could hold the process open.
+  let direct: ReturnType<typeof directClients>;
+  before(() => {
+    direct = directClients(proxy.config);
+  });
+  after(() => direct.shutdown(), { timeout: 30_000 });
+
   for (const cluster of ['target', 'origin'] as const) {
     it(`${cluster} frozen: a write gets a write timeout naming ${cluster}, not silence`, { timeout }, async () => {
       const client = proxy.client({ socketOptions: { readTimeout: 20_000 } });

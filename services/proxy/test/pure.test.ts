@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classify, decodeResponse, ErrorCode, Opcode, type ColumnSpec, type CqlType } from '@cutover/cql-protocol';
 import { MicrosecondClock } from '../src/clock.ts';
+import { InMemoryMutationSink, type MutationRecord } from '../src/mutation-sink.ts';
 import { bindNowAndUuid, hideInjected, replaceNowAndUuid, withInjected } from '../src/nondeterministic.ts';
 import { chooseResponse, type Outcome } from '../src/outcome.ts';
 import { errorFrame, supportedByBoth, timeoutFrame, unsupportedVersionMessage, plainToken } from '../src/replies.ts';
@@ -173,5 +174,16 @@ describe('now() and uuid() in prepared statements', () => {
     const hidden = hideInjected({ columns: [column('a'), column('b'), column('c'), column('d')], pkIndexes: [2, 1] }, [{ fn: 'now', index: 1 }]);
     assert.deepEqual(hidden.columns.map((c) => c.name), ['a', 'c', 'd']);
     assert.deepEqual(hidden.pkIndexes, [1]);
+  });
+});
+
+describe('InMemoryMutationSink', () => {
+  it('keeps at least the most recent `capacity` records, and counts them all', () => {
+    const sink = new InMemoryMutationSink(3);
+    for (let i = 0; i < 10; i++) sink.record({ statement: `s${i}` } as MutationRecord);
+    assert.equal(sink.recorded, 10);
+    assert.ok(sink.mutations.length >= 3 && sink.mutations.length < 6, String(sink.mutations.length));
+    assert.equal(sink.mutations.at(-1)?.statement, 's9');
+    assert.deepEqual(sink.mutations.slice(-3).map((m) => m.statement), ['s7', 's8', 's9']);
   });
 });

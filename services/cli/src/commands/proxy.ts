@@ -1,13 +1,14 @@
 import { once } from 'node:events';
 import type { Config } from '@cutover/config';
-import { ProxyServer } from '@cutover/proxy';
+import { InMemoryMutationSink, ProxyServer } from '@cutover/proxy';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
 
 /** `cutover proxy`: runs the CQL proxy in the foreground until SIGINT or SIGTERM. */
 export async function proxyCommand(args: string[], config: Config, io: Output): Promise<number> {
   if (args.length > 0) throw new UsageError(`cutover proxy takes no arguments (it is configured by the environment), got "${args.join(' ')}"`);
-  const proxy = await ProxyServer.start(config);
+  // Until the event log publishes mutations to Kafka, the last ones are kept in memory only.
+  const proxy = await ProxyServer.start(config, { sink: new InMemoryMutationSink(10_000) });
   const { host, port } = proxy.address;
   io.err(`proxy ${config.proxy.id} listening on ${host}:${port} (metrics on :${config.proxy.metricsPort}); origin ${config.origin.host}:${config.origin.port}, target ${config.target.host}:${config.target.port}, primary ${config.proxy.primaryCluster}`);
   const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
