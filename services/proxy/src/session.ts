@@ -101,8 +101,8 @@ export class ClientSession {
       frames = this.decoder.push(chunk);
     } catch (error) {
       // The byte stream cannot be framed any more: say why, then hang up.
-      const { stream, version } = error instanceof ProtocolError ? error : { stream: 0, version: 4 };
-      this.replyError(stream ?? 0, ErrorCode.PROTOCOL_ERROR, (error as Error).message, version && PROXY_VERSIONS.includes(version as 3 | 4) ? version : 4);
+      const { stream, version } = error instanceof ProtocolError ? error : { stream: 0, version: undefined };
+      this.replyError(stream ?? 0, ErrorCode.PROTOCOL_ERROR, (error as Error).message, replyVersion(version));
       this.socket.end();
       return;
     }
@@ -119,12 +119,11 @@ export class ClientSession {
 
   private async handle(frame: Frame): Promise<void> {
     if (this.phase === 'closed') return;
-    if (frame.isResponse) return this.protocolError(frame, 'expected a request, got a response frame');
     if (!PROXY_VERSIONS.includes(frame.version as 3 | 4)) {
       // The wording drivers look for before retrying with a lower version.
-      this.replyError(frame.stream, ErrorCode.PROTOCOL_ERROR, unsupportedVersionMessage(frame.version), frame.version > 4 ? 4 : frame.version);
-      return;
+      return this.replyError(frame.stream, ErrorCode.PROTOCOL_ERROR, unsupportedVersionMessage(frame.version), replyVersion(frame.version));
     }
+    if (frame.isResponse) return this.protocolError(frame, 'expected a request, got a response frame');
     if (this.version !== 0 && frame.version !== this.version) {
       return this.protocolError(frame, `this connection uses protocol v${this.version}, got a v${frame.version} frame`);
     }
@@ -591,6 +590,11 @@ function withInjectedNames(names: readonly string[], statement: PreparedStatemen
   const out = [...names];
   for (const { index } of statement.injected) out.splice(index, 0, statement.variables.columns[index]?.name ?? '');
   return out;
+}
+
+/** The version to frame a reply in: the client's if the proxy speaks it, else v4, which drivers that downgrade read. */
+function replyVersion(version: number | undefined): number {
+  return version !== undefined && PROXY_VERSIONS.includes(version as 3 | 4) ? version : 4;
 }
 
 function kindOf(info: StatementInfo): RequestKind {
