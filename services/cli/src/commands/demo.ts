@@ -1,5 +1,8 @@
 import type { Config } from '@cutover/config';
-import { LocalStack, cassandraSmoke, kafkaSmoke, mongoSmoke, s3Smoke } from '@cutover/stack';
+import { InMemoryMutationSink, ProxyServer } from '@cutover/proxy';
+import { LocalStack, cassandraClient, cassandraSmoke, kafkaSmoke, mongoSmoke, s3Smoke } from '@cutover/stack';
+import cassandra from 'cassandra-driver';
+import { pino } from 'pino';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
 
@@ -40,7 +43,45 @@ export async function demoCommand(args: string[], config: Config, io: Output): P
   check(s3.listed.includes(s3.put.key) && s3.listed.includes(s3.multipart.key), `listed ${s3.listed.length} objects`);
   check(s3.multipart.roundTrip, `multipart upload of ${s3.multipart.partSizes.length} parts assembled ${s3.multipart.size} bytes`);
 
-  io.out(failures === 0 ? 'Demo complete: every server answered through its real client.' : `Demo failed: ${failures} check(s) failed.`);
+  io.out(`6. The CQL proxy on ${config.proxy.listenHost}:${config.proxy.queryPort} (cassandra-driver through the proxy)`);
+  const sink = new InMemoryMutationSink(1000);
+  const proxy = await ProxyServer.start(config, { sink, logger: pino({ level: 'warn' }) });
+  try {
+    const through = await proxySmoke(config, sink);
+    check(through.writetimes.origin !== null && through.writetimes.origin === through.writetimes.target, `a write through the proxy is on both clusters with one writetime (${through.writetimes.origin})`);
+    check(through.readBack === through.written, `a read through the proxy returns it from ${config.proxy.primaryCluster}`);
+    check(through.recorded > 0, `the proxy recorded ${through.recorded} mutation(s) for the event log`);
+  } finally {
+    await proxy.stop();
+  }
+
+  io.out(failures === 0 ? 'Demo complete: every server answered through its real client, and the proxy wrote to both clusters.' : `Demo failed: ${failures} check(s) failed.`);
   io.out(`The stack is still running: \`npx cutover stack status\`, and \`npx cutover stack down\` to stop it.`);
   return failures === 0 ? 0 : 1;
+}
+
+/** Writes a row through the running proxy and reads it back, then looks at each cluster directly. */
+async function proxySmoke(config: Config, sink: InMemoryMutationSink): Promise<{ written: string; readBack: string | null; writetimes: { origin: string | null; target: string | null }; recorded: number }> {
+  const client = new cassandra.Client({ contactPoints: [`${config.proxy.listenHost}:${config.proxy.queryPort}`], localDataCenter: config.origin.localDataCenter });
+  const written = `written through the proxy at ${new Date().toISOString()}`;
+  try {
+    await client.execute("CREATE KEYSPACE IF NOT EXISTS cutover_demo WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+    await client.execute('CREATE TABLE IF NOT EXISTS cutover_demo.greetings (id int PRIMARY KEY, text text)');
+    await client.execute('INSERT INTO cutover_demo.greetings (id, text) VALUES (?, ?)', [1, written], { prepare: true });
+    const readBack = ((await client.execute('SELECT text FROM cutover_demo.greetings WHERE id = 1')).first()?.get('text') as string | undefined) ?? null;
+    const writetimes = { origin: await writetime(config, 'origin'), target: await writetime(config, 'target') };
+    return { written, readBack, writetimes, recorded: sink.recorded };
+  } finally {
+    await client.shutdown();
+  }
+}
+
+async function writetime(config: Config, cluster: 'origin' | 'target'): Promise<string | null> {
+  const client = cassandraClient(config[cluster]);
+  try {
+    const row = (await client.execute('SELECT writetime(text) AS wt FROM cutover_demo.greetings WHERE id = 1')).first();
+    return row ? String(row.get('wt')) : null;
+  } finally {
+    await client.shutdown();
+  }
 }

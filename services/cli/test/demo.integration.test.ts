@@ -1,0 +1,13 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { runCli } from './run-cli.ts';
+
+it('cutover demo runs every step against the stack and the proxy, and every check passes', { timeout: 240_000 }, async () => {
+  const demo = await runCli(['demo']);
+  assert.equal(demo.code, 0, demo.stdout + demo.stderr);
+  const checks = demo.stdout.split('\n').filter((line) => /^ {2}(ok {2}|FAIL) /.test(line));
+  assert.equal(checks.filter((line) => line.includes('FAIL')).length, 0, demo.stdout);
+  assert.ok(checks.length >= 12, `${checks.length} checks ran`);
+  assert.match(demo.stdout, /a write through the proxy is on both clusters with one writetime \(\d{16}\)/);
+  assert.match(demo.stdout, /^Demo complete/m);
+});
