@@ -1,0 +1,25 @@
+import type { ClusterName, Command, ReadMode, Scope } from './commands.js';
+
+/** Facts: what was decided. The state is nothing but these, folded. */
+export type Event =
+  | { readonly type: 'MigrationStarted'; readonly tables: readonly string[]; readonly collections: readonly string[] }
+  | { readonly type: 'PriorityChanged'; readonly table: string; readonly priority: number }
+  | { readonly type: 'RemigrationRequested'; readonly table: string; readonly truncate: boolean }
+  | { readonly type: 'Paused'; readonly scope: Scope }
+  | { readonly type: 'Resumed'; readonly scope: Scope }
+  | { readonly type: 'PrimaryChanged'; readonly cluster: ClusterName }
+  | { readonly type: 'ReadModeChanged'; readonly mode: ReadMode }
+  | { readonly type: 'MigrationCompleted' }
+  /** A command that was refused, and why: refusals are part of the audit too. */
+  | { readonly type: 'CommandRejected'; readonly commandType: Command['type']; readonly rejection: string };
+
+export interface EventEnvelope {
+  /** `<commandId>/<n>`: stable, so a command decided twice yields the same event ids. */
+  readonly eventId: string;
+  readonly migrationId: string;
+  readonly commandId: string;
+  readonly at: number;
+  readonly issuer: string;
+  readonly reason?: string;
+  readonly event: Event;
+}

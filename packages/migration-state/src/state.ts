@@ -1,0 +1,148 @@
+import type { ClusterName, ReadMode, Scope } from './commands.js';
+import type { Event, EventEnvelope } from './events.js';
+
+export interface TableState {
+  readonly name: string;
+  readonly priority: number;
+  /** Where it was listed when the migration started: the tie-break between equal priorities. */
+  readonly position: number;
+  readonly paused: boolean;
+  /** How often it was asked to be copied again; the migrator redoes its chunks each time. */
+  readonly remigrations: number;
+}
+
+export interface CollectionState {
+  readonly name: string;
+  readonly paused: boolean;
+}
+
+/** One line of the audit trail: who did what, when and why, and whether it was accepted. */
+export interface AuditEntry {
+  readonly at: number;
+  readonly commandId: string;
+  readonly issuer: string;
+  readonly reason?: string;
+  readonly event: Event['type'];
+  readonly detail: string;
+}
+
+export interface MigrationState {
+  readonly migrationId?: string;
+  readonly status: 'idle' | 'running' | 'completed';
+  readonly primary: ClusterName;
+  readonly readMode: ReadMode;
+  /** Everything paused at once (a table or collection can also be paused on its own). */
+  readonly paused: boolean;
+  readonly tables: Readonly<Record<string, TableState>>;
+  readonly collections: Readonly<Record<string, CollectionState>>;
+  readonly audit: readonly AuditEntry[];
+}
+
+export const initialState: MigrationState = {
+  status: 'idle',
+  primary: 'origin',
+  readMode: 'primary-only',
+  paused: false,
+  tables: {},
+  collections: {},
+  audit: [],
+};
+
+/** Tables in the order they are to be copied: by priority, then as they were listed. */
+export function tableOrder(state: MigrationState): string[] {
+  return Object.values(state.tables)
+    .sort((a, b) => a.priority - b.priority || a.position - b.position)
+    .map((t) => t.name);
+}
+
+/** Applies one event. Pure: returns a new state and never changes the one it is given. */
+export function evolve(state: MigrationState, envelope: EventEnvelope): MigrationState {
+  const { event } = envelope;
+  const next = withEvent(state, event, envelope.migrationId);
+  const entry: AuditEntry = {
+    at: envelope.at,
+    commandId: envelope.commandId,
+    issuer: envelope.issuer,
+    ...(envelope.reason === undefined ? {} : { reason: envelope.reason }),
+    event: event.type,
+    detail: describe(event),
+  };
+  return { ...next, audit: [...state.audit, entry] };
+}
+
+function withEvent(state: MigrationState, event: Event, migrationId: string): MigrationState {
+  switch (event.type) {
+    case 'MigrationStarted':
+      return {
+        ...state,
+        migrationId,
+        status: 'running',
+        paused: false,
+        tables: Object.fromEntries(event.tables.map((name, position) => [name, { name, priority: 0, position, paused: false, remigrations: 0 }])),
+        collections: Object.fromEntries(event.collections.map((name) => [name, { name, paused: false }])),
+      };
+    case 'PriorityChanged':
+      return { ...state, tables: { ...state.tables, [event.table]: { ...state.tables[event.table]!, priority: event.priority } } };
+    case 'RemigrationRequested': {
+      const table = state.tables[event.table]!;
+      return { ...state, tables: { ...state.tables, [event.table]: { ...table, remigrations: table.remigrations + 1 } } };
+    }
+    case 'Paused':
+    case 'Resumed':
+      return withPause(state, event.scope, event.type === 'Paused');
+    case 'PrimaryChanged':
+      return { ...state, primary: event.cluster };
+    case 'ReadModeChanged':
+      return { ...state, readMode: event.mode };
+    case 'MigrationCompleted':
+      return { ...state, status: 'completed' };
+    case 'CommandRejected':
+      return state;
+  }
+}
+
+function withPause(state: MigrationState, scope: Scope, paused: boolean): MigrationState {
+  switch (scope.kind) {
+    case 'all':
+      return { ...state, paused };
+    case 'table':
+      return { ...state, tables: { ...state.tables, [scope.name]: { ...state.tables[scope.name]!, paused } } };
+    case 'collection':
+      return { ...state, collections: { ...state.collections, [scope.name]: { ...state.collections[scope.name]!, paused } } };
+  }
+}
+
+export function describeScope(scope: Scope): string {
+  return scope.kind === 'all' ? 'everything' : `${scope.kind} ${scope.name}`;
+}
+
+function describe(event: Event): string {
+  switch (event.type) {
+    case 'MigrationStarted':
+      return `started: tables ${event.tables.join(', ') || '-'}; collections ${event.collections.join(', ') || '-'}`;
+    case 'PriorityChanged':
+      return `priority of ${event.table} set to ${event.priority}`;
+    case 'RemigrationRequested':
+      return `re-migrate ${event.table}${event.truncate ? ' (truncating target first)' : ''}`;
+    case 'Paused':
+      return `paused ${describeScope(event.scope)}`;
+    case 'Resumed':
+      return `resumed ${describeScope(event.scope)}`;
+    case 'PrimaryChanged':
+      return `primary is now ${event.cluster}`;
+    case 'ReadModeChanged':
+      return `read mode is now ${event.mode}`;
+    case 'MigrationCompleted':
+      return 'migration completed';
+    case 'CommandRejected':
+      return `${event.commandType} rejected: ${event.rejection}`;
+  }
+}
+
+/** The state a log describes: every event from the first, folded. */
+export function replay(events: Iterable<EventEnvelope>, from: MigrationState = initialState): MigrationState {
+  let state = from;
+  for (const event of events) state = evolve(state, event);
+  return state;
+}
+
