@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import avro from 'avsc';
+import { EventLogError, SCHEMAS_DIR, SchemaCatalogue, decodeRecord, encodeRecord } from '../src/index.ts';
+
+const catalogue = SchemaCatalogue.load();
+
+/** avsc decodes records as instances of generated classes: compare their plain JSON forms. */
+const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
+function eventLogError(fn: () => unknown, code: string): string {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof EventLogError, String(error));
+    assert.equal(error.code, code);
+    return error.message;
+  }
+  assert.fail(`expected EventLogError ${code}`);
+}
+
+const cluster = (ok: boolean) => ({ ok, errorCode: ok ? null : 4352, errorMessage: ok ? null : 'target did not answer', timedOut: !ok, latencyMs: 1.25 });
+const boundValue = { name: 'id', type: 'int', rendered: '7', bytes: Buffer.from([0, 0, 0, 7]), unset: false };
+const mutationV1 = {
+  eventId: '6f1c2b1e-2c36-4a5f-9d5e-4b0c6a1d2e3f',
+  proxyId: 'proxy-0',
+  connectionId: 'c1',
+  clientAddress: '127.0.0.1:50000',
+  receivedAt: 1_795_000_000_000,
+  kind: 'INSERT',
+  statement: 'INSERT INTO shop.orders (id, total) VALUES (?, ?)',
+  preparedId: '0123456789abcdef0123456789abcdef',
+  keyspace: 'shop',
+  table: 'orders',
+  values: [boundValue, { name: 'total', type: 'decimal', rendered: '12.50', bytes: null, unset: false }],
+  partitionKey: [boundValue],
+  consistency: 6,
+  serialConsistency: null,
+  writeTimestamp: 1_795_000_000_000_123,
+  nonIdempotent: { counter: false, listAppend: false, lwt: false, now: false, uuid: false },
+  children: [],
+  origin: cluster(true),
+  target: cluster(false),
+};
+
+describe('schemas', () => {
+  it('documents every record, every field and every enum', () => {
+    for (const { subject, version } of catalogue.versions) {
+      const file = JSON.parse(readFileSync(join(SCHEMAS_DIR, `${subject.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? '' : '-') + c.toLowerCase())}.v${version}.avsc`), 'utf8')) as unknown;
+      const undocumented: string[] = [];
+      const walk = (node: unknown, path: string): void => {
+        if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${path}[${i}]`));
+        if (typeof node !== 'object' || node === null) return;
+        const n = node as Record<string, unknown>;
+        if ((n['type'] === 'record' || n['type'] === 'enum') && !n['doc']) undocumented.push(`${path} (${String(n['name'])})`);
+        if (Array.isArray(n['fields'])) for (const field of n['fields'] as Record<string, unknown>[]) {
+          if (!field['doc']) undocumented.push(`${path}.${String(field['name'])}`);
+          walk(field['type'], `${path}.${String(field['name'])}`);
+        }
+        if (n['items']) walk(n['items'], `${path}[]`);
+      };
+      walk(file, `${subject} v${version}`);
+      assert.deepEqual(undocumented, []);
+    }
+  });
+
+  it('gives every version its own id and knows the latest of each subject', () => {
+    assert.deepEqual(
+      catalogue.versions.map((v) => `${v.id} ${v.subject} v${v.version}`),
+      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1'],
+    );
+    assert.equal(catalogue.latest('MutationEvent').id, 2);
+  });
+});
+
+describe('the Confluent wire format', () => {
+  it('writes magic byte 0, the schema id and the Avro body, and reads it back', () => {
+    const value = { ...mutationV1, driver: 'DataStax Node.js Driver 4.10.0' };
+    const bytes = encodeRecord(catalogue, 'MutationEvent', value);
+    assert.equal(bytes[0], 0);
+    assert.equal(bytes.readUInt32BE(1), 2);
+    const decoded = decodeRecord<typeof value>(catalogue, 'MutationEvent', bytes);
+    assert.equal(decoded.writerVersion, 2);
+    assert.deepEqual(plain(decoded.value), plain(value));
+  });
+
+  it('reads a record written with the previous version through the resolver, new fields at their defaults', () => {
+    const v1 = catalogue.byId(1)!;
+    const written = Buffer.concat([Buffer.from([0, 0, 0, 0, 1]), v1.type.toBuffer(mutationV1)]);
+    const decoded = decodeRecord<Record<string, unknown>>(catalogue, 'MutationEvent', written);
+    assert.equal(decoded.writerVersion, 1);
+    assert.equal(decoded.value['driver'], null);
+    assert.deepEqual(plain({ ...decoded.value, driver: undefined }), plain(mutationV1));
+  });
+
+  it('round-trips every control command and every migration event', () => {
+    const envelope = { commandId: 'c1', migrationId: 'm1', issuedAt: 1_795_000_000_000, issuer: 'alice', reason: 'because' };
+    const commands = [
+      { 'dev.cutover.control.StartMigration': { tables: ['shop.orders'], collections: ['app.profiles'] } },
+      { 'dev.cutover.control.SetPriority': { table: 'shop.orders', priority: -1 } },
+      { 'dev.cutover.control.Remigrate': { table: 'shop.orders', truncate: true } },
+      { 'dev.cutover.control.Pause': { scope: { kind: 'TABLE', name: 'shop.orders' } } },
+      { 'dev.cutover.control.Resume': { scope: { kind: 'ALL', name: null } } },
+      { 'dev.cutover.control.SetPrimary': { cluster: 'TARGET' } },
+      { 'dev.cutover.control.SetReadMode': { mode: 'DUAL_ASYNC' } },
+      { 'dev.cutover.control.CompleteMigration': {} },
+    ];
+    for (const command of commands) {
+      const decoded = decodeRecord<{ command: unknown }>(catalogue, 'Update', encodeRecord(catalogue, 'Update', { ...envelope, command }));
+      assert.deepEqual(plain(decoded.value.command), command);
+    }
+    const event = { eventId: 'c1/0', migrationId: 'm1', commandId: 'c1', at: 1, issuer: 'alice', reason: null, event: { 'dev.cutover.migration.CommandRejected': { commandType: 'Remigrate', rejection: 'unknown table shop.nope' } } };
+    assert.deepEqual(plain(decodeRecord(catalogue, 'MigrationEvent', encodeRecord(catalogue, 'MigrationEvent', event)).value), event);
+  });
+
+  it('refuses what it cannot read, with a code and a reason', () => {
+    const good = encodeRecord(catalogue, 'MutationEvent', { ...mutationV1, driver: null });
+    assert.match(eventLogError(() => decodeRecord(catalogue, 'MutationEvent', Buffer.from('{"json": true}')), 'NOT_WIRE_FORMAT'), /first byte 123/);
+    const unknown = Buffer.from(good);
+    unknown.writeUInt32BE(99, 1);
+    assert.equal(eventLogError(() => decodeRecord(catalogue, 'MutationEvent', unknown), 'UNKNOWN_SCHEMA'), 'schema id 99 is not in the catalogue');
+    assert.equal(eventLogError(() => decodeRecord(catalogue, 'Update', good), 'WRONG_SUBJECT'), 'schema id 2 is MutationEvent, not Update');
+    assert.match(eventLogError(() => decodeRecord(catalogue, 'MutationEvent', good.subarray(0, good.length - 10)), 'INVALID_RECORD'), /does not decode/);
+    assert.match(eventLogError(() => encodeRecord(catalogue, 'MutationEvent', { ...mutationV1, kind: 'UPSERT', driver: null }), 'INVALID_RECORD'), /bad kind/);
+  });
+
+  it('agrees with avsc on what a schema is', () => {
+    // The catalogue's types are plain avsc types: any avsc-based consumer can read our records.
+    const type = avro.Type.forSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, 'update.v1.avsc'), 'utf8')) as avro.Schema);
+    assert.equal(type.name, 'dev.cutover.control.Update');
+    assert.equal(catalogue.latest('Update').type.fingerprint().toString('hex'), type.fingerprint().toString('hex'));
+  });
+});
