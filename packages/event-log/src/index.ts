@@ -1,3 +1,6 @@
 export { SCHEMAS_DIR, SchemaCatalogue, type SchemaVersion, type Subject } from './catalogue.js';
 export { EventLogError, type EventLogErrorCode } from './errors.js';
 export { decodeRecord, encodeRecord, type DecodedRecord } from './wire.js';
+export type { EventLog, LogRecord, StoredRecord, Subscription } from './event-log.js';
+export { KafkaEventLog } from './kafka-log.js';
+export { MemoryEventLog } from './memory-log.js';

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, describe, it } from 'node:test';
+import type { EventLog, StoredRecord } from '../src/index.ts';
+
+export interface ContractSubject {
+  readonly log: EventLog;
+  /** A fresh, empty topic with three partitions. */
+  topic(): Promise<string>;
+}
+
+const record = (key: string, value: string, headers?: Record<string, string>) => ({ key: Buffer.from(key), value: Buffer.from(value), ...(headers ? { headers } : {}) });
+const text = (r: StoredRecord): string => `${r.key?.toString()}=${r.value.toString()}`;
+
+/** Collects what a subscription delivers until `count` records have arrived. */
+async function collect(log: EventLog, topic: string, group: string, count: number, handler?: (r: StoredRecord) => void): Promise<StoredRecord[]> {
+  const seen: StoredRecord[] = [];
+  const subscription = await log.consume(topic, group, (r) => {
+    handler?.(r);
+    seen.push(r);
+    return Promise.resolve();
+  });
+  for (let i = 0; i < 600 && seen.length < count; i++) await delay(50);
+  await subscription.stop();
+  return seen;
+}
+
+/** The contract every EventLog adapter keeps; run against the in-memory log and against Kafka. */
+export function eventLogContract(name: string, make: () => Promise<ContractSubject>): void {
+  describe(`EventLog contract: ${name}`, () => {
+    let subject: ContractSubject;
+    const ready = make().then((s) => (subject = s));
+    after(() => subject.log.close());
+    const timeout = 90_000;
+
+    it('reads back what was produced, keys, values and headers, in order per key', { timeout }, async () => {
+      await ready;
+      const topic = await subject.topic();
+      await subject.log.produce(topic, [record('a', '1', { source: 'test' }), record('b', '1'), record('a', '2')]);
+      await subject.log.produce(topic, [record('c', '1'), record('a', '3')]);
+      const all = await subject.log.readAll(topic);
+      assert.equal(all.length, 5);
+      assert.deepEqual(all.filter((r) => r.key?.toString() === 'a').map(text), ['a=1', 'a=2', 'a=3']);
+      assert.deepEqual(all.find((r) => r.value.toString() === '1' && r.key?.toString() === 'a')?.headers, { source: 'test' });
+      assert.ok(all.every((r) => r.topic === topic && /^\d+$/.test(r.offset) && r.timestamp > 0));
+      assert.equal(new Set(all.filter((r) => r.key?.toString() === 'a').map((r) => r.partition)).size, 1, 'one key, one partition');
+    });
+
+    it('reads an empty topic as empty, and stops at the end instead of waiting', { timeout }, async () => {
+      await ready;
+      const topic = await subject.topic();
+      assert.deepEqual(await subject.log.readAll(topic), []);
+      await subject.log.produce(topic, [record('k', 'v')]);
+      assert.deepEqual((await subject.log.readAll(topic)).map(text), ['k=v']);
+    });
+
+    it('delivers to a consumer group and resumes after what it committed', { timeout }, async () => {
+      await ready;
+      const topic = await subject.topic();
+      await subject.log.produce(topic, [record('a', '1'), record('b', '2')]);
+      assert.deepEqual((await collect(subject.log, topic, `${topic}-g`, 2)).map(text).sort(), ['a=1', 'b=2']);
+      await subject.log.produce(topic, [record('c', '3')]);
+      assert.deepEqual((await collect(subject.log, topic, `${topic}-g`, 1)).map(text), ['c=3'], 'committed records are not delivered again');
+      assert.equal((await collect(subject.log, topic, `${topic}-other`, 3)).length, 3, 'another group starts from the beginning');
+    });
+
+    it('delivers again a record whose handling failed', { timeout }, async () => {
+      await ready;
+      const topic = await subject.topic();
+      await subject.log.produce(topic, [record('a', 'fails once')]);
+      let attempts = 0;
+      const seen: string[] = [];
+      const subscription = await subject.log.consume(topic, `${topic}-g`, (r) => {
+        if (++attempts === 1) return Promise.reject(new Error('handler failed'));
+        seen.push(text(r));
+        return Promise.resolve();
+      });
+      for (let i = 0; i < 600 && seen.length === 0; i++) await delay(50);
+      await subscription.stop();
+      assert.deepEqual(seen, ['a=fails once']);
+      assert.equal(attempts, 2);
+    });
+  });
+}

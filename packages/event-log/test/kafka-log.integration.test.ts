@@ -1,0 +1,22 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '@cutover/config';
+import { kafkaClient } from '@cutover/stack';
+import { KafkaEventLog } from '../src/index.ts';
+import { eventLogContract } from './contract.ts';
+
+// The same contract against the stack's real Kafka.
+eventLogContract('Kafka (kafkajs)', () => {
+  const kafka = kafkaClient(loadConfig());
+  const log = new KafkaEventLog(kafka);
+  return Promise.resolve({
+    log,
+    async topic() {
+      const topic = `cutover-contract-${randomBytes(4).toString('hex')}`;
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+      await admin.disconnect();
+      return topic;
+    },
+  });
+});
