@@ -39,7 +39,7 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export interface Config {
   readonly origin: ClusterConfig;
   readonly target: ClusterConfig;
-  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string };
+  readonly kafka: { readonly brokers: readonly string[]; readonly topicPrefix: string; readonly clientId: string };
   readonly s3: {
     readonly endpoint: string;
     readonly region: string;

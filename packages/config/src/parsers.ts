@@ -143,3 +143,10 @@ export const hostList: Parser<string[]> = (raw) => {
   if (list.length === 0) throw new ParseFailure('must list at least one address');
   return list.map((item) => host(item));
 };
+
+/** What Kafka allows in a topic name: letters, digits, dots, dashes, underscores. */
+export const topicPrefix: Parser<string> = (raw) => {
+  const value = text(raw);
+  if (!/^[A-Za-z0-9._-]*$/.test(value)) throw new ParseFailure('may only hold letters, digits, ".", "_" and "-"');
+  return value;
+};

@@ -48,6 +48,7 @@ export const SETTINGS: readonly Setting[] = [
   ...cluster('origin', 'SOURCE', '127.0.0.1'),
   ...cluster('target', 'ASTRA', '127.0.0.2'),
   setting({ env: 'KAFKA_BROKERS', path: 'kafka.brokers', parse: p.addressList, default: ['127.0.0.1:9092'], defaultText: '127.0.0.1:9092', doc: 'Kafka bootstrap brokers, comma-separated host:port.' }),
+  setting({ env: 'KAFKA_TOPIC_PREFIX', path: 'kafka.topicPrefix', parse: p.topicPrefix, default: '', defaultText: '(none)', doc: 'Prefix of every Cutover topic name (topics/topics.json), to keep several migrations or test runs apart.' }),
   setting({ env: 'KAFKA_CLIENT_ID', path: 'kafka.clientId', parse: p.nonEmpty, default: 'cutover', doc: 'Client id Cutover presents to Kafka.' }),
   setting({ env: 'S3_ENDPOINT', path: 's3.endpoint', parse: p.httpUrl, default: 'http://127.0.0.1:9000', doc: 'S3-compatible endpoint for staging chunks; path-style addressing is used.' }),
   setting({ env: 'S3_REGION', path: 's3.region', parse: p.nonEmpty, default: 'us-east-1', doc: 'S3 region used for request signing.' }),

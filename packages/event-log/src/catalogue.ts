@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { EventLogError } from './errors.js';
 
-export type Subject = 'MutationEvent' | 'Update' | 'MigrationEvent' | 'DocumentEvent';
+export type Subject = 'MutationEvent' | 'Update' | 'MigrationEvent' | 'DocumentEvent' | 'WorkItem';
 
 export interface SchemaVersion {
   readonly id: number;

@@ -4,3 +4,4 @@ export { decodeRecord, encodeRecord, type DecodedRecord } from './wire.js';
 export type { EventLog, LogRecord, StoredRecord, Subscription } from './event-log.js';
 export { KafkaEventLog } from './kafka-log.js';
 export { MemoryEventLog } from './memory-log.js';
+export { createTopics, describeTopics, topicCatalogue, topicDrift, type TopicSpec, type TopicState } from './topics.js';

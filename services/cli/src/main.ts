@@ -3,6 +3,7 @@ import { StackError } from '@cutover/stack';
 import { demoCommand } from './commands/demo.js';
 import { proxyCommand } from './commands/proxy.js';
 import { STACK_USAGE, stackCommand } from './commands/stack.js';
+import { TOPICS_USAGE, topicsCommand } from './commands/topics.js';
 import { consoleOutput, type Output } from './output.js';
 import { UsageError } from './usage.js';
 
@@ -14,11 +15,14 @@ commands:
   stack   run the local stack of real servers (Kafka, origin and target Cassandra, S3, MongoDB)
   demo    bring the stack up and run the demo workload against it
   proxy   run the dual-write CQL proxy (drivers connect to PROXY_QUERY_PORT)
+  topics  create Cutover's Kafka topics, or check them against the catalogue
 
 Settings come from environment variables and the optional YAML file (--config or CUTOVER_CONFIG);
 see the README's configuration reference.
 
-${STACK_USAGE}`;
+${STACK_USAGE}
+
+${TOPICS_USAGE}`;
 
 /** Runs the CLI and returns its exit code: 0 ok, 1 failed, 2 bad usage or configuration, 3 not all up. */
 export async function main(argv: readonly string[], io: Output = consoleOutput): Promise<number> {
@@ -36,6 +40,8 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
         return await demoCommand(args, config, io);
       case 'proxy':
         return await proxyCommand(args, config, io);
+      case 'topics':
+        return await topicsCommand(args, config, io);
       default:
         throw new UsageError(`unknown command "${command}"; try cutover --help`);
     }

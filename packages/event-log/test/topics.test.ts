@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { SchemaCatalogue, topicCatalogue, topicDrift, type TopicState } from '../src/index.ts';
+
+const catalogue = topicCatalogue('t1.');
+
+it('names every topic with the prefix, and gives each a value schema from schemas/ (dead letters keep raw bytes)', () => {
+  assert.deepEqual(catalogue.map((t) => t.name), ['t1.cutover.mutations', 't1.cutover.control', 't1.cutover.migration-events', 't1.cutover.work', 't1.cutover.documents', 't1.cutover.dead-letters']);
+  const schemas = SchemaCatalogue.load();
+  for (const topic of catalogue.filter((t) => !t.name.endsWith('dead-letters'))) assert.doesNotThrow(() => schemas.latest(topic.value as never), topic.name);
+  const control = catalogue.find((t) => t.name === 't1.cutover.control')!;
+  assert.equal(control.partitions, 1, 'one partition: one total order of commands');
+  assert.equal(control.retentionMs, -1, 'kept forever: it is the audit log');
+});
+
+it('reports missing topics and every differing setting, and nothing when they match', () => {
+  const matching = new Map<string, TopicState>(catalogue.map((t) => [t.name, { name: t.name, partitions: t.partitions, cleanupPolicy: t.cleanupPolicy, retentionMs: t.retentionMs }]));
+  assert.deepEqual(topicDrift(catalogue, matching), []);
+  const drifted = new Map(matching);
+  drifted.delete('t1.cutover.work');
+  drifted.set('t1.cutover.control', { name: 't1.cutover.control', partitions: 3, cleanupPolicy: 'compact', retentionMs: 1000 });
+  assert.deepEqual(topicDrift(catalogue, drifted), [
+    't1.cutover.control: 3 partitions, the catalogue says 1',
+    't1.cutover.control: cleanup.policy compact, the catalogue says delete',
+    't1.cutover.control: retention.ms 1000, the catalogue says -1',
+    't1.cutover.work: missing',
+  ]);
+});
