@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { EventLogError, SchemaCatalogue, decodeRecord, encodeRecord, type EventLog, type StoredRecord, type Subscription } from '@cutover/event-log';
+import { decide, evolve, initialState, type Command, type CommandEnvelope, type EventEnvelope, type MigrationState } from '@cutover/migration-state';
+import { updateFromAvro, updateToAvro, type AvroUpdate } from './update-codec.js';
+
+export interface ControlTopics {
+  readonly control: string;
+  readonly deadLetters: string;
+}
+
+/** The topics of topics/topics.json, with the configured prefix. */
+export function controlTopics(prefix = ''): ControlTopics {
+  return { control: `${prefix}cutover.control`, deadLetters: `${prefix}cutover.dead-letters` };
+}
+
+export interface History {
+  readonly state: MigrationState;
+  /** Every decided event, rejections included, in log order. */
+  readonly events: readonly EventEnvelope[];
+  /** Records of the control topic that could not be read (they are in the dead letters). */
+  readonly unreadable: number;
+}
+
+export interface IssueOptions {
+  readonly migrationId: string;
+  readonly issuer: string;
+  readonly reason?: string;
+}
+
+/**
+ * Control commands on the event log. Commands go on the control topic (one partition: one
+ * total order), and every service decides each one, in that order, against the state so far.
+ * `decide` is deterministic, so every service reaches the same state and the same verdicts,
+ * and the log alone is the audit.
+ */
+export class ControlPlane {
+  constructor(
+    private readonly log: EventLog,
+    private readonly topics: ControlTopics,
+    private readonly catalogue: SchemaCatalogue = SchemaCatalogue.load(),
+  ) {}
+
+  /** Appends a command and returns what it decided, in its place in the log's order. */
+  async issue(command: Command, options: IssueOptions): Promise<readonly EventEnvelope[]> {
+    const envelope: CommandEnvelope = { commandId: randomUUID(), issuedAt: Date.now(), ...options, command };
+    await this.log.produce(this.topics.control, [{ key: Buffer.from(options.migrationId), value: encodeRecord(this.catalogue, 'Update', updateToAvro(envelope)) }]);
+    const { events } = await this.history();
+    return events.filter((e) => e.commandId === envelope.commandId);
+  }
+
+  /** The state rebuilt from the control topic's first record to its last. */
+  async history(): Promise<History> {
+    let state = initialState;
+    const events: EventEnvelope[] = [];
+    let unreadable = 0;
+    for (const record of await this.log.readAll(this.topics.control)) {
+      const envelope = this.read(record);
+      if (envelope instanceof EventLogError) {
+        unreadable++;
+        continue;
+      }
+      const decided = decide(envelope, state);
+      state = decided.reduce(evolve, state);
+      events.push(...decided);
+    }
+    return { state, events, unreadable };
+  }
+
+  /**
+   * Replays the control topic from its beginning, then follows it: `onEvents` gets the state and
+   * the events of each command as it is decided. An unreadable record goes to the dead letters
+   * with the reason, and changes nothing.
+   */
+  async follow(subscriber: string, onEvents: (state: MigrationState, events: readonly EventEnvelope[]) => void): Promise<Subscription> {
+    let state = initialState;
+    // A group of its own for each run: every start replays the whole log.
+    return this.log.consume(this.topics.control, `${subscriber}-${randomUUID()}`, async (record) => {
+      const envelope = this.read(record);
+      if (envelope instanceof EventLogError) return this.deadLetter(record, envelope);
+      const decided = decide(envelope, state);
+      state = decided.reduce(evolve, state);
+      onEvents(state, decided);
+    });
+  }
+
+  private read(record: StoredRecord): CommandEnvelope | EventLogError {
+    try {
+      return updateFromAvro(decodeRecord<AvroUpdate>(this.catalogue, 'Update', record.value).value);
+    } catch (error) {
+      if (error instanceof EventLogError) return error;
+      throw error;
+    }
+  }
+
+  private async deadLetter(record: StoredRecord, error: EventLogError): Promise<void> {
+    await this.log.produce(this.topics.deadLetters, [
+      {
+        key: Buffer.from(record.topic),
+        value: record.value,
+        headers: { 'cutover-error': `${error.code}: ${error.message}`, 'cutover-source': `${record.topic}/${record.partition}/${record.offset}` },
+      },
+    ]);
+  }
+}

@@ -1,0 +1,110 @@
+import { EventLogError } from '@cutover/event-log';
+import type { Command, CommandEnvelope, Scope } from '@cutover/migration-state';
+
+/** An Update as avsc reads and writes it: the command union wrapped by its full record name. */
+export interface AvroUpdate {
+  readonly commandId: string;
+  readonly migrationId: string;
+  readonly issuedAt: number;
+  readonly issuer: string;
+  readonly reason: string | null;
+  readonly command: Readonly<Record<string, Record<string, unknown>>>;
+}
+
+const NAMESPACE = 'dev.cutover.control.';
+
+/** Every field any command record has. */
+interface CommandFields {
+  readonly tables: readonly string[];
+  readonly collections: readonly string[];
+  readonly table: string;
+  readonly priority: number;
+  readonly truncate: boolean;
+  readonly scope: { kind: string; name: string | null };
+  readonly cluster: string;
+  readonly mode: string;
+}
+
+function scopeToAvro(scope: Scope): { kind: string; name: string | null } {
+  return { kind: scope.kind.toUpperCase(), name: scope.kind === 'all' ? null : scope.name };
+}
+
+function scopeFromAvro(scope: { kind: string; name: string | null }): Scope {
+  if (scope.kind === 'ALL') return { kind: 'all' };
+  if (scope.name === null) throw new EventLogError('INVALID_RECORD', `a ${scope.kind} scope needs a name`);
+  return scope.kind === 'TABLE' ? { kind: 'table', name: scope.name } : { kind: 'collection', name: scope.name };
+}
+
+function commandToAvro(command: Command): Record<string, unknown> {
+  switch (command.type) {
+    case 'StartMigration':
+      return { tables: command.tables, collections: command.collections };
+    case 'SetPriority':
+      return { table: command.table, priority: command.priority };
+    case 'Remigrate':
+      return { table: command.table, truncate: command.truncate };
+    case 'Pause':
+    case 'Resume':
+      return { scope: scopeToAvro(command.scope) };
+    case 'SetPrimary':
+      return { cluster: command.cluster.toUpperCase() };
+    case 'SetReadMode':
+      return { mode: command.mode === 'dual-async' ? 'DUAL_ASYNC' : 'PRIMARY_ONLY' };
+    case 'CompleteMigration':
+      return {};
+  }
+}
+
+export function updateToAvro(envelope: CommandEnvelope): AvroUpdate {
+  return {
+    commandId: envelope.commandId,
+    migrationId: envelope.migrationId,
+    issuedAt: envelope.issuedAt,
+    issuer: envelope.issuer,
+    reason: envelope.reason ?? null,
+    command: { [NAMESPACE + envelope.command.type]: commandToAvro(envelope.command) },
+  };
+}
+
+export function updateFromAvro(update: AvroUpdate): CommandEnvelope {
+  const [branch, body] = Object.entries(update.command)[0] ?? [];
+  if (branch === undefined || body === undefined) throw new EventLogError('INVALID_RECORD', 'an Update without a command');
+  // The record was validated against the Update schema when it was decoded: the branch's fields are there.
+  const b = body as unknown as CommandFields;
+  const type = branch.slice(NAMESPACE.length);
+  let command: Command;
+  switch (type) {
+    case 'StartMigration':
+      command = { type, tables: b.tables, collections: b.collections };
+      break;
+    case 'SetPriority':
+      command = { type, table: b.table, priority: b.priority };
+      break;
+    case 'Remigrate':
+      command = { type, table: b.table, truncate: b.truncate };
+      break;
+    case 'Pause':
+    case 'Resume':
+      command = { type, scope: scopeFromAvro(b.scope) };
+      break;
+    case 'SetPrimary':
+      command = { type, cluster: b.cluster === 'TARGET' ? 'target' : 'origin' };
+      break;
+    case 'SetReadMode':
+      command = { type, mode: b.mode === 'DUAL_ASYNC' ? 'dual-async' : 'primary-only' };
+      break;
+    case 'CompleteMigration':
+      command = { type };
+      break;
+    default:
+      throw new EventLogError('INVALID_RECORD', `unknown command ${branch}`);
+  }
+  return {
+    commandId: update.commandId,
+    migrationId: update.migrationId,
+    issuedAt: update.issuedAt,
+    issuer: update.issuer,
+    ...(update.reason === null ? {} : { reason: update.reason }),
+    command,
+  };
+}

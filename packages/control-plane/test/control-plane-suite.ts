@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, describe, it } from 'node:test';
+import type { EventLog } from '@cutover/event-log';
+import type { MigrationState } from '@cutover/migration-state';
+import { ControlPlane, controlTopics } from '../src/index.ts';
+
+export interface Subject {
+  readonly log: EventLog;
+  /** A fresh topic prefix whose control and dead-letter topics exist and are empty. */
+  prefix(): Promise<string>;
+}
+
+const as = { migrationId: 'm1', issuer: 'alice' };
+
+/** What the control plane does on any EventLog; run on the in-memory log and on Kafka. */
+export function controlPlaneSuite(name: string, make: () => Promise<Subject>): void {
+  describe(`control plane: ${name}`, () => {
+    let subject: Subject;
+    const ready = make().then((s) => (subject = s));
+    after(() => subject.log.close());
+    const timeout = 90_000;
+
+    it('issues commands, tells each its verdict, and rebuilds the state from the log', { timeout }, async () => {
+      await ready;
+      const plane = new ControlPlane(subject.log, controlTopics(await subject.prefix()));
+      const started = await plane.issue({ type: 'StartMigration', tables: ['shop.orders', 'shop.users'], collections: [] }, { ...as, reason: 'kick-off' });
+      assert.deepEqual(started.map((e) => e.event.type), ['MigrationStarted']);
+      const refused = await plane.issue({ type: 'Remigrate', table: 'shop.nope', truncate: false }, { ...as, issuer: 'bob' });
+      assert.equal(refused[0]?.event.type, 'CommandRejected');
+      await plane.issue({ type: 'SetPriority', table: 'shop.users', priority: -1 }, as);
+
+      const { state, events, unreadable } = await plane.history();
+      assert.equal(unreadable, 0);
+      assert.equal(state.status, 'running');
+      assert.deepEqual(Object.values(state.tables).find((t) => t.name === 'shop.users')?.priority, -1);
+      assert.deepEqual(events.map((e) => e.event.type), ['MigrationStarted', 'CommandRejected', 'PriorityChanged']);
+      assert.deepEqual(state.audit.map((a) => [a.issuer, a.event, a.reason ?? null]), [['alice', 'MigrationStarted', 'kick-off'], ['bob', 'CommandRejected', null], ['alice', 'PriorityChanged', null]]);
+    });
+
+    it('follows the log live, and sends an unreadable record to the dead letters without changing the state', { timeout }, async () => {
+      await ready;
+      const topics = controlTopics(await subject.prefix());
+      const plane = new ControlPlane(subject.log, topics);
+      await plane.issue({ type: 'SetReadMode', mode: 'dual-async' }, as);
+      let latest: MigrationState | undefined;
+      const seen: string[] = [];
+      const subscription = await plane.follow('test', (state, events) => {
+        latest = state;
+        seen.push(...events.map((e) => e.event.type));
+      });
+      try {
+        await subject.log.produce(topics.control, [{ key: Buffer.from('m1'), value: Buffer.from('{"not": "avro"}') }]);
+        await plane.issue({ type: 'SetPrimary', cluster: 'target' }, as);
+        for (let i = 0; i < 400 && latest?.primary !== 'target'; i++) await delay(50);
+        assert.equal(latest?.primary, 'target', 'the follower saw the command issued after it started');
+        assert.equal(latest?.readMode, 'dual-async', 'and everything before it');
+        assert.deepEqual(seen, ['ReadModeChanged', 'PrimaryChanged']);
+      } finally {
+        await subscription.stop();
+      }
+      const dead = await subject.log.readAll(topics.deadLetters);
+      assert.equal(dead.length, 1);
+      assert.equal(dead[0]?.value.toString(), '{"not": "avro"}', 'the record is kept as it was');
+      assert.match(dead[0]?.headers?.['cutover-error'] ?? '', /^NOT_WIRE_FORMAT: /);
+      assert.match(dead[0]?.headers?.['cutover-source'] ?? '', new RegExp(`^${topics.control.replaceAll('.', '\\.')}/0/\\d+$`));
+      assert.equal((await plane.history()).unreadable, 1);
+    });
+  });
+}

@@ -1,0 +1,20 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '@cutover/config';
+import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { kafkaClient } from '@cutover/stack';
+import { controlPlaneSuite } from './control-plane-suite.ts';
+
+controlPlaneSuite('on Kafka', () => {
+  const kafka = kafkaClient(loadConfig());
+  return Promise.resolve({
+    log: new KafkaEventLog(kafka),
+    async prefix() {
+      const prefix = `test-${randomBytes(3).toString('hex')}.`;
+      const admin = kafka.admin();
+      await admin.connect();
+      await createTopics(admin, topicCatalogue(prefix).filter((t) => t.name.endsWith('control') || t.name.endsWith('dead-letters')));
+      await admin.disconnect();
+      return prefix;
+    },
+  });
+});
