@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '@cutover/config';
 import { StackError } from '@cutover/stack';
+import { CONTROL_USAGE, auditCommand, controlCommand, stateCommand } from './commands/control.js';
 import { demoCommand } from './commands/demo.js';
 import { proxyCommand } from './commands/proxy.js';
 import { STACK_USAGE, stackCommand } from './commands/stack.js';
@@ -16,13 +17,18 @@ commands:
   demo    bring the stack up and run the demo workload against it
   proxy   run the dual-write CQL proxy (drivers connect to PROXY_QUERY_PORT)
   topics  create Cutover's Kafka topics, or check them against the catalogue
+  control issue a control command (start, reorder, re-migrate, pause, resume, switch primary, ...)
+  state   the migration's state, rebuilt from the control log
+  audit   who did what, when and why
 
 Settings come from environment variables and the optional YAML file (--config or CUTOVER_CONFIG);
 see the README's configuration reference.
 
 ${STACK_USAGE}
 
-${TOPICS_USAGE}`;
+${TOPICS_USAGE}
+
+${CONTROL_USAGE}`;
 
 /** Runs the CLI and returns its exit code: 0 ok, 1 failed, 2 bad usage or configuration, 3 not all up. */
 export async function main(argv: readonly string[], io: Output = consoleOutput): Promise<number> {
@@ -42,6 +48,12 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
         return await proxyCommand(args, config, io);
       case 'topics':
         return await topicsCommand(args, config, io);
+      case 'control':
+        return await controlCommand(args, config, io);
+      case 'state':
+        return await stateCommand(args, config, io);
+      case 'audit':
+        return await auditCommand(args, config, io);
       default:
         throw new UsageError(`unknown command "${command}"; try cutover --help`);
     }

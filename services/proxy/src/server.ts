@@ -3,6 +3,8 @@ import { createServer as createTlsServer, connect as connectTls } from 'node:tls
 import type { ClusterName, Config } from '@cutover/config';
 import { ErrorCode, FrameDecoder, encodeResponse } from '@cutover/cql-protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { ControlPlane } from '@cutover/control-plane';
+import type { Subscription } from '@cutover/event-log';
 import type { Logger } from 'pino';
 import type { ClusterEndpoint } from './cluster-connection.js';
 import { createContext, type LiveSettings, type ProxyContext } from './context.js';
@@ -17,6 +19,8 @@ export interface ProxyOptions {
   /** Where mutations go; in memory by default. */
   readonly sink?: MutationSink;
   readonly logger?: Logger;
+  /** The control log: set-primary and set-read-mode commands then apply live. */
+  readonly control?: ControlPlane;
 }
 
 /**
@@ -25,6 +29,7 @@ export interface ProxyOptions {
  */
 export class ProxyServer {
   private readonly sessions = new Set<ClientSession>();
+  private following?: Promise<Subscription | undefined>;
 
   private constructor(
     private readonly ctx: ProxyContext,
@@ -48,6 +53,7 @@ export class ProxyServer {
       listener.listen(config.proxy.queryPort, config.proxy.listenHost, () => resolve());
     });
     await proxy.http.listen({ host: config.proxy.listenHost, port: config.proxy.metricsPort });
+    if (options.control) proxy.follow(options.control);
     logger.info({ address: proxy.address, metrics: config.proxy.metricsPort, origin: ctx.endpoints.origin, target: ctx.endpoints.target, primary: ctx.live.primary, readMode: ctx.live.readMode, tls: tls !== undefined }, 'proxy listening');
     return proxy;
   }
@@ -74,7 +80,29 @@ export class ProxyServer {
     return this.sessions.size;
   }
 
+  /**
+   * Applies the control log's primary and read mode as they are decided, after replaying the
+   * log from its start, so every proxy (one started later too) serves reads the same way.
+   */
+  private follow(control: ControlPlane): void {
+    const { live, logger, config } = this.ctx;
+    this.following = control
+      .follow(config.proxy.id, (_state, events) => {
+        for (const { event, issuer } of events) {
+          if (event.type === 'PrimaryChanged') live.primary = event.cluster;
+          else if (event.type === 'ReadModeChanged') live.readMode = event.mode;
+          else continue;
+          logger.info({ primary: live.primary, readMode: live.readMode, issuer }, 'control command applied');
+        }
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'cannot follow the control log: primary and read mode stay as configured');
+        return undefined;
+      });
+  }
+
   async stop(): Promise<void> {
+    await (await this.following)?.stop();
     await new Promise<void>((resolve) => {
       this.listener.close(() => resolve());
       for (const session of this.sessions) session.close();

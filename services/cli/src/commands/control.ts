@@ -1,0 +1,148 @@
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { Config } from '@cutover/config';
+import { ControlPlane, controlTopics } from '@cutover/control-plane';
+import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { tableOrder, type Command, type Scope } from '@cutover/migration-state';
+import { kafkaClient } from '@cutover/stack';
+import { table, type Output } from '../output.js';
+import { UsageError } from '../usage.js';
+
+export const CONTROL_USAGE = `cutover control <command> [--migration id] [--issuer name] [--reason text]
+
+  start <keyspace.table>... [--collection database.collection]...
+  set-priority <keyspace.table> <priority>      lower priorities are copied first
+  remigrate <keyspace.table> [--truncate]
+  pause|resume [--table keyspace.table | --collection database.collection]
+  set-primary origin|target                     every running proxy reads from it at once
+  set-read-mode primary-only|dual-async         likewise
+  complete
+
+cutover state [--json]     the migration's state, rebuilt from the control log
+cutover audit              who did what, when and why`;
+
+/** The control plane on the configured Kafka, its topics created if they are missing. */
+export async function openControlPlane(config: Config): Promise<{ plane: ControlPlane; close: () => Promise<void> }> {
+  const kafka = kafkaClient(config);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await createTopics(admin, topicCatalogue(config.kafka.topicPrefix).filter((t) => t.name.endsWith('cutover.control') || t.name.endsWith('cutover.dead-letters')));
+  } finally {
+    await admin.disconnect();
+  }
+  const log = new KafkaEventLog(kafka);
+  return { plane: new ControlPlane(log, controlTopics(config.kafka.topicPrefix)), close: () => log.close() };
+}
+
+function parseCommand(verb: string | undefined, args: string[], values: { truncate?: boolean; table?: string; collection?: string[] }): Command {
+  const [first, second] = args;
+  const scope = (): Scope => (values.table !== undefined ? { kind: 'table', name: values.table } : values.collection?.[0] !== undefined ? { kind: 'collection', name: values.collection[0] } : { kind: 'all' });
+  const need = (n: number): void => {
+    if (args.length !== n) throw new UsageError(`control ${verb} takes ${n} argument(s), got ${args.length}\n\n${CONTROL_USAGE}`);
+  };
+  switch (verb) {
+    case 'start':
+      return { type: 'StartMigration', tables: args, collections: values.collection ?? [] };
+    case 'set-priority':
+      need(2);
+      if (!/^-?\d+$/.test(second!)) throw new UsageError(`priority must be a whole number, not "${second}"`);
+      return { type: 'SetPriority', table: first!, priority: Number(second) };
+    case 'remigrate':
+      need(1);
+      return { type: 'Remigrate', table: first!, truncate: values.truncate === true };
+    case 'pause':
+    case 'resume':
+      need(0);
+      return { type: verb === 'pause' ? 'Pause' : 'Resume', scope: scope() };
+    case 'set-primary':
+      need(1);
+      if (first !== 'origin' && first !== 'target') throw new UsageError(`set-primary takes origin or target, not "${first}"`);
+      return { type: 'SetPrimary', cluster: first };
+    case 'set-read-mode':
+      need(1);
+      if (first !== 'primary-only' && first !== 'dual-async') throw new UsageError(`set-read-mode takes primary-only or dual-async, not "${first}"`);
+      return { type: 'SetReadMode', mode: first };
+    case 'complete':
+      need(0);
+      return { type: 'CompleteMigration' };
+    default:
+      throw new UsageError(verb === undefined ? CONTROL_USAGE : `unknown control command "${verb}"\n\n${CONTROL_USAGE}`);
+  }
+}
+
+/** `cutover control …`: issues a command and prints its verdict; exit 1 when it was rejected. */
+export async function controlCommand(argv: string[], config: Config, io: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      migration: { type: 'string' },
+      issuer: { type: 'string' },
+      reason: { type: 'string' },
+      truncate: { type: 'boolean' },
+      table: { type: 'string' },
+      collection: { type: 'string', multiple: true },
+    },
+  });
+  const [verb, ...args] = positionals;
+  const command = parseCommand(verb, args, values);
+  const { plane, close } = await openControlPlane(config);
+  try {
+    const current = command.type === 'StartMigration' ? undefined : (await plane.history()).state.migrationId;
+    const migrationId = values.migration ?? current ?? `migration-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
+    const issuer = values.issuer ?? process.env['USER'] ?? userInfo().username;
+    const events = await plane.issue(command, { migrationId, issuer, ...(values.reason === undefined ? {} : { reason: values.reason }) });
+    let rejected = false;
+    for (const { event } of events) {
+      if (event.type === 'CommandRejected') {
+        rejected = true;
+        io.err(`rejected: ${event.rejection}`);
+      } else {
+        io.out(`accepted: ${event.type} (migration ${migrationId})`);
+      }
+    }
+    return rejected ? 1 : 0;
+  } finally {
+    await close();
+  }
+}
+
+/** `cutover state [--json]`: the state rebuilt from the control log. */
+export async function stateCommand(argv: string[], config: Config, io: Output): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } } });
+  const { plane, close } = await openControlPlane(config);
+  try {
+    const { state, unreadable } = await plane.history();
+    if (values.json === true) {
+      const { audit, ...rest } = state;
+      io.out(JSON.stringify({ ...rest, order: tableOrder(state), unreadable }, null, 2));
+      return 0;
+    }
+    io.out(`migration ${state.migrationId ?? '(none)'}: ${state.status}${state.paused ? ', paused' : ''}; primary ${state.primary}; reads ${state.readMode}`);
+    const rows = tableOrder(state).map((name) => {
+      const t = state.tables[name]!;
+      return [name, String(t.priority), t.paused ? 'paused' : '', t.remigrations > 0 ? `re-migrated ${t.remigrations}×` : ''];
+    });
+    if (rows.length > 0) for (const line of table([['TABLE', 'PRIORITY', '', ''], ...rows])) io.out(line);
+    for (const c of Object.values(state.collections)) io.out(`collection ${c.name}${c.paused ? ' (paused)' : ''}`);
+    if (unreadable > 0) io.out(`${unreadable} unreadable record(s) in the control log (see the dead letters)`);
+    return 0;
+  } finally {
+    await close();
+  }
+}
+
+/** `cutover audit`: who did what, when and why, rejections included. */
+export async function auditCommand(argv: string[], config: Config, io: Output): Promise<number> {
+  if (argv.length > 0) throw new UsageError(`cutover audit takes no arguments, got "${argv.join(' ')}"`);
+  const { plane, close } = await openControlPlane(config);
+  try {
+    const { state } = await plane.history();
+    const rows = state.audit.map((a) => [new Date(a.at).toISOString(), a.issuer, a.event === 'CommandRejected' ? 'rejected' : 'accepted', a.detail, a.reason ?? '']);
+    for (const line of table([['WHEN', 'WHO', 'OUTCOME', 'WHAT', 'WHY'], ...rows])) io.out(line);
+    return 0;
+  } finally {
+    await close();
+  }
+}
