@@ -1,4 +1,4 @@
 export type { ClusterName, Command, CommandEnvelope, ReadMode, Scope } from './commands.js';
 export type { Event, EventEnvelope } from './events.js';
 export { decide } from './decide.js';
-export { evolve, initialState, replay, tableOrder, type AuditEntry, type CollectionState, type MigrationState, type TableState } from './state.js';
+export { auditTrail, evolve, initialState, replay, tableOrder, type AuditEntry, type CollectionState, type MigrationState, type TableState } from './state.js';

@@ -35,7 +35,6 @@ export interface MigrationState {
   readonly paused: boolean;
   readonly tables: Readonly<Record<string, TableState>>;
   readonly collections: Readonly<Record<string, CollectionState>>;
-  readonly audit: readonly AuditEntry[];
 }
 
 export const initialState: MigrationState = {
@@ -45,7 +44,6 @@ export const initialState: MigrationState = {
   paused: false,
   tables: {},
   collections: {},
-  audit: [],
 };
 
 /** Tables in the order they are to be copied: by priority, then as they were listed. */
@@ -57,17 +55,26 @@ export function tableOrder(state: MigrationState): string[] {
 
 /** Applies one event. Pure: returns a new state and never changes the one it is given. */
 export function evolve(state: MigrationState, envelope: EventEnvelope): MigrationState {
-  const { event } = envelope;
-  const next = withEvent(state, event, envelope.migrationId);
-  const entry: AuditEntry = {
-    at: envelope.at,
-    commandId: envelope.commandId,
-    issuer: envelope.issuer,
-    ...(envelope.reason === undefined ? {} : { reason: envelope.reason }),
-    event: event.type,
-    detail: describe(event),
-  };
-  return { ...next, audit: [...state.audit, entry] };
+  return withEvent(state, envelope.event, envelope.migrationId);
+}
+
+/**
+ * The audit trail: who did what, when and why, refusals included. It is the event log itself,
+ * read for people, so it is derived from the events rather than kept in the state.
+ */
+export function auditTrail(events: Iterable<EventEnvelope>): AuditEntry[] {
+  const trail: AuditEntry[] = [];
+  for (const envelope of events) {
+    trail.push({
+      at: envelope.at,
+      commandId: envelope.commandId,
+      issuer: envelope.issuer,
+      ...(envelope.reason === undefined ? {} : { reason: envelope.reason }),
+      event: envelope.event.type,
+      detail: describe(envelope.event),
+    });
+  }
+  return trail;
 }
 
 function withEvent(state: MigrationState, event: Event, migrationId: string): MigrationState {

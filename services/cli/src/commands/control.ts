@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from '@cutover/config';
 import { ControlPlane, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
-import { tableOrder, type Command, type Scope } from '@cutover/migration-state';
+import { auditTrail, tableOrder, type Command, type Scope } from '@cutover/migration-state';
 import { kafkaClient } from '@cutover/stack';
 import { table, type Output } from '../output.js';
 import { UsageError } from '../usage.js';
@@ -115,8 +115,7 @@ export async function stateCommand(argv: string[], config: Config, io: Output): 
   try {
     const { state, unreadable } = await plane.history();
     if (values.json === true) {
-      const { audit, ...rest } = state;
-      io.out(JSON.stringify({ ...rest, order: tableOrder(state), unreadable }, null, 2));
+      io.out(JSON.stringify({ ...state, order: tableOrder(state), unreadable }, null, 2));
       return 0;
     }
     io.out(`migration ${state.migrationId ?? '(none)'}: ${state.status}${state.paused ? ', paused' : ''}; primary ${state.primary}; reads ${state.readMode}`);
@@ -138,8 +137,8 @@ export async function auditCommand(argv: string[], config: Config, io: Output): 
   if (argv.length > 0) throw new UsageError(`cutover audit takes no arguments, got "${argv.join(' ')}"`);
   const { plane, close } = await openControlPlane(config);
   try {
-    const { state } = await plane.history();
-    const rows = state.audit.map((a) => [new Date(a.at).toISOString(), a.issuer, a.event === 'CommandRejected' ? 'rejected' : 'accepted', a.detail, a.reason ?? '']);
+    const { events } = await plane.history();
+    const rows = auditTrail(events).map((a) => [new Date(a.at).toISOString(), a.issuer, a.event === 'CommandRejected' ? 'rejected' : 'accepted', a.detail, a.reason ?? '']);
     for (const line of table([['WHEN', 'WHO', 'OUTCOME', 'WHAT', 'WHY'], ...rows])) io.out(line);
     return 0;
   } finally {
