@@ -30,6 +30,7 @@ export interface ProxyConfig {
   readonly topologyIndex: number;
   readonly clientCredentials: ClusterName;
   readonly replaceNowUuid: boolean;
+  readonly spoolDir: string;
   readonly tls: TlsConfig;
 }
 

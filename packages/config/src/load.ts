@@ -55,6 +55,7 @@ function deriveDefaults(config: Record<string, unknown>, problems: ConfigProblem
   const proxy = config['proxy'] as Record<string, unknown>;
   proxy['topologyAddresses'] ??= [proxy['listenHost']];
   proxy['id'] ??= `proxy-${proxy['topologyIndex'] as number}`;
+  proxy['spoolDir'] ??= join(stack['home'] as string, 'spool');
   const addresses = proxy['topologyAddresses'] as string[];
   if ((proxy['topologyIndex'] as number) >= addresses.length) {
     problems.push({ setting: 'PROXY_TOPOLOGY_INDEX', reason: `is ${proxy['topologyIndex'] as number}, but PROXY_TOPOLOGY_ADDRESSES lists only ${addresses.length} address(es)` });

@@ -70,6 +70,7 @@ export const SETTINGS: readonly Setting[] = [
   setting({ env: 'PROXY_TOPOLOGY_INDEX', path: 'proxy.topologyIndex', parse: p.nonNegativeInt, default: 0, doc: 'This instance\'s position in PROXY_TOPOLOGY_ADDRESSES.' }),
   setting({ env: 'PROXY_CLIENT_CREDENTIALS', path: 'proxy.clientCredentials', parse: p.oneOf('target', 'origin'), default: 'target', doc: 'Which cluster receives the credentials the client presents; the other cluster gets ORIGIN_/TARGET_USERNAME and _PASSWORD.' }),
   setting({ env: 'PROXY_REPLACE_NOW_UUID', path: 'proxy.replaceNowUuid', parse: p.bool, default: false, doc: 'Replace now() and uuid() in statements with values the proxy generates, so both clusters store the same value.' }),
+  setting({ env: 'PROXY_SPOOL_DIR', path: 'proxy.spoolDir', parse: p.directory, defaultText: '$CUTOVER_HOME/spool', doc: 'Where the proxy spools mutations (fsync on every append) while Kafka cannot take them; they drain in order when it is back.' }),
   setting({ env: 'PROXY_TLS_CERT_PATH', path: 'proxy.tls.certPath', parse: p.readableFile, doc: 'PEM certificate the proxy presents to clients; setting it (with the key) turns client-side TLS on.' }),
   setting({ env: 'PROXY_TLS_KEY_PATH', path: 'proxy.tls.keyPath', parse: p.readableFile, doc: 'PEM private key of PROXY_TLS_CERT_PATH.' }),
   setting({ env: 'PROXY_TLS_CA_PATH', path: 'proxy.tls.caPath', parse: p.readableFile, doc: 'PEM CA for client certificates; setting it makes the proxy require them (mutual TLS).' }),

@@ -1,26 +1,42 @@
 import { once } from 'node:events';
+import { join } from 'node:path';
 import type { Config } from '@cutover/config';
-import { InMemoryMutationSink, ProxyServer } from '@cutover/proxy';
+import { ControlPlane, controlTopics } from '@cutover/control-plane';
+import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { ProxyServer, PublishingSink, Spool, createLogger } from '@cutover/proxy';
+import { kafkaClient } from '@cutover/stack';
 import type { Output } from '../output.js';
-import { openControlPlane } from './control.js';
 import { UsageError } from '../usage.js';
 
-/** `cutover proxy`: runs the CQL proxy in the foreground until SIGINT or SIGTERM. */
+/**
+ * `cutover proxy`: runs the CQL proxy in the foreground until SIGINT or SIGTERM. It publishes
+ * every mutation to Kafka (spooling while Kafka is away) and follows the control log.
+ */
 export async function proxyCommand(args: string[], config: Config, io: Output): Promise<number> {
   if (args.length > 0) throw new UsageError(`cutover proxy takes no arguments (it is configured by the environment), got "${args.join(' ')}"`);
-  // Until the event log publishes mutations to Kafka, the last ones are kept in memory only.
-  // Serving drivers matters more than following the control log: without Kafka, the proxy runs
-  // with the configured primary and read mode.
-  const control = await openControlPlane(config).catch((error: Error) => {
-    io.err(`warning: the control log is unavailable (${error.message}); primary and read mode stay as configured`);
-    return undefined;
+  const logger = createLogger(config, 'proxy');
+  const kafka = kafkaClient(config);
+  const admin = kafka.admin();
+  // Serving drivers matters more than Kafka: without it, mutations spool and the primary and
+  // read mode stay as configured until it is back.
+  await admin
+    .connect()
+    .then(() => createTopics(admin, topicCatalogue(config.kafka.topicPrefix)))
+    .catch((error: Error) => io.err(`warning: Kafka is unavailable (${error.message}); mutations will spool in ${config.proxy.spoolDir}`))
+    .finally(() => admin.disconnect());
+  const log = new KafkaEventLog(kafka);
+  const sink = new PublishingSink(log, {
+    topic: `${config.kafka.topicPrefix}cutover.mutations`,
+    spool: new Spool(join(config.proxy.spoolDir, `${config.proxy.id}.spool`)),
+    logger,
   });
-  const proxy = await ProxyServer.start(config, { sink: new InMemoryMutationSink(10_000), ...(control ? { control: control.plane } : {}) });
+  const proxy = await ProxyServer.start(config, { sink, logger, control: new ControlPlane(log, controlTopics(config.kafka.topicPrefix)) });
   const { host, port } = proxy.address;
-  io.err(`proxy ${config.proxy.id} listening on ${host}:${port} (metrics on :${config.proxy.metricsPort}); origin ${config.origin.host}:${config.origin.port}, target ${config.target.host}:${config.target.port}, primary ${config.proxy.primaryCluster}`);
+  io.err(`proxy ${config.proxy.id} listening on ${host}:${port} (metrics on :${config.proxy.metricsPort}); origin ${config.origin.host}:${config.origin.port}, target ${config.target.host}:${config.target.port}, primary ${proxy.live.primary}`);
   const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
   io.err(`stopping on ${String(signal[0] ?? 'signal')}`);
   await proxy.stop();
-  await control?.close();
+  await sink.close();
+  await log.close();
   return 0;
 }
