@@ -13,8 +13,8 @@
  *   { type: 'stop' }   →  stops the proxy and exits.
  * It exits too when its parent goes away.
  *
- * BENCH_PROXY_SINK=memory keeps every mutation in memory (the proxy's default sink, what
- * `cutover proxy` uses today); the default `count` sink only counts them, as a sink that hands
+ * BENCH_PROXY_SINK=memory keeps every mutation in memory, and BENCH_PROXY_SINK=kafka publishes
+ * them to Kafka as `cutover proxy` does; the default `count` sink only counts them, as a sink that hands
  * records to a producer without keeping them would.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -131,7 +131,13 @@ async function main(): Promise<void> {
     const config = loadConfig({ env: process.env });
     let counted = 0;
     const memory = process.env['BENCH_PROXY_SINK'] === 'memory' ? new InMemoryMutationSink() : undefined;
-    const sink = { record: (mutation: Parameters<InstanceType<typeof InMemoryMutationSink>['record']>[0]) => (memory ? memory.record(mutation) : void counted++) };
+    const publishing = process.env['BENCH_PROXY_SINK'] === 'kafka' ? await kafkaSink(config) : undefined;
+    const sink = {
+      record: (mutation: Parameters<InstanceType<typeof InMemoryMutationSink>['record']>[0]) => {
+        counted++;
+        (publishing ?? memory)?.record(mutation);
+      },
+    };
     const proxy = await ProxyServer.start(config, { sink, logger: pino({ level: config.log.level }, pino.destination(2)) });
     const { Session } = await import('node:inspector/promises');
     const { PerformanceObserver, monitorEventLoopDelay } = await import('node:perf_hooks');
@@ -172,7 +178,10 @@ async function main(): Promise<void> {
         const mutations = memory ? memory.mutations.length : counted;
         send({ type: 'usage', usage: { user: cpu.user, system: cpu.system, rssBytes: memoryUsage.rss, heapUsedBytes: memoryUsage.heapUsed, mutations, eventLoopDelayMs, gc: pauses } });
       } else if (message.type === 'stop') {
-        void proxy.stop().finally(() => process.exit(0));
+        void proxy
+          .stop()
+          .then(() => publishing?.close())
+          .finally(() => process.exit(0));
       }
     });
     process.on('disconnect', () => process.exit(0));
@@ -200,3 +209,19 @@ async function toSources<P extends { nodes: { callFrame: { url: string; lineNumb
 }
 
 if (process.send !== undefined && process.argv[1] === fileURLToPath(import.meta.url)) void main();
+
+/** BENCH_PROXY_SINK=kafka: the sink `cutover proxy` runs with, publishing to the stack's Kafka. */
+async function kafkaSink(config: import('@cutover/config').Config): Promise<import('../../services/proxy/src/index.ts').PublishingSink> {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const pinoModule = await import('pino');
+  const { KafkaEventLog } = await import('@cutover/event-log');
+  const { kafkaClient } = await import('@cutover/stack');
+  const { PublishingSink, Spool } = await import('../../services/proxy/src/index.ts');
+  return new PublishingSink(new KafkaEventLog(kafkaClient(config)), {
+    topic: `${config.kafka.topicPrefix}cutover.mutations`,
+    spool: new Spool(join(mkdtempSync(join(tmpdir(), 'bench-spool-')), 'proxy.spool')),
+    logger: pinoModule.pino({ level: 'warn' }, pinoModule.pino.destination(2)),
+  });
+}

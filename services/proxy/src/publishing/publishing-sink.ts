@@ -21,7 +21,7 @@ export interface PublishingOptions {
  */
 export class PublishingSink implements MutationSink {
   private queue: MutationRecord[] = [];
-  private scheduled = false;
+  private pumping = false;
   private chain: Promise<void> = Promise.resolve();
   private retry?: NodeJS.Timeout;
   private readonly catalogue = SchemaCatalogue.load();
@@ -37,14 +37,27 @@ export class PublishingSink implements MutationSink {
 
   record(mutation: MutationRecord): void {
     this.queue.push(mutation);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      const batch = this.queue;
-      this.queue = [];
-      this.chain = this.chain.then(() => this.publish(batch));
-    });
+    if (this.pumping) return;
+    this.pumping = true;
+    this.chain = this.chain.then(() => this.pump());
+  }
+
+  /**
+   * Sends what has queued, batch after batch, until the queue is empty. Records that arrive
+   * while a batch is in flight join the next one, so batches grow with the log's latency
+   * instead of each tick paying for its own request.
+   */
+  private async pump(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        await new Promise((resolve) => setImmediate(resolve)); // let this tick's records gather
+        const batch = this.queue;
+        this.queue = [];
+        await this.publish(batch);
+      }
+    } finally {
+      this.pumping = false;
+    }
   }
 
   /** Records waiting in the spool. */
@@ -54,8 +67,7 @@ export class PublishingSink implements MutationSink {
 
   /** Resolves once everything recorded so far has been produced or spooled. */
   async flushed(): Promise<void> {
-    while (this.scheduled || this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
-    await this.chain;
+    while (this.pumping || this.queue.length > 0) await this.chain;
   }
 
   async close(): Promise<void> {
