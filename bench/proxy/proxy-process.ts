@@ -19,6 +19,9 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface ProxyUsage {
   /** process.cpuUsage() of the proxy process, µs. */
@@ -212,9 +215,6 @@ if (process.send !== undefined && process.argv[1] === fileURLToPath(import.meta.
 
 /** BENCH_PROXY_SINK=kafka: the sink `cutover proxy` runs with, publishing to the stack's Kafka. */
 async function kafkaSink(config: import('@cutover/config').Config): Promise<import('../../services/proxy/src/index.ts').PublishingSink> {
-  const { mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
   const pinoModule = await import('pino');
   const { KafkaEventLog } = await import('@cutover/event-log');
   const { kafkaClient } = await import('@cutover/stack');
