@@ -68,13 +68,18 @@ export const address: Parser<string> = (raw) => {
   return value;
 };
 
+/** A comma-separated string or a YAML list, each item parsed by `item`; at least one. */
+function listOf<T>(item: Parser<T>, what: string): Parser<T[]> {
+  return (raw) => {
+    const items = Array.isArray(raw) ? raw.map((x) => String(x)) : text(raw).split(',');
+    const list = items.map((x) => x.trim()).filter((x) => x !== '');
+    if (list.length === 0) throw new ParseFailure(`must list at least one ${what}`);
+    return list.map((x) => item(x));
+  };
+}
+
 /** A comma-separated string or a YAML list of `host:port`. */
-export const addressList: Parser<string[]> = (raw) => {
-  const items = Array.isArray(raw) ? raw.map((item) => String(item)) : text(raw).split(',');
-  const list = items.map((item) => item.trim()).filter((item) => item !== '');
-  if (list.length === 0) throw new ParseFailure('must list at least one host:port');
-  return list.map((item) => address(item));
-};
+export const addressList: Parser<string[]> = listOf(address, 'host:port');
 
 export const httpUrl: Parser<string> = (raw) => {
   const value = nonEmpty(raw);
@@ -137,12 +142,7 @@ export const bool: Parser<boolean> = (raw) => {
 };
 
 /** A comma-separated string or a YAML list of host names or addresses. */
-export const hostList: Parser<string[]> = (raw) => {
-  const items = Array.isArray(raw) ? raw.map((item) => String(item)) : text(raw).split(',');
-  const list = items.map((item) => item.trim()).filter((item) => item !== '');
-  if (list.length === 0) throw new ParseFailure('must list at least one address');
-  return list.map((item) => host(item));
-};
+export const hostList: Parser<string[]> = listOf(host, 'address');
 
 /** What Kafka allows in a topic name: letters, digits, dots, dashes, underscores. */
 export const topicPrefix: Parser<string> = (raw) => {
