@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, it } from 'node:test';
 import { FrameDecoder, decodeResponse, encodeRequest } from '@cutover/cql-protocol';
 import { LocalStack } from '@cutover/stack';
-import { REPLICATION, configWith, startProxy, uniqueKeyspace, type TestProxy } from './support.ts';
+import { REPLICATION, configWith, freeze, startProxy, uniqueKeyspace, type TestProxy } from './support.ts';
 
 /**
  * A cluster that cannot keep up stops the proxy reading from its client, instead of the proxy
@@ -44,8 +44,8 @@ it('stops reading a client while a cluster is congested, and catches up once it 
   const requests = 80;
   const blob = Buffer.alloc(1024 * 1024, 1);
   const total = requests * (blob.length + 100);
-  process.kill(target!.pid!, 'SIGSTOP');
   try {
+    await freeze(target!.pid!);
     for (let id = 1; id <= requests; id++) {
       const value = Buffer.alloc(4);
       value.writeInt32BE(id);

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ClusterName } from '@cutover/config';
 import { LocalStack } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
-import { REPLICATION, capturingLogger, configWith, directClients, rowsOf, startProxy, uniqueKeyspace, type TestProxy } from './support.ts';
+import { REPLICATION, capturingLogger, configWith, directClients, freeze, rowsOf, startProxy, uniqueKeyspace, type TestProxy } from './support.ts';
 
 /**
  * What clients see when a cluster misbehaves: a timeout error when one stops answering, and
@@ -28,8 +28,8 @@ async function pidOf(name: ClusterName): Promise<number> {
 /** Runs `body` while `cluster` is frozen (SIGSTOP): it accepts bytes and answers nothing. */
 async function whileFrozen<T>(cluster: ClusterName, body: () => Promise<T>): Promise<T> {
   const pid = await pidOf(cluster);
-  process.kill(pid, 'SIGSTOP');
   try {
+    await freeze(pid);
     return await body();
   } finally {
     process.kill(pid, 'SIGCONT');
@@ -115,7 +115,9 @@ describe('heartbeats', () => {
 
 describe('a target restart', () => {
   it('prepared statements heal: the proxy prepares them again on target', { timeout }, async () => {
-    const client = proxy.client({ policies: { reconnection: new cassandra.policies.reconnection.ConstantReconnectionPolicy(200) } });
+    // The driver would re-prepare everything itself when the host comes back; turned off, so
+    // that what is tested is the proxy healing target on its own.
+    const client = proxy.client({ prepareOnAllHosts: false, rePrepareOnUp: false, policies: { reconnection: new cassandra.policies.reconnection.ConstantReconnectionPolicy(200) } });
     const insert = `INSERT INTO ${ks}.t (id, v) VALUES (?, ?)`;
     await client.execute(insert, [10, 'before restart'], { prepare: true });
 

@@ -1,3 +1,5 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig, type Config } from '@cutover/config';
 import { cassandraClient } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
@@ -66,4 +68,23 @@ export function capturingLogger(): { logger: Logger; lines: Record<string, unkno
   const lines: Record<string, unknown>[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
   return { logger, lines };
+}
+
+/**
+ * Freezes a process (SIGSTOP) and returns once every one of its threads has stopped: kill()
+ * returns at once, but a busy JVM's threads stop one by one, and a request arriving in between
+ * would still be answered.
+ */
+export async function freeze(pid: number): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  const stopped = (): boolean =>
+    readdirSync(`/proc/${pid}/task`).every((tid) => {
+      try {
+        return /^\d+ \(.*\) [Tt] /.test(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      } catch {
+        return true; // the thread is gone
+      }
+    });
+  for (let i = 0; i < 500 && !stopped(); i++) await delay(10);
+  if (!stopped()) throw new Error(`process ${pid} did not stop`);
 }
