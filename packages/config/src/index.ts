@@ -3,3 +3,4 @@ export { ConfigError, type ConfigProblem } from './errors.js';
 export { CONFIG_FILE_ENV, loadConfig, type LoadOptions } from './load.js';
 export { SECRET_PATHS, redactConfig } from './redact.js';
 export { SETTINGS, type Setting } from './settings.js';
+export { clusterTlsOptions } from './tls.js';

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { ClusterConfig, Config } from '@cutover/config';
+import { clusterTlsOptions, type ClusterConfig, type Config } from '@cutover/config';
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
@@ -19,16 +18,7 @@ export interface CassandraClientOptions {
 }
 
 export function cassandraClient(cluster: ClusterConfig, options: CassandraClientOptions = {}): cassandra.Client {
-  const { tls } = cluster;
-  const sslOptions =
-    tls.caPath === undefined
-      ? undefined
-      : {
-          ca: [readFileSync(tls.caPath)],
-          ...(tls.certPath === undefined ? {} : { cert: readFileSync(tls.certPath) }),
-          ...(tls.keyPath === undefined ? {} : { key: readFileSync(tls.keyPath) }),
-          rejectUnauthorized: true,
-        };
+  const sslOptions = clusterTlsOptions(cluster.tls);
   return new cassandra.Client({
     contactPoints: [`${cluster.host}:${cluster.port}`],
     localDataCenter: cluster.localDataCenter,

@@ -1,6 +1,6 @@
 import { createServer as createTcpServer, connect as connectTcp, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, connect as connectTls } from 'node:tls';
-import type { ClusterName, Config } from '@cutover/config';
+import { clusterTlsOptions, type ClusterName, type Config } from '@cutover/config';
 import { ErrorCode, FrameDecoder, encodeResponse } from '@cutover/cql-protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ControlPlane } from '@cutover/control-plane';
@@ -13,7 +13,7 @@ import { InMemoryMutationSink, type MutationSink } from './mutation-sink.js';
 import type { ProxyMetrics } from './metrics.js';
 import { PROXY_VERSIONS } from './replies.js';
 import { ClientSession } from './session.js';
-import { clusterTls, listenerTls } from './tls.js';
+import { listenerTls } from './tls.js';
 
 export interface ProxyOptions {
   /** Where mutations go; in memory by default. */
@@ -40,7 +40,7 @@ export class ProxyServer {
   static async start(config: Config, options: ProxyOptions = {}): Promise<ProxyServer> {
     const logger = options.logger ?? createLogger(config, 'proxy');
     const endpoint = (name: ClusterName): ClusterEndpoint => {
-      const tls = clusterTls(config[name].tls);
+      const tls = clusterTlsOptions(config[name].tls);
       return { name, host: config[name].host, port: config[name].port, ...(tls ? { tls } : {}) };
     };
     const ctx = createContext(config, { origin: endpoint('origin'), target: endpoint('target') }, options.sink ?? new InMemoryMutationSink(), logger);

@@ -209,9 +209,16 @@ export class ClientSession {
   private async answerOptions(frame: Frame): Promise<void> {
     const clusters = await this.clustersOrFail(frame);
     if (!clusters) return;
-    const [origin, target] = await Promise.all([clusters.origin.send(Opcode.OPTIONS, Buffer.alloc(0)), clusters.target.send(Opcode.OPTIONS, Buffer.alloc(0))]);
-    this.supported = supportedByBoth(supportedOf(origin), supportedOf(target));
-    this.reply(frame.stream, { type: 'SUPPORTED', options: this.supported }, frame.version);
+    this.reply(frame.stream, { type: 'SUPPORTED', options: await this.learnSupported(clusters) }, frame.version);
+  }
+
+  /** What both clusters support, asked once per connection. */
+  private async learnSupported(clusters: Record<ClusterName, ClusterConnection>): Promise<Record<string, string[]>> {
+    if (!this.supported) {
+      const [origin, target] = await Promise.all([clusters.origin.send(Opcode.OPTIONS, Buffer.alloc(0)), clusters.target.send(Opcode.OPTIONS, Buffer.alloc(0))]);
+      this.supported = supportedByBoth(supportedOf(origin), supportedOf(target));
+    }
+    return this.supported;
   }
 
   private async startupHandshake(frame: Frame, options: Readonly<Record<string, string>>): Promise<void> {
@@ -220,10 +227,7 @@ export class ClientSession {
     }
     const clusters = await this.clustersOrFail(frame);
     if (!clusters) return;
-    if (!this.supported) {
-      const [o, t] = await Promise.all([clusters.origin.send(Opcode.OPTIONS, Buffer.alloc(0)), clusters.target.send(Opcode.OPTIONS, Buffer.alloc(0))]);
-      this.supported = supportedByBoth(supportedOf(o), supportedOf(t));
-    }
+    await this.learnSupported(clusters);
     const body = frame.body;
     const [origin, target] = await Promise.all([
       this.handshakeStep('origin', Opcode.STARTUP, body),
@@ -289,10 +293,7 @@ export class ClientSession {
     const body = query === message.query && params === message.params ? frame.body : encodeRequestBody({ type: 'QUERY', query, params }, this.version, envelope.customPayload);
     const receivedAt = Date.now();
     const outcomes = await this.forwardToBoth(frame, { ...request, body: () => body }, info.kind);
-    if (info.kind === 'use') this.noteKeyspace(outcomes);
-    if (info.kind === 'write' || info.kind === 'ddl' || info.kind === 'other') {
-      this.record(receivedAt, info, params, { statement: query, values: params.values ?? [], names: params.names }, outcomes);
-    }
+    this.afterStatement(receivedAt, info, params, { statement: query, values: params.values ?? [], names: params.names }, outcomes);
   }
 
   private async prepare(frame: Frame, query: string): Promise<void> {
@@ -329,10 +330,13 @@ export class ClientSession {
 
     const receivedAt = Date.now();
     const outcomes = await this.forwardToBoth(frame, request, info.kind);
+    this.afterStatement(receivedAt, info, params, { statement: statement.query, prepared: statement, values: params.values ?? [], names: params.names }, outcomes);
+  }
+
+  /** After a statement both clusters ran: follow a USE, and record anything that may have changed data. */
+  private afterStatement(receivedAt: number, info: StatementInfo, params: QueryParameters, statement: RecordedStatement, outcomes: Outcomes): void {
     if (info.kind === 'use') this.noteKeyspace(outcomes);
-    if (info.kind === 'write' || info.kind === 'ddl' || info.kind === 'other') {
-      this.record(receivedAt, info, params, { statement: statement.query, prepared: statement, values: params.values ?? [], names: params.names }, outcomes);
-    }
+    else if (info.kind !== 'read') this.record(receivedAt, info, params, statement, outcomes);
   }
 
   private async batch(frame: Frame, envelope: Envelope<Request>, message: BatchMessage): Promise<void> {
