@@ -16,7 +16,7 @@ import { kafkaClient } from '@cutover/stack';
 const timeout = 180_000;
 const config = loadConfig();
 const kafka = kafkaClient(config);
-const log = new KafkaEventLog(kafka);
+const log = new KafkaEventLog(config.kafka);
 after(() => log.close());
 
 /** A deterministic mix of commands over a small world, so many are rejected and many accepted. */

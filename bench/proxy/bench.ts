@@ -56,7 +56,7 @@
  *   BENCH_PROFILE_REQUESTS   requests of the profiled run [100000]
  *   BENCH_PROFILE_INTERVAL_US  sampling interval of the profiler [200]
  *   BENCH_PROFILE_DIR        where the .cpuprofile is written [a new directory under the OS temp dir]
- *   BENCH_PROXY_SINK         count (mutations counted and dropped) | memory (kept, as the proxy's default sink does) [count]
+ *   BENCH_PROXY_SINK         count (mutations counted and dropped) | memory (kept in memory) | kafka (published, as `cutover proxy` does) [count]
  *   BENCH_PARTS              clusters,cpu or either one [clusters,cpu]
  *   BENCH_OUTPUT             result file [bench/results/proxy.json]
  * The clusters are the usual settings (ORIGIN_HOST, TARGET_HOST, … as in @cutover/config).
@@ -108,7 +108,7 @@ const params = {
   profile: (process.env['BENCH_PROFILE'] ?? '1') !== '0',
   profileRequests: Math.max(1, Math.round(number('BENCH_PROFILE_REQUESTS', 100_000))),
   profileIntervalUs: Math.max(10, Math.round(number('BENCH_PROFILE_INTERVAL_US', 200))),
-  proxySink: process.env['BENCH_PROXY_SINK'] === 'memory' ? ('memory' as const) : ('count' as const),
+  proxySink: (['memory', 'kafka'] as const).find((s) => s === process.env['BENCH_PROXY_SINK']) ?? ('count' as const),
   parts: list('BENCH_PARTS', ['clusters', 'cpu']),
 };
 for (const mode of params.modes) if (!MODES.includes(mode)) throw new Error(`BENCH_MODES: unknown mode "${mode}" (have ${MODES.join(', ')})`);

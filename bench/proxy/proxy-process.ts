@@ -217,9 +217,8 @@ if (process.send !== undefined && process.argv[1] === fileURLToPath(import.meta.
 async function kafkaSink(config: import('@cutover/config').Config): Promise<import('../../services/proxy/src/index.ts').PublishingSink> {
   const pinoModule = await import('pino');
   const { KafkaEventLog } = await import('@cutover/event-log');
-  const { kafkaClient } = await import('@cutover/stack');
   const { PublishingSink, Spool } = await import('../../services/proxy/src/index.ts');
-  return new PublishingSink(new KafkaEventLog(kafkaClient(config)), {
+  return new PublishingSink(new KafkaEventLog(config.kafka), {
     topic: `${config.kafka.topicPrefix}cutover.mutations`,
     spool: new Spool(join(mkdtempSync(join(tmpdir(), 'bench-spool-')), 'proxy.spool')),
     logger: pinoModule.pino({ level: 'warn' }, pinoModule.pino.destination(2)),

@@ -6,14 +6,19 @@
  *
  *   BENCH_ROUNDS (4)  BENCH_DURATION_S per run (10)  BENCH_CONCURRENCY (32)
  *
+ * Beside throughput, each run reads the CPU the proxy process and the Kafka broker spent per
+ * request: on this machine everything shares two cores, so the broker's work and the proxy's
+ * take throughput from the clusters; the proxy's CPU per request is what bounds one proxy
+ * where Kafka runs on machines of its own.
+ *
  * Results: bench/results/publishing.json.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { loadConfig } from '@cutover/config';
 import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
-import { kafkaClient } from '@cutover/stack';
+import { LocalStack, kafkaClient } from '@cutover/stack';
 import { CREATE_KEYSPACE, CREATE_TABLE, LoadGenerator, driverFor, mergeResults, type LoadResult } from '../proxy/load.ts';
 import { ProxyProcess } from '../proxy/proxy-process.ts';
 
@@ -34,14 +39,31 @@ for (const cluster of [config.origin, config.target]) {
   await client.shutdown();
 }
 
+const [broker] = await new LocalStack(config).status(['kafka']);
+if (broker?.pid == null) throw new Error('the stack\'s Kafka is not running: npx cutover stack up');
+const brokerPid = broker.pid;
+
+/** CPU a process has used, µs, from /proc (utime + stime, in clock ticks of 10 ms). */
+function processCpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
 const results: Record<'off' | 'on', Awaited<ReturnType<LoadGenerator['run']>>[]> = { off: [], on: [] };
+const cpu: Record<'off' | 'on', { requests: number; proxyUs: number; brokerUs: number }> = { off: { requests: 0, proxyUs: 0, brokerUs: 0 }, on: { requests: 0, proxyUs: 0, brokerUs: 0 } };
 for (let round = 0; round < rounds; round++) {
   for (const publishing of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
     const proxy = await ProxyProcess.start({ env: { KAFKA_TOPIC_PREFIX: prefix, PROXY_QUERY_PORT: '19942', PROXY_METRICS_PORT: '19941', BENCH_PROXY_SINK: publishing === 'on' ? 'kafka' : 'count' } });
     const generator = await LoadGenerator.open({ mode: 'proxy', origin: { host: proxy.address.host, port: proxy.address.port } });
     await generator.run({ concurrency, durationMs: 2000, seed: 99 });
+    const [proxyBefore, brokerBefore] = [await proxy.usage(), processCpuUs(brokerPid)];
     const result = await generator.run({ concurrency, durationMs, seed: round + 1 });
+    const [proxyAfter, brokerAfter] = [await proxy.usage(), processCpuUs(brokerPid)];
     results[publishing].push(result);
+    const spent = cpu[publishing];
+    spent.requests += result.requests;
+    spent.proxyUs += proxyAfter.user + proxyAfter.system - proxyBefore.user - proxyBefore.system;
+    spent.brokerUs += brokerAfter - brokerBefore;
     console.log(`round ${round + 1} publishing ${publishing.padEnd(3)} ${result.throughput} req/s  p50 ${result.latency.p50Ms.toFixed(3)} ms  p99 ${result.latency.p99Ms.toFixed(3)} ms  errors ${result.errors}`);
     await generator.close();
     await proxy.stop();
@@ -50,12 +72,16 @@ for (let round = 0; round < rounds; round++) {
 
 const off: LoadResult = mergeResults(results.off);
 const on: LoadResult = mergeResults(results.on);
-const published = (await new KafkaEventLog(kafka).readAll(`${prefix}cutover.mutations`)).length;
+const published = (await new KafkaEventLog(config.kafka).readAll(`${prefix}cutover.mutations`)).length;
 const writesWithPublishing = results.on.reduce((sum, r) => sum + r.writes, 0);
 await admin.deleteTopics({ topics: [`${prefix}cutover.mutations`] });
 await admin.disconnect();
 
 const drop = 1 - on.throughput / off.throughput;
+const perRequest = (c: { requests: number; proxyUs: number; brokerUs: number }) => ({ proxyCpuUs: round2(c.proxyUs / c.requests), brokerCpuUs: round2(c.brokerUs / c.requests) });
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+const cpuOff = perRequest(cpu.off);
+const cpuOn = perRequest(cpu.on);
 const summary = {
   benchmark: 'publishing',
   date: new Date().toISOString(),
@@ -64,9 +90,16 @@ const summary = {
   publishingOff: { throughput: off.throughput, p50Ms: off.latency.p50Ms, p99Ms: off.latency.p99Ms, errors: off.errors },
   publishingOn: { throughput: on.throughput, p50Ms: on.latency.p50Ms, p99Ms: on.latency.p99Ms, errors: on.errors, writes: writesWithPublishing, mutationEventsInKafka: published },
   throughputDrop: Math.round(drop * 1000) / 1000,
+  cpuPerRequest: {
+    publishingOff: cpuOff,
+    publishingOn: cpuOn,
+    // What one proxy core could serve if it had the core to itself.
+    proxyCapacityDrop: Math.round((1 - cpuOff.proxyCpuUs / cpuOn.proxyCpuUs) * 1000) / 1000,
+  },
   goal: { maxDrop: GOAL_DROP, pass: drop <= GOAL_DROP },
 };
 writeFileSync(new URL('../results/publishing.json', import.meta.url), `${JSON.stringify(summary, null, 2)}\n`);
 console.log(`publishing off: ${off.throughput} req/s; on: ${on.throughput} req/s; drop ${(drop * 100).toFixed(1)}% (goal ≤ ${GOAL_DROP * 100}%: ${summary.goal.pass ? 'PASS' : 'FAIL'})`);
+console.log(`CPU per request: proxy ${cpuOff.proxyCpuUs} µs off, ${cpuOn.proxyCpuUs} µs on; Kafka broker ${cpuOff.brokerCpuUs} µs off, ${cpuOn.brokerCpuUs} µs on`);
 console.log(`mutation events in Kafka: ${published} for ${writesWithPublishing} writes acknowledged with publishing on (warm-ups included in the events)`);
 process.exitCode = summary.goal.pass ? 0 : 1;

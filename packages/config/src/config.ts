@@ -31,6 +31,11 @@ export interface ProxyConfig {
   readonly clientCredentials: ClusterName;
   readonly replaceNowUuid: boolean;
   readonly spoolDir: string;
+  readonly spoolFsync: 'always' | 'never';
+  readonly publishLingerMs: number;
+  readonly logFailurePolicy: 'spool' | 'reject';
+  readonly targetFailurePolicy: 'strict' | 'origin-acked';
+  readonly remigrateThreshold: number;
   readonly tls: TlsConfig;
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventLogError, SchemaCatalogue, decodeRecord, encodeRecord, type EventLog, type StoredRecord, type Subscription } from '@cutover/event-log';
+import { EventLogError, SchemaCatalogue, deadLetter, decodeRecord, encodeRecord, type EventLog, type StoredRecord, type Subscription } from '@cutover/event-log';
 import { decide, evolve, initialState, type Command, type CommandEnvelope, type EventEnvelope, type MigrationState } from '@cutover/migration-state';
 import { updateFromAvro, updateToAvro, type AvroUpdate } from './update-codec.js';
 
@@ -93,12 +93,6 @@ export class ControlPlane {
   }
 
   private async deadLetter(record: StoredRecord, error: EventLogError): Promise<void> {
-    await this.log.produce(this.topics.deadLetters, [
-      {
-        key: Buffer.from(record.topic),
-        value: record.value,
-        headers: { 'cutover-error': `${error.code}: ${error.message}`, 'cutover-source': `${record.topic}/${record.partition}/${record.offset}` },
-      },
-    ]);
+    await this.log.produce(this.topics.deadLetters, [deadLetter(record, `${error.code}: ${error.message}`)]);
   }
 }

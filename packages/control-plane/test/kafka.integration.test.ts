@@ -5,9 +5,10 @@ import { kafkaClient } from '@cutover/stack';
 import { controlPlaneSuite } from './control-plane-suite.ts';
 
 controlPlaneSuite('on Kafka', () => {
-  const kafka = kafkaClient(loadConfig());
+  const config = loadConfig();
+  const kafka = kafkaClient(config);
   return Promise.resolve({
-    log: new KafkaEventLog(kafka),
+    log: new KafkaEventLog(config.kafka),
     async prefix() {
       const prefix = `test-${randomBytes(3).toString('hex')}.`;
       const admin = kafka.admin();

@@ -35,5 +35,7 @@ export interface EventLog {
    * a record whose handling failed or was cut short is delivered again.
    */
   consume(topic: string, group: string, handler: (record: StoredRecord) => Promise<void>): Promise<Subscription>;
+  /** How many records of `topic` the consumer `group` has not committed yet (all of them for a new group). */
+  lag(topic: string, group: string): Promise<number>;
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 export { SCHEMAS_DIR, SchemaCatalogue, type SchemaVersion, type Subject } from './catalogue.js';
+export { deadLetter } from './dead-letter.js';
 export { EventLogError, type EventLogErrorCode } from './errors.js';
 export { decodeRecord, encodeRecord, type DecodedRecord } from './wire.js';
 export type { EventLog, LogRecord, StoredRecord, Subscription } from './event-log.js';

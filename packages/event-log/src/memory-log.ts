@@ -66,6 +66,11 @@ export class MemoryEventLog implements EventLog {
     });
   }
 
+  lag(topic: string, group: string): Promise<number> {
+    const committed = this.groups.get(`${topic}\u0000${group}`)?.committed;
+    return Promise.resolve(this.partitionsOf(topic).reduce((sum, list, p) => sum + list.length - (committed?.[p] ?? 0), 0));
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

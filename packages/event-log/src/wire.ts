@@ -11,15 +11,20 @@ const HEADER = 5;
  */
 export function encodeRecord(catalogue: SchemaCatalogue, subject: Subject, value: unknown): Buffer {
   const { id, type } = catalogue.latest(subject);
-  const errors: string[] = [];
-  if (!type.isValid(value, { errorHook: (path) => errors.push(path.join('.') || '(the record)') })) {
-    throw new EventLogError('INVALID_RECORD', `not a valid ${subject}: bad ${errors.join(', ')}`);
+  let body: Buffer;
+  try {
+    // avsc's writers refuse invalid values, so validating first would only walk the value twice.
+    body = type.toBuffer(value);
+  } catch {
+    const errors: string[] = [];
+    type.isValid(value, { errorHook: (path) => errors.push(path.join('.') || '(the record)') });
+    throw new EventLogError('INVALID_RECORD', `not a valid ${subject}: bad ${errors.join(', ') || '(the record)'}`);
   }
-  const body = type.toBuffer(value);
-  const header = Buffer.alloc(HEADER);
-  header.writeUInt8(MAGIC, 0);
-  header.writeUInt32BE(id, 1);
-  return Buffer.concat([header, body]);
+  const record = Buffer.allocUnsafe(HEADER + body.length);
+  record.writeUInt8(MAGIC, 0);
+  record.writeUInt32BE(id, 1);
+  body.copy(record, HEADER);
+  return record;
 }
 
 export interface DecodedRecord<T> {

@@ -54,12 +54,15 @@ export function eventLogContract(name: string, make: () => Promise<ContractSubje
       assert.deepEqual((await subject.log.readAll(topic)).map(text), ['k=v']);
     });
 
-    it('delivers to a consumer group and resumes after what it committed', { timeout }, async () => {
+    it('delivers to a consumer group, resumes after what it committed, and knows its lag', { timeout }, async () => {
       await ready;
       const topic = await subject.topic();
       await subject.log.produce(topic, [record('a', '1'), record('b', '2')]);
+      assert.equal(await subject.log.lag(topic, `${topic}-g`), 2, 'a new group has everything ahead of it');
       assert.deepEqual((await collect(subject.log, topic, `${topic}-g`, 2)).map(text).sort(), ['a=1', 'b=2']);
+      assert.equal(await subject.log.lag(topic, `${topic}-g`), 0, 'nothing left once committed');
       await subject.log.produce(topic, [record('c', '3')]);
+      assert.equal(await subject.log.lag(topic, `${topic}-g`), 1);
       assert.deepEqual((await collect(subject.log, topic, `${topic}-g`, 1)).map(text), ['c=3'], 'committed records are not delivered again');
       assert.equal((await collect(subject.log, topic, `${topic}-other`, 3)).length, 3, 'another group starts from the beginning');
     });

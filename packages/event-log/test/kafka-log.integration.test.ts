@@ -5,9 +5,10 @@ import { KafkaEventLog } from '../src/index.ts';
 import { eventLogContract } from './contract.ts';
 
 // The same contract against the stack's real Kafka.
-eventLogContract('Kafka (kafkajs)', () => {
-  const kafka = kafkaClient(loadConfig());
-  const log = new KafkaEventLog(kafka);
+eventLogContract('Kafka', () => {
+  const config = loadConfig();
+  const kafka = kafkaClient(config);
+  const log = new KafkaEventLog(config.kafka);
   return Promise.resolve({
     log,
     async topic() {

@@ -15,6 +15,8 @@ export interface CassandraClientOptions {
   readonly connectionsPerHost?: number;
   /** Schema metadata (on by default); off spares the cluster the driver's system_schema reads. */
   readonly metadata?: boolean;
+  /** Try a node that went down again at this fixed interval (the driver's default backs off to minutes). */
+  readonly reconnectMs?: number;
 }
 
 export function cassandraClient(cluster: ClusterConfig, options: CassandraClientOptions = {}): cassandra.Client {
@@ -32,6 +34,7 @@ export function cassandraClient(cluster: ClusterConfig, options: CassandraClient
     // crashes the process from inside the driver (an unknown stream id on an error frame).
     protocolOptions: { maxVersion: 4 },
     ...(options.metadata === false ? { isMetadataSyncEnabled: false } : {}),
+    ...(options.reconnectMs === undefined ? {} : { policies: { reconnection: new cassandra.policies.reconnection.ConstantReconnectionPolicy(options.reconnectMs) } }),
     ...(options.connectionsPerHost === undefined
       ? {}
       : { pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: options.connectionsPerHost, [cassandra.types.distance.remote]: 1 } } }),

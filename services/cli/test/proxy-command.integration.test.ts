@@ -8,7 +8,6 @@ import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@cutover/config';
 import { KafkaEventLog, SchemaCatalogue, decodeRecord } from '@cutover/event-log';
-import { kafkaClient } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
 
 const BIN = fileURLToPath(new URL('../../../bin/cutover.js', import.meta.url));
@@ -40,7 +39,7 @@ it('cutover proxy serves drivers, publishes their mutations to Kafka, and stops 
     assert.match(stderr, /stopping on SIGTERM/);
 
     // Stopping flushed what was recorded: the insert is in the topic.
-    const log = new KafkaEventLog(kafkaClient(loadConfig({ env })));
+    const log = new KafkaEventLog(loadConfig({ env }).kafka);
     const catalogue = SchemaCatalogue.load();
     const events = (await log.readAll(`${prefix}cutover.mutations`)).map((r) => decodeRecord<{ kind: string; values: { rendered: string }[] }>(catalogue, 'MutationEvent', r.value).value);
     await log.close();

@@ -5,3 +5,6 @@ export { ProxyError, type ProxyErrorCode } from './errors.js';
 export { createLogger } from './logger.js';
 export { PublishingSink, type PublishingOptions } from './publishing/publishing-sink.js';
 export { Spool, type FsyncPolicy } from './publishing/spool.js';
+export { Healer, type HealerOptions } from './healing/healer.js';
+export { applyMutation } from './healing/apply-mutation.js';
+export { notReplayable, type LoggedMutation, type LoggedValue } from './healing/logged-mutation.js';

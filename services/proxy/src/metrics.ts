@@ -60,6 +60,12 @@ export class ProxyMetrics {
     registers: [this.registry],
   });
 
+  readonly refusedMutations = new Counter({
+    name: 'cutover_proxy_refused_mutations_total',
+    help: 'Mutations refused unapplied because the mutation log was unavailable (LOG_FAILURE_POLICY=reject)',
+    registers: [this.registry],
+  });
+
   readonly dualReads = new Counter({
     name: 'cutover_proxy_dual_reads_total',
     help: 'Reads sent to both clusters in dual-async mode, by comparison result (match, mismatch, error)',

@@ -33,6 +33,8 @@ export interface MutationRecord extends MutationStatement {
   readonly proxyId: string;
   readonly connectionId: string;
   readonly clientAddress: string;
+  /** The client's driver, as its STARTUP named it (DRIVER_NAME DRIVER_VERSION). */
+  readonly driver?: string;
   /** When the proxy received it, ms since the epoch. */
   readonly receivedAt: number;
   readonly kind: MutationKind | 'ddl' | 'other';
@@ -49,6 +51,13 @@ export interface MutationRecord extends MutationStatement {
 /** Where the proxy hands every mutation. It must not block: the request path calls it inline. */
 export interface MutationSink {
   record(mutation: MutationRecord): void;
+  /** False while the sink cannot log mutations (LOG_FAILURE_POLICY=reject then refuses them); always true if absent. */
+  available?(): boolean;
+}
+
+/** Origin took it and target did not: under origin-acked the client was told it succeeded, so target needs healing. */
+export function needsHealing(mutation: MutationRecord): boolean {
+  return mutation.results.origin.ok && !mutation.results.target.ok;
 }
 
 /**

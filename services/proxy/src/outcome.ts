@@ -12,12 +12,17 @@ export function other(cluster: ClusterName): ClusterName {
   return cluster === 'origin' ? 'target' : 'origin';
 }
 
+/** TARGET_FAILURE_POLICY: whether a write target failed still counts as done once origin took it. */
+export type TargetFailurePolicy = 'strict' | 'origin-acked';
+
 /**
  * The answer the client gets for a request both clusters executed: the primary's when both
  * succeed, the failure when one fails (a write that failed anywhere must not look acknowledged),
- * and the primary's error when both fail.
+ * and the primary's error when both fail. Under origin-acked, a failure of target alone gets
+ * origin's answer: the write is logged and the healer brings target up to date.
  */
-export function chooseResponse(outcomes: Outcomes, primary: ClusterName): Outcome {
+export function chooseResponse(outcomes: Outcomes, primary: ClusterName, policy: TargetFailurePolicy = 'strict'): Outcome {
+  if (policy === 'origin-acked' && outcomes.origin.ok && !outcomes.target.ok) return outcomes.origin;
   const first = outcomes[primary];
   const second = outcomes[other(primary)];
   if (first.ok && !second.ok) return second;

@@ -14,7 +14,7 @@ export interface RecordedStatement {
 
 export interface RecordInput {
   readonly ctx: ProxyContext;
-  readonly session: { readonly id: string; readonly clientAddress: string; readonly keyspace?: string | undefined };
+  readonly session: { readonly id: string; readonly clientAddress: string; readonly driver?: string | undefined; readonly keyspace?: string | undefined };
   readonly receivedAt: number;
   readonly kind: MutationRecord['kind'];
   readonly consistency: number;
@@ -65,6 +65,7 @@ export function mutationRecord(input: RecordInput): MutationRecord {
     proxyId: input.ctx.config.proxy.id,
     connectionId: input.session.id,
     clientAddress: input.session.clientAddress,
+    driver: input.session.driver,
     receivedAt: input.receivedAt,
     kind: input.kind,
     consistency: input.consistency,

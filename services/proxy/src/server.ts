@@ -13,6 +13,7 @@ import { InMemoryMutationSink, type MutationSink } from './mutation-sink.js';
 import type { ProxyMetrics } from './metrics.js';
 import { PROXY_VERSIONS } from './replies.js';
 import { ClientSession } from './session.js';
+import { watchTargetFailures } from './target-failures.js';
 import { listenerTls } from './tls.js';
 
 export interface ProxyOptions {
@@ -30,6 +31,8 @@ export interface ProxyOptions {
 export class ProxyServer {
   private readonly sessions = new Set<ClientSession>();
   private following?: Promise<Subscription | undefined>;
+  /** The migration the control log is running, once it has said. */
+  private migrationId?: string;
 
   private constructor(
     private readonly ctx: ProxyContext,
@@ -43,10 +46,14 @@ export class ProxyServer {
       const tls = clusterTlsOptions(config[name].tls);
       return { name, host: config[name].host, port: config[name].port, ...(tls ? { tls } : {}) };
     };
-    const ctx = createContext(config, { origin: endpoint('origin'), target: endpoint('target') }, options.sink ?? new InMemoryMutationSink(), logger);
+    const sink = options.sink ?? new InMemoryMutationSink();
+    let remigrate = (_table: string, _failures: number): void => undefined;
+    const watched = config.proxy.targetFailurePolicy === 'origin-acked' ? watchTargetFailures(sink, config.proxy.remigrateThreshold, (table, failures) => remigrate(table, failures)) : sink;
+    const ctx = createContext(config, { origin: endpoint('origin'), target: endpoint('target') }, watched, logger);
     const tls = listenerTls(config.proxy.tls);
     const listener = tls ? createTlsServer(tls) : createTcpServer();
     const proxy = new ProxyServer(ctx, listener, healthAndMetrics(ctx));
+    remigrate = (table, failures) => proxy.remigrate(table, failures, options.control);
     listener.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => proxy.accept(socket));
     await new Promise<void>((resolve, reject) => {
       listener.once('error', reject);
@@ -87,7 +94,8 @@ export class ProxyServer {
   private follow(control: ControlPlane): void {
     const { live, logger, config } = this.ctx;
     this.following = control
-      .follow(config.proxy.id, (_state, events) => {
+      .follow(config.proxy.id, (state, events) => {
+        this.migrationId = state.migrationId;
         for (const { event, issuer } of events) {
           if (event.type === 'PrimaryChanged') live.primary = event.cluster;
           else if (event.type === 'ReadModeChanged') live.readMode = event.mode;
@@ -99,6 +107,18 @@ export class ProxyServer {
         logger.error({ err: error }, 'cannot follow the control log: primary and read mode stay as configured');
         return undefined;
       });
+  }
+
+  /** Asks, through the control log, for a table target keeps failing to be copied again. */
+  private remigrate(table: string, failures: number, control: ControlPlane | undefined): void {
+    const { logger, config } = this.ctx;
+    const reason = `${failures} writes failed on target since proxy ${config.proxy.id} started (PROXY_REMIGRATE_THRESHOLD=${config.proxy.remigrateThreshold})`;
+    logger.warn({ table, failures }, 'target keeps failing writes to a table: asking for it to be migrated again');
+    if (control === undefined) return;
+    control
+      .issue({ type: 'Remigrate', table, truncate: false }, { migrationId: this.migrationId ?? 'none', issuer: `proxy ${config.proxy.id}`, reason })
+      .then((events) => logger.info({ table, decided: events.map((e) => e.event.type) }, 'remigrate command issued'))
+      .catch((error: unknown) => logger.error({ err: error, table }, 'could not issue the remigrate command'));
   }
 
   async stop(): Promise<void> {

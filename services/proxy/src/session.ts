@@ -64,6 +64,11 @@ export class ClientSession {
   private authenticating?: ClusterName;
   /** The keyspace USE set on this connection: where unqualified table names live. */
   keyspace?: string;
+  /** The client's driver, as its STARTUP named it. */
+  driver?: string;
+  /** The client's STARTUP and accepted credentials: what opening target again takes. */
+  private startupBody?: Buffer;
+  private clientToken?: Buffer;
   private registeredEvents = new Set<string>();
   private readonly writeToClient: (bytes: Buffer) => boolean;
 
@@ -83,6 +88,11 @@ export class ClientSession {
 
   get clientAddress(): string {
     return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
+  }
+
+  /** A getter, so that checks after an await are not narrowed away by one before it. */
+  private get closed(): boolean {
+    return this.phase === 'closed';
   }
 
   close(): void {
@@ -172,19 +182,7 @@ export class ClientSession {
 
   private async openClusters(version: number): Promise<Record<ClusterName, ClusterConnection>> {
     if (this.clusters) return this.clusters;
-    const connect = (name: ClusterName): Promise<ClusterConnection> =>
-      ClusterConnection.connect(this.ctx.endpoints[name], {
-        version,
-        maxFrameBytes: this.ctx.config.proxy.maxFrameBytes,
-        requestTimeoutMs: this.ctx.config.proxy.requestTimeoutMs,
-        heartbeatIntervalMs: this.ctx.config.proxy.heartbeatIntervalMs,
-        onEvent: (event) => this.onClusterEvent(name, event),
-        onClose: (error) => {
-          if (error && this.phase !== 'closed') this.ctx.logger.warn({ session: this.id, cluster: name, reason: error.message }, 'cluster connection lost; closing the client connection so its driver reconnects');
-          this.close();
-        },
-      });
-    const [origin, target] = await Promise.allSettled([connect('origin'), connect('target')]);
+    const [origin, target] = await Promise.allSettled([this.connect('origin', version), this.connect('target', version)]);
     if (origin.status === 'rejected' || target.status === 'rejected') {
       if (origin.status === 'fulfilled') origin.value.close();
       if (target.status === 'fulfilled') target.value.close();
@@ -193,6 +191,75 @@ export class ClientSession {
     this.version = version;
     this.clusters = { origin: origin.value, target: target.value };
     return this.clusters;
+  }
+
+  private connect(name: ClusterName, version: number): Promise<ClusterConnection> {
+    return ClusterConnection.connect(this.ctx.endpoints[name], {
+      version,
+      maxFrameBytes: this.ctx.config.proxy.maxFrameBytes,
+      requestTimeoutMs: this.ctx.config.proxy.requestTimeoutMs,
+      heartbeatIntervalMs: this.ctx.config.proxy.heartbeatIntervalMs,
+      onEvent: (event) => this.onClusterEvent(name, event),
+      onClose: (error) => this.onClusterLost(name, error),
+    });
+  }
+
+  private onClusterLost(name: ClusterName, error: Error | undefined): void {
+    if (this.phase === 'closed' || !error) return this.close();
+    if (name === 'target' && this.phase === 'ready' && this.ctx.config.proxy.targetFailurePolicy === 'origin-acked') {
+      // The client goes on with origin; until target is back its writes fail there fast and go to the healer.
+      this.ctx.logger.warn({ session: this.id, reason: error.message }, 'target connection lost; serving the client on origin while reconnecting to target');
+      return this.reconnectTarget();
+    }
+    this.ctx.logger.warn({ session: this.id, cluster: name, reason: error.message }, 'cluster connection lost; closing the client connection so its driver reconnects');
+    this.close();
+  }
+
+  /**
+   * Opens target again as this session had it: the client's STARTUP, credentials (the proxy's,
+   * or the client's own as it sent them) and keyspace. Tries every second until target answers;
+   * gives up, closing the client connection, only if target refuses the session itself.
+   */
+  private reconnectTarget(): void {
+    const attempt = async (): Promise<void> => {
+      if (this.closed) return;
+      let connection: ClusterConnection | undefined;
+      try {
+        connection = await this.connect('target', this.version);
+      } catch {
+        setTimeout(() => void attempt(), 1000).unref();
+        return;
+      }
+      const refusal = await this.rejoin(connection).catch((error: Error) => error.message);
+      if (refusal === undefined && !this.closed) {
+        this.clusters!.target = connection;
+        this.ctx.logger.info({ session: this.id }, 'target connection restored');
+        return;
+      }
+      connection.close();
+      if (refusal !== undefined) {
+        this.ctx.logger.warn({ session: this.id, reason: refusal }, 'target refused the session again; closing the client connection so its driver reconnects');
+        this.close();
+      }
+    };
+    setTimeout(() => void attempt(), 1000).unref();
+  }
+
+  /** The handshake and keyspace of this session on a new target connection; the reason when target refuses it. */
+  private async rejoin(connection: ClusterConnection): Promise<string | undefined> {
+    let answer = decodeResponse(await connection.send(Opcode.STARTUP, this.startupBody!)).message;
+    if (answer.type === 'AUTHENTICATE') {
+      const token = this.ctx.config.proxy.clientCredentials === 'target' ? this.clientToken : this.proxyToken('target');
+      if (token === undefined) return 'target now asks for credentials this session never had';
+      answer = decodeResponse(await connection.send(Opcode.AUTH_RESPONSE, token)).message;
+    }
+    if (answer.type === 'ERROR') return answer.message;
+    if (this.keyspace !== undefined) {
+      const use = encodeRequestBody({ type: 'QUERY', query: `USE "${this.keyspace.replaceAll('"', '""')}"`, params: { consistency: 1, skipMetadata: false } }, this.version);
+      const used = decodeResponse(await connection.send(Opcode.QUERY, use)).message;
+      if (used.type === 'ERROR') return used.message;
+    }
+    return undefined;
   }
 
   /** Connects to both clusters if it has not yet, answering the client with the reason when it cannot. */
@@ -228,7 +295,10 @@ export class ClientSession {
     const clusters = await this.clustersOrFail(frame);
     if (!clusters) return;
     await this.learnSupported(clusters);
+    const { DRIVER_NAME: name, DRIVER_VERSION: version } = options;
+    if (name !== undefined) this.driver = version === undefined ? name : `${name} ${version}`;
     const body = frame.body;
+    this.startupBody = body;
     const [origin, target] = await Promise.all([
       this.handshakeStep('origin', Opcode.STARTUP, body),
       this.handshakeStep('target', Opcode.STARTUP, body),
@@ -262,20 +332,29 @@ export class ClientSession {
 
   /** Logs in to `cluster` with the configured credentials; returns the error to give the client, if any. */
   private async authenticateAsProxy(cluster: ClusterName): Promise<Response | undefined> {
-    const { username, password } = this.ctx.config[cluster];
-    if (username === undefined) {
+    const token = this.proxyToken(cluster);
+    if (token === undefined) {
       return { type: 'ERROR', code: ErrorCode.BAD_CREDENTIALS, message: `${cluster} requires authentication, but ${cluster.toUpperCase()}_USERNAME is not set on the proxy` };
     }
-    const body = encodeRequestBody({ type: 'AUTH_RESPONSE', token: plainToken(username, password ?? '') }, this.version);
-    const answer = await this.handshakeStep(cluster, Opcode.AUTH_RESPONSE, body);
+    const answer = await this.handshakeStep(cluster, Opcode.AUTH_RESPONSE, token);
     if (answer.type === 'AUTH_SUCCESS') return undefined;
     if (answer.type === 'ERROR') return { ...answer, message: `${cluster}: ${answer.message}` };
     return { type: 'ERROR', code: ErrorCode.BAD_CREDENTIALS, message: `${cluster} answered ${answer.type} to PLAIN credentials` };
   }
 
+  /** The AUTH_RESPONSE body of the proxy's own credentials for `cluster`, if it has any. */
+  private proxyToken(cluster: ClusterName): Buffer | undefined {
+    const { username, password } = this.ctx.config[cluster];
+    if (username === undefined) return undefined;
+    return encodeRequestBody({ type: 'AUTH_RESPONSE', token: plainToken(username, password ?? '') }, this.version);
+  }
+
   private async authResponse(frame: Frame): Promise<void> {
     const answer = await this.handshakeStep(this.authenticating!, Opcode.AUTH_RESPONSE, frame.body);
-    if (answer.type === 'AUTH_SUCCESS') this.phase = 'ready';
+    if (answer.type === 'AUTH_SUCCESS') {
+      this.phase = 'ready';
+      this.clientToken = frame.body; // to open target again as this client, should it restart
+    }
     this.reply(frame.stream, answer);
   }
 
@@ -287,6 +366,7 @@ export class ClientSession {
     if (where.kind === 'virtual') return this.virtualTable(frame, where.table);
     const request = { opcode: frame.opcode, flags: frame.flags, kind: kindOf(info), consistency: message.params.consistency };
     if (where.kind === 'primary') return this.forwardRead(frame, { ...request, body: () => frame.body }, where.shadow);
+    if (info.kind !== 'use' && this.refusedUnlogged(frame)) return;
 
     const query = this.ctx.config.proxy.replaceNowUuid && (info.nonIdempotent.now || info.nonIdempotent.uuid) ? replaceNowAndUuid(message.query) : message.query;
     const params = this.withTimestamp(info, message.params);
@@ -327,6 +407,7 @@ export class ClientSession {
     const request: ClusterRequest = { opcode: frame.opcode, flags: frame.flags, body, kind: kindOf(info), consistency: params.consistency, prepared: [statement] };
     const where = route(info, this.ctx.live.readMode);
     if (where.kind !== 'both') return this.forwardRead(frame, request, where.kind === 'primary' && where.shadow);
+    if (info.kind !== 'use' && this.refusedUnlogged(frame)) return;
 
     const receivedAt = Date.now();
     const outcomes = await this.forwardToBoth(frame, request, info.kind);
@@ -340,6 +421,7 @@ export class ClientSession {
   }
 
   private async batch(frame: Frame, envelope: Envelope<Request>, message: BatchMessage): Promise<void> {
+    if (this.refusedUnlogged(frame)) return;
     const children: { statement: BatchStatement; info: StatementInfo; prepared?: PreparedStatement }[] = [];
     for (const statement of message.statements) {
       if (statement.kind === 'prepared') {
@@ -388,6 +470,17 @@ export class ClientSession {
     );
   }
 
+  /**
+   * Under LOG_FAILURE_POLICY=reject, while the log cannot take mutations, a new one is refused
+   * before any cluster sees it: nothing is applied that the log would not have.
+   */
+  private refusedUnlogged(frame: Frame): boolean {
+    if (this.ctx.config.proxy.logFailurePolicy !== 'reject' || this.ctx.sink.available?.() !== false) return false;
+    this.ctx.metrics.refusedMutations.inc();
+    this.replyError(frame.stream, ErrorCode.OVERLOADED, 'the mutation log (Kafka) is unavailable and LOG_FAILURE_POLICY=reject: the mutation was not applied; retry once the log is back');
+    return true;
+  }
+
   /** Adds the proxy's write timestamp to a write that brings none, so both clusters apply the same one. */
   private withTimestamp(info: StatementInfo, params: QueryParameters): QueryParameters {
     if (info.kind !== 'write' || info.usesTimestamp || params.timestamp !== undefined) return params;
@@ -416,7 +509,7 @@ export class ClientSession {
   /** Both clusters, then the client gets the answer the merge rules choose. */
   private async forwardToBoth(frame: Frame, request: ClusterRequest, kind: string): Promise<Outcomes> {
     const outcomes = await this.callBoth(request, kind);
-    this.answer(frame.stream, chooseResponse(outcomes, this.ctx.live.primary));
+    this.answer(frame.stream, chooseResponse(outcomes, this.ctx.live.primary, this.ctx.config.proxy.targetFailurePolicy));
     return outcomes;
   }
 

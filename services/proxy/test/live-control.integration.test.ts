@@ -25,7 +25,7 @@ let direct: ReturnType<typeof directClients>;
 
 async function startProxy(port: number): Promise<ProxyServer> {
   const config = configWith({ ...env, PROXY_QUERY_PORT: String(port), PROXY_METRICS_PORT: String(port - 1), PROXY_ID: `live-${port}` });
-  const log = new KafkaEventLog(kafkaClient(config));
+  const log = new KafkaEventLog(config.kafka);
   logs.push(log);
   const proxy = await ProxyServer.start(config, { sink: new InMemoryMutationSink(), logger: pino({ level: 'warn' }), control: new ControlPlane(log, controlTopics(prefix)) });
   proxies.push(proxy);

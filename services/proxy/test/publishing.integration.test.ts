@@ -19,7 +19,7 @@ const topic = `${prefix}cutover.mutations`;
 const timeout = 120_000;
 const ks = uniqueKeyspace('publish');
 const config = configWith({ KAFKA_TOPIC_PREFIX: prefix, PROXY_QUERY_PORT: '19992', PROXY_METRICS_PORT: '19991' });
-const log = new KafkaEventLog(kafkaClient(config));
+const log = new KafkaEventLog(config.kafka);
 let sink: PublishingSink;
 let proxy: ProxyServer;
 let client: cassandra.Client;

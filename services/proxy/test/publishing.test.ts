@@ -22,10 +22,11 @@ class SwitchableLog implements EventLog {
   }
   readAll = (topic: string) => this.inner.readAll(topic);
   consume = (...args: Parameters<EventLog['consume']>) => this.inner.consume(...args);
+  lag = (...args: Parameters<EventLog['lag']>) => this.inner.lag(...args);
   close = () => this.inner.close();
 }
 
-function mutation(n: number): MutationRecord {
+function mutation(n: number, targetOk = true): MutationRecord {
   const id = Buffer.alloc(4);
   id.writeInt32BE(n);
   const pk = { name: 'id', type: 'int', rendered: String(n % 3), bytes: Buffer.from([0, 0, 0, n % 3]) };
@@ -35,7 +36,7 @@ function mutation(n: number): MutationRecord {
     values: [{ name: 'total', type: 'int', rendered: String(n), bytes: id }, pk], partitionKey: [pk],
     proxyId: 'proxy-0', connectionId: 'c1', clientAddress: '127.0.0.1:1', receivedAt: 1_795_000_000_000 + n, kind: 'update', consistency: 6,
     writeTimestamp: 1_795_000_000_000_000n + BigInt(n), nonIdempotent: { counter: false, listAppend: false, lwt: false, now: false, uuid: false, ambiguousIncrement: false },
-    results: { origin: ok, target: ok },
+    results: { origin: ok, target: targetOk ? ok : { ok: false, errorCode: 0x1100, errorMessage: 'write timeout', timedOut: true, latencyMs: 10 } },
   };
 }
 
@@ -76,12 +77,33 @@ describe('PublishingSink', () => {
     await sink.flushed();
     assert.equal(sink.spooled, 10);
     assert.equal(new Spool(path).size, 10, 'the spool is on disk');
+    assert.equal(sink.available(), false, 'LOG_FAILURE_POLICY=reject refuses mutations meanwhile');
     log.down = false;
     for (let i = 0; i < 200 && sink.spooled > 0; i++) await new Promise((r) => setTimeout(r, 10));
     sink.record(mutation(15));
     await sink.flushed();
     assert.deepEqual(await totals(log), Array.from({ length: 16 }, (_, n) => n), 'nothing lost, nothing reordered');
     assert.equal(sink.spooled, 0);
+    assert.equal(sink.available(), true);
+  });
+
+  it('with a heal topic, also sends there the writes origin took and target failed, spooled and drained alike', async () => {
+    const log = new SwitchableLog();
+    const sink = new PublishingSink(log, { topic: 'm', healTopic: 'h', spool: new Spool(spoolPath()), logger, retryMs: 20 });
+    sink.record(mutation(0));
+    sink.record(mutation(1, false));
+    await sink.flushed();
+    log.down = true;
+    sink.record(mutation(2, false));
+    sink.record(mutation(3));
+    await sink.flushed();
+    assert.equal(sink.spooled, 3, 'two mutations and one heal wait in the spool');
+    log.down = false;
+    for (let i = 0; i < 200 && sink.spooled > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(await totals(log), [0, 1, 2, 3]);
+    const heals = (await log.readAll('h')).map((r) => decodeRecord<{ values: { rendered: string }[]; target: { ok: boolean } }>(catalogue, 'MutationEvent', r.value).value);
+    assert.deepEqual(heals.map((e) => [e.values[0]!.rendered, e.target.ok]), [['1', false], ['2', false]]);
+    assert.equal(sink.published, 4, 'heals are not counted as published mutations');
   });
 
   it('a new sink first drains what a previous run left in the spool', async () => {
@@ -102,9 +124,9 @@ describe('Spool', () => {
   it('ignores a record torn by a crash mid-write', () => {
     const path = spoolPath();
     const spool = new Spool(path);
-    spool.append([{ key: Buffer.from('k'), value: Buffer.from('one') }, { key: null, value: Buffer.from('two') }]);
-    appendFileSync(path, Buffer.from([0, 0, 0, 1, 0x6b, 0, 0, 0, 9, 1, 2]));
-    assert.deepEqual(new Spool(path).readAll().map((r) => [r.key?.toString() ?? null, r.value.toString()]), [['k', 'one'], [null, 'two']]);
+    spool.append([{ topic: 'm', record: { key: Buffer.from('k'), value: Buffer.from('one') } }, { topic: 'h', record: { key: null, value: Buffer.from('two') } }]);
+    appendFileSync(path, Buffer.from([0, 1, 0x6d, 0, 0, 0, 1, 0x6b, 0, 0, 0, 9, 1, 2]));
+    assert.deepEqual(new Spool(path).readAll().map((e) => [e.topic, e.record.key?.toString() ?? null, e.record.value.toString()]), [['m', 'k', 'one'], ['h', null, 'two']]);
     spool.clear();
     assert.equal(new Spool(path).size, 0);
   });

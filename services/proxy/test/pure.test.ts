@@ -5,6 +5,8 @@ import { MicrosecondClock } from '../src/clock.ts';
 import { InMemoryMutationSink, type MutationRecord } from '../src/mutation-sink.ts';
 import { bindNowAndUuid, hideInjected, replaceNowAndUuid, withInjected } from '../src/nondeterministic.ts';
 import { chooseResponse, type Outcome } from '../src/outcome.ts';
+import { InMemoryMutationSink, type MutationRecord } from '../src/mutation-sink.ts';
+import { watchTargetFailures } from '../src/target-failures.ts';
 import { errorFrame, supportedByBoth, timeoutFrame, unsupportedVersionMessage, plainToken } from '../src/replies.ts';
 import { route } from '../src/routing.ts';
 import { StreamIdPool } from '../src/stream-ids.ts';
@@ -54,6 +56,29 @@ describe('chooseResponse', () => {
   it("gives the primary's error when both fail", () => {
     assert.equal(body(chooseResponse({ origin: failed('o'), target: failed('t') }, 'origin')), 'o');
     assert.equal(body(chooseResponse({ origin: failed('o'), target: failed('t') }, 'target')), 't');
+  });
+
+  it("under origin-acked, gives origin's answer when only target failed, whichever is primary", () => {
+    assert.equal(body(chooseResponse({ origin: ok('o'), target: failed('t') }, 'origin', 'origin-acked')), 'o');
+    assert.equal(body(chooseResponse({ origin: ok('o'), target: failed('t') }, 'target', 'origin-acked')), 'o');
+    assert.equal(body(chooseResponse({ origin: failed('o'), target: ok('t') }, 'target', 'origin-acked')), 'o', 'a failure of origin is still the client\'s');
+  });
+});
+
+describe('watchTargetFailures', () => {
+  const record = (table: string, targetOk: boolean): MutationRecord =>
+    ({
+      keyspace: 'ks', table, statement: '', values: [],
+      results: { origin: { ok: true, timedOut: false, latencyMs: 1 }, target: targetOk ? { ok: true, timedOut: false, latencyMs: 1 } : { ok: false, timedOut: true, latencyMs: 1 } },
+    }) as unknown as MutationRecord;
+
+  it('passes every mutation on and calls once per table when its target failures reach the threshold', () => {
+    const sink = new InMemoryMutationSink();
+    const reached: string[] = [];
+    const watched = watchTargetFailures(sink, 3, (table, failures) => reached.push(`${table}:${failures}`));
+    for (const [table, ok] of [['a', false], ['a', true], ['b', false], ['a', false], ['a', false], ['a', false], ['b', false]] as const) watched.record(record(table, ok));
+    assert.equal(sink.recorded, 7);
+    assert.deepEqual(reached, ['ks.a:3']);
   });
 });
 

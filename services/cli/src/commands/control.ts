@@ -31,7 +31,7 @@ export async function openControlPlane(config: Config): Promise<{ plane: Control
   } finally {
     await admin.disconnect();
   }
-  const log = new KafkaEventLog(kafka);
+  const log = new KafkaEventLog(config.kafka);
   return { plane: new ControlPlane(log, controlTopics(config.kafka.topicPrefix)), close: () => log.close() };
 }
 

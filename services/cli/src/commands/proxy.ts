@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { Config } from '@cutover/config';
 import { ControlPlane, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
-import { ProxyServer, PublishingSink, Spool, createLogger } from '@cutover/proxy';
-import { kafkaClient } from '@cutover/stack';
+import { Healer, ProxyServer, PublishingSink, Spool, createLogger } from '@cutover/proxy';
+import { cassandraClient, kafkaClient } from '@cutover/stack';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
 
@@ -24,18 +24,32 @@ export async function proxyCommand(args: string[], config: Config, io: Output): 
     .then(() => createTopics(admin, topicCatalogue(config.kafka.topicPrefix)))
     .catch((error: Error) => io.err(`warning: Kafka is unavailable (${error.message}); mutations will spool in ${config.proxy.spoolDir}`))
     .finally(() => admin.disconnect());
-  const log = new KafkaEventLog(kafka);
+  const log = new KafkaEventLog(config.kafka);
+  const topic = (name: string): string => `${config.kafka.topicPrefix}cutover.${name}`;
+  const originAcked = config.proxy.targetFailurePolicy === 'origin-acked';
   const sink = new PublishingSink(log, {
-    topic: `${config.kafka.topicPrefix}cutover.mutations`,
-    spool: new Spool(join(config.proxy.spoolDir, `${config.proxy.id}.spool`)),
+    topic: topic('mutations'),
+    ...(originAcked ? { healTopic: topic('heals') } : {}),
+    spool: new Spool(join(config.proxy.spoolDir, `${config.proxy.id}.spool`), config.proxy.spoolFsync),
+    lingerMs: config.proxy.publishLingerMs,
     logger,
   });
   const proxy = await ProxyServer.start(config, { sink, logger, control: new ControlPlane(log, controlTopics(config.kafka.topicPrefix)) });
+  // Under origin-acked, target is healed from the log: every proxy's healer shares the work.
+  const target = originAcked ? cassandraClient(config.target, { metadata: false, reconnectMs: 1000 }) : undefined;
+  const healer = target
+    ? Healer.start(log, { topic: topic('heals'), deadLetterTopic: topic('dead-letters'), group: `${config.kafka.topicPrefix}cutover-healer`, target, logger, registry: proxy.metrics.registry }).catch((error: unknown) => {
+        logger.error({ err: error }, 'the healer could not start: writes target failed stay in the heals topic until a proxy heals them');
+        return undefined;
+      })
+    : undefined;
   const { host, port } = proxy.address;
   io.err(`proxy ${config.proxy.id} listening on ${host}:${port} (metrics on :${config.proxy.metricsPort}); origin ${config.origin.host}:${config.origin.port}, target ${config.target.host}:${config.target.port}, primary ${proxy.live.primary}`);
   const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
   io.err(`stopping on ${String(signal[0] ?? 'signal')}`);
   await proxy.stop();
+  await (await healer)?.stop();
+  await target?.shutdown();
   await sink.close();
   await log.close();
   return 0;

@@ -41,7 +41,7 @@ export function toMutationEvent(record: MutationRecord, eventId: string): AvroMu
     children: (record.children ?? []).map(statement),
     origin: result(record.results.origin),
     target: result(record.results.target),
-    driver: null,
+    driver: record.driver ?? null,
   };
 }
 
@@ -54,3 +54,4 @@ export function mutationKey(record: MutationRecord): Buffer {
   const parts = (record.partitionKey ?? []).map((v) => v.bytes ?? Buffer.alloc(0));
   return parts.length === 0 ? table : Buffer.concat([table, Buffer.from([0]), ...parts]);
 }
+

@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { SchemaCatalogue, encodeRecord, type EventLog, type LogRecord } from '@cutover/event-log';
 import type { Logger } from 'pino';
-import type { MutationRecord, MutationSink } from '../mutation-sink.js';
+import { needsHealing, type MutationRecord, type MutationSink } from '../mutation-sink.js';
 import { mutationKey, toMutationEvent } from './mutation-event.js';
-import type { Spool } from './spool.js';
+import type { Spool, SpooledRecord } from './spool.js';
 
 export interface PublishingOptions {
+  /** The mutations topic. */
   readonly topic: string;
+  /** Under TARGET_FAILURE_POLICY=origin-acked: where mutations origin took and target did not also go, for the healer. */
+  readonly healTopic?: string;
   readonly spool: Spool;
   readonly logger: Logger;
+  /** How long records gather before a batch is sent (PROXY_PUBLISH_LINGER_MS). */
+  readonly lingerMs?: number;
   /** How long to wait before trying a refused log again. */
   readonly retryMs?: number;
 }
@@ -25,6 +31,7 @@ export class PublishingSink implements MutationSink {
   private chain: Promise<void> = Promise.resolve();
   private retry?: NodeJS.Timeout;
   private readonly catalogue = SchemaCatalogue.load();
+  /** Mutation events the log has taken. */
   published = 0;
 
   constructor(
@@ -42,15 +49,20 @@ export class PublishingSink implements MutationSink {
     this.chain = this.chain.then(() => this.pump());
   }
 
+  /** False while mutations wait in the spool: the log is not taking them. */
+  available(): boolean {
+    return this.options.spool.size === 0;
+  }
+
   /**
    * Sends what has queued, batch after batch, until the queue is empty. Records that arrive
-   * while a batch is in flight join the next one, so batches grow with the log's latency
-   * instead of each tick paying for its own request.
+   * while a batch lingers or is in flight join it or the next one, so a batch costs one request
+   * to the log however many records it carries.
    */
   private async pump(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        await new Promise((resolve) => setImmediate(resolve)); // let this tick's records gather
+        await delay(this.options.lingerMs ?? 0);
         const batch = this.queue;
         this.queue = [];
         await this.publish(batch);
@@ -76,38 +88,57 @@ export class PublishingSink implements MutationSink {
   }
 
   private async publish(batch: readonly MutationRecord[]): Promise<void> {
-    const records: LogRecord[] = batch.map((m) => ({ key: mutationKey(m), value: encodeRecord(this.catalogue, 'MutationEvent', toMutationEvent(m, randomUUID())) }));
-    const { spool } = this.options;
-    if (spool.size > 0) return spool.append(records); // behind what is waiting, to keep the order
-    try {
-      await this.log.produce(this.options.topic, records);
-      this.published += records.length;
-    } catch (error) {
-      spool.append(records);
-      this.options.logger.warn({ err: error, spooled: spool.size }, 'the event log refused mutations: spooling them until it is back');
-      this.scheduleDrain();
+    const { topic, healTopic, spool } = this.options;
+    const entries: SpooledRecord[] = [];
+    for (const mutation of batch) {
+      const record = { key: mutationKey(mutation), value: encodeRecord(this.catalogue, 'MutationEvent', toMutationEvent(mutation, randomUUID())) };
+      entries.push({ topic, record });
+      if (healTopic !== undefined && needsHealing(mutation)) entries.push({ topic: healTopic, record });
     }
+    if (spool.size > 0) return spool.append(entries); // behind what is waiting, to keep the order
+    const unsent = await this.send(entries);
+    if (unsent.length === 0) return;
+    spool.append(unsent);
+    this.options.logger.warn({ spooled: spool.size }, 'the event log refused mutations: spooling them until it is back');
+    this.scheduleDrain();
   }
 
-  private scheduleDrain(delay = this.options.retryMs ?? 1000): void {
+  /** Produces entries topic by topic, in order within each; returns those the log refused. */
+  private async send(entries: readonly SpooledRecord[]): Promise<readonly SpooledRecord[]> {
+    const byTopic = new Map<string, LogRecord[]>();
+    for (const { topic, record } of entries) (byTopic.get(topic) ?? byTopic.set(topic, []).get(topic)!).push(record);
+    const unsent: SpooledRecord[] = [];
+    for (const [topic, records] of byTopic) {
+      if (unsent.length === 0) {
+        try {
+          await this.log.produce(topic, records);
+          if (topic === this.options.topic) this.published += records.length;
+          continue;
+        } catch (error) {
+          this.options.logger.debug({ err: error, topic }, 'produce failed');
+        }
+      }
+      unsent.push(...records.map((record) => ({ topic, record })));
+    }
+    return unsent;
+  }
+
+  private scheduleDrain(delayMs = this.options.retryMs ?? 1000): void {
     clearTimeout(this.retry);
     this.retry = setTimeout(() => {
       this.chain = this.chain.then(() => this.drain());
-    }, delay);
+    }, delayMs);
   }
 
   /** Sends the spool to the log, oldest first, and empties it; tries again later if refused. */
   private async drain(): Promise<void> {
     const { spool, logger } = this.options;
-    const records = spool.readAll();
-    try {
-      for (let i = 0; i < records.length; i += 1000) await this.log.produce(this.options.topic, records.slice(i, i + 1000));
-      spool.clear();
-      this.published += records.length;
-      logger.info({ drained: records.length }, 'the spool drained into the event log');
-    } catch {
-      // Records produced before the failure go again with the rest: consumers dedupe by event id.
-      this.scheduleDrain();
+    const entries = spool.readAll();
+    for (let i = 0; i < entries.length; i += 1000) {
+      // Records produced before a failure go again with the rest: consumers dedupe by event id.
+      if ((await this.send(entries.slice(i, i + 1000))).length > 0) return this.scheduleDrain();
     }
+    spool.clear();
+    logger.info({ drained: entries.length }, 'the spool drained into the event log');
   }
 }

@@ -4,10 +4,16 @@ import type { LogRecord } from '@cutover/event-log';
 
 export type FsyncPolicy = 'always' | 'never';
 
+/** A record waiting for the log, with the topic it is for. */
+export interface SpooledRecord {
+  readonly topic: string;
+  readonly record: LogRecord;
+}
+
 /**
- * A durable, append-only local spool of records the event log could not take. Each record is
- * [int key length, -1 for none][key][int value length][value]; a torn last record (a crash mid
- * write) is ignored when read back.
+ * A durable, append-only local spool of records the event log could not take. Each entry is
+ * [short topic length][topic][int key length, -1 for none][key][int value length][value]; a
+ * torn last entry (a crash mid write) is ignored when read back.
  */
 export class Spool {
   private readonly fd: number;
@@ -23,32 +29,36 @@ export class Spool {
   }
 
   /** Appends records; with fsync 'always', they are on disk when this returns. */
-  append(records: readonly LogRecord[]): void {
-    if (records.length === 0) return;
+  append(entries: readonly SpooledRecord[]): void {
+    if (entries.length === 0) return;
     const parts: Buffer[] = [];
-    for (const { key, value } of records) {
-      parts.push(int(key === null ? -1 : key.length), key ?? Buffer.alloc(0), int(value.length), value);
+    for (const { topic, record } of entries) {
+      const name = Buffer.from(topic);
+      parts.push(short(name.length), name, int(record.key === null ? -1 : record.key.length), record.key ?? Buffer.alloc(0), int(record.value.length), record.value);
     }
     writeSync(this.fd, Buffer.concat(parts));
     if (this.fsync === 'always') fsyncSync(this.fd);
-    this.count += records.length;
+    this.count += entries.length;
   }
 
-  /** Every complete record, oldest first. */
-  readAll(): LogRecord[] {
+  /** Every complete entry, oldest first. */
+  readAll(): SpooledRecord[] {
     const bytes = readFileSync(this.path);
-    const records: LogRecord[] = [];
+    const entries: SpooledRecord[] = [];
     let at = 0;
-    while (at + 4 <= bytes.length) {
-      const keyLength = bytes.readInt32BE(at);
-      const keyEnd = at + 4 + Math.max(keyLength, 0);
+    while (at + 2 <= bytes.length) {
+      const topicEnd = at + 2 + bytes.readUInt16BE(at);
+      if (topicEnd + 4 > bytes.length) break;
+      const keyLength = bytes.readInt32BE(topicEnd);
+      const keyEnd = topicEnd + 4 + Math.max(keyLength, 0);
       if (keyEnd + 4 > bytes.length) break;
-      const valueLength = bytes.readInt32BE(keyEnd);
-      if (keyEnd + 4 + valueLength > bytes.length) break;
-      records.push({ key: keyLength < 0 ? null : bytes.subarray(at + 4, keyEnd), value: bytes.subarray(keyEnd + 4, keyEnd + 4 + valueLength) });
-      at = keyEnd + 4 + valueLength;
+      const valueEnd = keyEnd + 4 + bytes.readInt32BE(keyEnd);
+      if (valueEnd > bytes.length) break;
+      const record = { key: keyLength < 0 ? null : bytes.subarray(topicEnd + 4, keyEnd), value: bytes.subarray(keyEnd + 4, valueEnd) };
+      entries.push({ topic: bytes.toString('utf8', at + 2, topicEnd), record });
+      at = valueEnd;
     }
-    return records;
+    return entries;
   }
 
   /** Empties the spool once its records are safely in the log. */
@@ -65,6 +75,12 @@ export class Spool {
   close(): void {
     closeSync(this.fd);
   }
+}
+
+function short(n: number): Buffer {
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(n);
+  return b;
 }
 
 function int(n: number): Buffer {

@@ -1,0 +1,114 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { SchemaCatalogue, deadLetter, decodeRecord, type EventLog, type StoredRecord, type Subscription } from '@cutover/event-log';
+import cassandra from 'cassandra-driver';
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { applyMutation } from './apply-mutation.js';
+import { notReplayable, type LoggedMutation } from './logged-mutation.js';
+
+export interface HealerOptions {
+  /** The heals topic (cutover.heals): mutations origin took and target failed. */
+  readonly topic: string;
+  readonly deadLetterTopic: string;
+  /** Every proxy's healer joins one group, so each heal is applied by one of them. */
+  readonly group: string;
+  /** A client of the target cluster. */
+  readonly target: cassandra.Client;
+  readonly logger: Logger;
+  /** Where the healer's metrics go (the proxy's registry). */
+  readonly registry?: Registry;
+  /** First wait before trying target again; it doubles up to `maxRetryMs`. */
+  readonly retryMs?: number;
+  readonly maxRetryMs?: number;
+}
+
+/** Error codes of a cluster that could not take the write now, and may later. */
+const RETRIABLE_CODES = new Set([0x0000, 0x1000, 0x1001, 0x1002, 0x1100, 0x1003]);
+const ALREADY_EXISTS = 0x2400;
+
+/**
+ * Brings target up to date with the writes it failed while origin took them (under
+ * TARGET_FAILURE_POLICY=origin-acked). It consumes the heals topic in order and re-applies
+ * each mutation to target with its original write timestamp, waiting for target as long as
+ * it is down: a heal is committed only once target has it. A mutation that cannot be applied
+ * again (a counter, a list append, an LWT) or that target refuses outright goes to the dead
+ * letters with the reason; the table then needs re-migrating.
+ */
+export class Healer {
+  private stopped = false;
+  private readonly catalogue = SchemaCatalogue.load();
+  private readonly heals: Counter<'result'>;
+  private subscription?: Subscription;
+
+  private constructor(
+    private readonly log: EventLog,
+    private readonly options: HealerOptions,
+  ) {
+    const registers = options.registry ? [options.registry] : [];
+    this.heals = new Counter({ name: 'cutover_proxy_heals_total', help: 'Mutations the healer took from the heals topic, by result (healed, dead-lettered)', labelNames: ['result'] as const, registers });
+    new Gauge({
+      name: 'cutover_proxy_pending_heals',
+      help: 'Mutations origin took and target failed that target does not have yet (the heals topic not yet consumed, all proxies together)',
+      registers,
+      // Kafka away: the last value stays rather than failing the whole scrape.
+      collect: async function (this: Gauge) {
+        const lag = await log.lag(options.topic, options.group).catch(() => undefined);
+        if (lag !== undefined) this.set(lag);
+      },
+    });
+  }
+
+  static async start(log: EventLog, options: HealerOptions): Promise<Healer> {
+    const healer = new Healer(log, options);
+    healer.subscription = await log.consume(options.topic, options.group, (record) => healer.heal(record));
+    return healer;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.subscription?.stop();
+  }
+
+  private async heal(record: StoredRecord): Promise<void> {
+    let mutation: LoggedMutation;
+    try {
+      mutation = decodeRecord<LoggedMutation>(this.catalogue, 'MutationEvent', record.value).value;
+    } catch (error) {
+      return this.giveUp(record, `unreadable: ${(error as Error).message}`);
+    }
+    const refusal = notReplayable(mutation);
+    if (refusal !== undefined) return this.giveUp(record, `not healed: ${refusal}`, mutation);
+    const { logger, target } = this.options;
+    for (let wait = this.options.retryMs ?? 500; ; wait = Math.min(wait * 2, this.options.maxRetryMs ?? 5000)) {
+      // Not committed: the proxy that owns the partition next heals it.
+      if (this.stopped) throw new Error('the healer stopped before target took the mutation');
+      try {
+        await applyMutation(target, mutation);
+        this.heals.inc({ result: 'healed' });
+        logger.debug({ eventId: mutation.eventId, table: mutation.table }, 'healed on target');
+        return;
+      } catch (error) {
+        if (isCode(error, ALREADY_EXISTS)) return this.heals.inc({ result: 'healed' }); // schema target got after all
+        if (!retriable(error)) return this.giveUp(record, `target refused it: ${(error as Error).message}`, mutation);
+        logger.warn({ eventId: mutation.eventId, table: mutation.table, retryInMs: wait, reason: (error as Error).message }, 'target cannot take a heal yet; waiting for it');
+        await delay(wait);
+      }
+    }
+  }
+
+  private async giveUp(record: StoredRecord, reason: string, mutation?: LoggedMutation): Promise<void> {
+    this.options.logger.error({ eventId: mutation?.eventId, keyspace: mutation?.keyspace, table: mutation?.table, reason }, 'a heal went to the dead letters: the table needs re-migrating');
+    await this.log.produce(this.options.deadLetterTopic, [deadLetter(record, reason)]);
+    this.heals.inc({ result: 'dead-lettered' });
+  }
+}
+
+function isCode(error: unknown, code: number): boolean {
+  return error instanceof cassandra.errors.ResponseError && error.code === code;
+}
+
+/** Target down, timing out or overloaded: worth waiting for. Anything else would fail the same way again. */
+function retriable(error: unknown): boolean {
+  if (error instanceof cassandra.errors.NoHostAvailableError || error instanceof cassandra.errors.OperationTimedOutError) return true;
+  return error instanceof cassandra.errors.ResponseError && RETRIABLE_CODES.has(error.code);
+}

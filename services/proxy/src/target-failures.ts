@@ -1,0 +1,21 @@
+import { needsHealing, type MutationSink } from './mutation-sink.js';
+
+/**
+ * Passes every mutation on to `sink`, counting per table the writes origin took and target did
+ * not; `onThreshold` is called once for a table when its count reaches `threshold`, since a
+ * table that target keeps failing is better copied again than healed write by write.
+ */
+export function watchTargetFailures(sink: MutationSink, threshold: number, onThreshold: (table: string, failures: number) => void): MutationSink {
+  const failures = new Map<string, number>();
+  return {
+    record(mutation) {
+      sink.record(mutation);
+      if (!needsHealing(mutation) || mutation.table === undefined) return;
+      const table = `${mutation.keyspace ?? ''}.${mutation.table}`;
+      const count = (failures.get(table) ?? 0) + 1;
+      failures.set(table, count);
+      if (count === threshold) onThreshold(table, count);
+    },
+    available: () => sink.available?.() ?? true,
+  };
+}

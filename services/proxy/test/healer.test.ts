@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { MemoryEventLog, SchemaCatalogue, encodeRecord } from '@cutover/event-log';
+import cassandra from 'cassandra-driver';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { Healer } from '../src/healing/healer.ts';
+
+const catalogue = SchemaCatalogue.load();
+const logger = pino({ level: 'silent' });
+
+/** A target that fails the way it is told to, then takes what it is sent. */
+class FakeTarget {
+  keyspace: string | undefined;
+  failures: Error[] = [];
+  readonly applied: { query: string; params: unknown; timestamp: unknown }[] = [];
+
+  execute(query: string, params?: unknown, options?: cassandra.QueryOptions): Promise<unknown> {
+    if (query.startsWith('USE ')) {
+      this.keyspace = query.slice(5).replaceAll('"', '');
+      return Promise.resolve({});
+    }
+    const failure = this.failures.shift();
+    if (failure) return Promise.reject(failure);
+    this.applied.push({ query, params, timestamp: options?.timestamp });
+    return Promise.resolve({});
+  }
+}
+
+function event(id: string, overrides: { counter?: boolean } = {}): Buffer {
+  const result = (ok: boolean) => ({ ok, errorCode: ok ? null : 0x1100, errorMessage: null, timedOut: !ok, latencyMs: 1 });
+  return encodeRecord(catalogue, 'MutationEvent', {
+    eventId: id, proxyId: 'p', connectionId: 'c1', clientAddress: '127.0.0.1:1', receivedAt: 1, kind: 'UPDATE',
+    statement: 'UPDATE t SET v = ? WHERE id = ?', preparedId: null, keyspace: 'shop', table: 't',
+    values: [{ name: 'v', type: 'int', rendered: '7', bytes: Buffer.from([0, 0, 0, 7]), unset: false }, { name: 'id', type: 'int', rendered: '1', bytes: Buffer.from([0, 0, 0, 1]), unset: false }],
+    partitionKey: null, consistency: 6, serialConsistency: null, writeTimestamp: 1_795_000_000_000_123,
+    nonIdempotent: { counter: overrides.counter ?? false, listAppend: false, lwt: false, now: false, uuid: false },
+    children: [], origin: result(true), target: result(false), driver: null,
+  });
+}
+
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 400 && !(await condition()); i++) await delay(10);
+  assert.ok(await condition(), 'condition not reached');
+}
+
+describe('Healer', () => {
+  it('re-applies each heal to target with its values and original timestamp, waiting while target is down', async () => {
+    const log = new MemoryEventLog();
+    const target = new FakeTarget();
+    target.failures = [new cassandra.errors.NoHostAvailableError({}), new cassandra.errors.ResponseError(0x1000, 'Cannot achieve consistency level')];
+    const registry = new Registry();
+    await log.produce('heals', [{ key: null, value: event('e1') }]);
+    const healer = await Healer.start(log, { topic: 'heals', deadLetterTopic: 'dead', group: 'healer', target: target as unknown as cassandra.Client, logger, registry, retryMs: 5 });
+    await until(() => target.applied.length === 1);
+    await until(async () => (await log.lag('heals', 'healer')) === 0);
+    await healer.stop();
+    assert.equal(target.keyspace, 'shop', 'unqualified names resolve in the logged keyspace');
+    assert.deepEqual(target.applied, [{ query: 'UPDATE t SET v = ? WHERE id = ?', params: [Buffer.from([0, 0, 0, 7]), Buffer.from([0, 0, 0, 1])], timestamp: 1_795_000_000_000_123 }]);
+    const metrics = await registry.metrics();
+    assert.match(metrics, /cutover_proxy_heals_total\{result="healed"\} 1/);
+    assert.match(metrics, /cutover_proxy_pending_heals 0/);
+    assert.deepEqual(await log.readAll('dead'), []);
+  });
+
+  it('sends to the dead letters, with the reason, what cannot be applied again or what target refuses', async () => {
+    const log = new MemoryEventLog();
+    const target = new FakeTarget();
+    target.failures = [new cassandra.errors.ResponseError(0x2200, 'Undefined column name v')];
+    await log.produce('heals', [{ key: null, value: event('refused') }, { key: null, value: event('counter', { counter: true }) }, { key: null, value: Buffer.from('garbage') }]);
+    const healer = await Healer.start(log, { topic: 'heals', deadLetterTopic: 'dead', group: 'healer', target: target as unknown as cassandra.Client, logger, retryMs: 5 });
+    await until(async () => (await log.readAll('dead')).length === 3);
+    await healer.stop();
+    const reasons = (await log.readAll('dead')).map((r) => r.headers?.['cutover-error']);
+    assert.match(reasons[0]!, /target refused it: Undefined column name v/);
+    assert.match(reasons[1]!, /counter update adds again/);
+    assert.match(reasons[2]!, /unreadable/);
+    assert.equal(target.applied.length, 0);
+  });
+});
