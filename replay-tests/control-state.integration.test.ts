@@ -3,8 +3,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, it } from 'node:test';
 import { loadConfig } from '@cutover/config';
-import { ControlPlane, controlTopics, updateToAvro } from '@cutover/control-plane';
-import { KafkaEventLog, SchemaCatalogue, createTopics, encodeRecord, topicCatalogue } from '@cutover/event-log';
+import { ControlPlane, controlTopicSpecs, controlTopics, updateToAvro } from '@cutover/control-plane';
+import { KafkaEventLog, SchemaCatalogue, createTopics, encodeRecord } from '@cutover/event-log';
 import { decide, evolve, initialState, type Command, type CommandEnvelope, type MigrationState } from '@cutover/migration-state';
 import { kafkaClient } from '@cutover/stack';
 
@@ -48,7 +48,7 @@ it('the state rebuilt from offset 0 equals the live state, and the pure fold of 
   const topics = controlTopics(prefix);
   const admin = kafka.admin();
   await admin.connect();
-  await createTopics(admin, topicCatalogue(prefix).filter((t) => t.name === topics.control || t.name === topics.deadLetters));
+  await createTopics(admin, controlTopicSpecs(prefix));
   await admin.disconnect();
 
   const plane = new ControlPlane(log, topics);

@@ -11,8 +11,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem, release, platform } from 'node:os';
 import { loadConfig } from '@cutover/config';
-import { ControlPlane, controlTopics, updateFromAvro, updateToAvro, type AvroUpdate } from '@cutover/control-plane';
-import { KafkaEventLog, SchemaCatalogue, createTopics, decodeRecord, encodeRecord, topicCatalogue } from '@cutover/event-log';
+import { ControlPlane, controlTopicSpecs, controlTopics, updateFromAvro, updateToAvro, type AvroUpdate } from '@cutover/control-plane';
+import { KafkaEventLog, SchemaCatalogue, createTopics, decodeRecord, encodeRecord } from '@cutover/event-log';
 import { decide, evolve, initialState } from '@cutover/migration-state';
 import { kafkaClient } from '@cutover/stack';
 
@@ -27,7 +27,7 @@ const topics = controlTopics(prefix);
 
 const admin = kafka.admin();
 await admin.connect();
-await createTopics(admin, topicCatalogue(prefix).filter((t) => t.name === topics.control || t.name === topics.deadLetters));
+await createTopics(admin, controlTopicSpecs(prefix));
 
 // Every command accepted: the read mode flips back and forth, as an operator's switches would.
 const records = Array.from({ length: events }, (_, i) => {

@@ -1,16 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { EventLogError, SchemaCatalogue, deadLetter, decodeRecord, encodeRecord, type EventLog, type StoredRecord, type Subscription } from '@cutover/event-log';
+import { EventLogError, SchemaCatalogue, deadLetter, decodeRecord, encodeRecord, topicCatalogue, type EventLog, type StoredRecord, type Subscription, type TopicSpec } from '@cutover/event-log';
 import { decide, evolve, initialState, type Command, type CommandEnvelope, type EventEnvelope, type MigrationState } from '@cutover/migration-state';
+import { migrationEventToAvro } from './migration-event-codec.js';
 import { updateFromAvro, updateToAvro, type AvroUpdate } from './update-codec.js';
 
 export interface ControlTopics {
   readonly control: string;
   readonly deadLetters: string;
+  /** Where decided events go, as facts for the migrators and anyone reading the log. */
+  readonly events: string;
 }
 
 /** The topics of topics/topics.json, with the configured prefix. */
 export function controlTopics(prefix = ''): ControlTopics {
-  return { control: `${prefix}cutover.control`, deadLetters: `${prefix}cutover.dead-letters` };
+  return { control: `${prefix}cutover.control`, deadLetters: `${prefix}cutover.dead-letters`, events: `${prefix}cutover.migration-events` };
+}
+
+/** The catalogue's specs of the topics the control plane uses, to create them. */
+export function controlTopicSpecs(prefix = ''): TopicSpec[] {
+  const { control, deadLetters, events } = controlTopics(prefix);
+  const names = [control, deadLetters, events];
+  return topicCatalogue(prefix).filter((t) => names.includes(t.name));
 }
 
 export interface History {
@@ -45,7 +55,12 @@ export class ControlPlane {
     const envelope: CommandEnvelope = { commandId: randomUUID(), issuedAt: Date.now(), ...options, command };
     await this.log.produce(this.topics.control, [{ key: Buffer.from(options.migrationId), value: encodeRecord(this.catalogue, 'Update', updateToAvro(envelope)) }]);
     const { events } = await this.history();
-    return events.filter((e) => e.commandId === envelope.commandId);
+    const decided = events.filter((e) => e.commandId === envelope.commandId);
+    // The verdict goes on the facts topic too. Deciding is deterministic, so anyone who decides
+    // this command again gets the same events, ids included: consumers dedupe by event id.
+    const key = Buffer.from(options.migrationId);
+    await this.log.produce(this.topics.events, decided.map((e) => ({ key, value: encodeRecord(this.catalogue, 'MigrationEvent', migrationEventToAvro(e)) })));
+    return decided;
   }
 
   /** The state rebuilt from the control topic's first record to its last. */

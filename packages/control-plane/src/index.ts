@@ -1,2 +1,3 @@
-export { ControlPlane, controlTopics, type ControlTopics, type History, type IssueOptions } from './control-plane.js';
+export { ControlPlane, controlTopicSpecs, controlTopics, type ControlTopics, type History, type IssueOptions } from './control-plane.js';
 export { updateFromAvro, updateToAvro, type AvroUpdate } from './update-codec.js';
+export { migrationEventFromAvro, migrationEventToAvro, type AvroMigrationEvent } from './migration-event-codec.js';

@@ -25,11 +25,11 @@ interface CommandFields {
   readonly mode: string;
 }
 
-function scopeToAvro(scope: Scope): { kind: string; name: string | null } {
+export function scopeToAvro(scope: Scope): { kind: string; name: string | null } {
   return { kind: scope.kind.toUpperCase(), name: scope.kind === 'all' ? null : scope.name };
 }
 
-function scopeFromAvro(scope: { kind: string; name: string | null }): Scope {
+export function scopeFromAvro(scope: { kind: string; name: string | null }): Scope {
   if (scope.kind === 'ALL') return { kind: 'all' };
   if (scope.name === null) throw new EventLogError('INVALID_RECORD', `a ${scope.kind} scope needs a name`);
   return scope.kind === 'TABLE' ? { kind: 'table', name: scope.name } : { kind: 'collection', name: scope.name };

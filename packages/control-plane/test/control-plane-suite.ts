@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import type { EventLog } from '@cutover/event-log';
+import { SchemaCatalogue, decodeRecord, type EventLog } from '@cutover/event-log';
 import { auditTrail, type MigrationState } from '@cutover/migration-state';
-import { ControlPlane, controlTopics } from '../src/index.ts';
+import { ControlPlane, controlTopics, migrationEventFromAvro, type AvroMigrationEvent } from '../src/index.ts';
 
 export interface Subject {
   readonly log: EventLog;
-  /** A fresh topic prefix whose control and dead-letter topics exist and are empty. */
+  /** A fresh topic prefix whose control, migration-events and dead-letter topics exist and are empty. */
   prefix(): Promise<string>;
 }
 
@@ -23,7 +23,8 @@ export function controlPlaneSuite(name: string, make: () => Promise<Subject>): v
 
     it('issues commands, tells each its verdict, and rebuilds the state from the log', { timeout }, async () => {
       await ready;
-      const plane = new ControlPlane(subject.log, controlTopics(await subject.prefix()));
+      const prefix = await subject.prefix();
+      const plane = new ControlPlane(subject.log, controlTopics(prefix));
       const started = await plane.issue({ type: 'StartMigration', tables: ['shop.orders', 'shop.users'], collections: [] }, { ...as, reason: 'kick-off' });
       assert.deepEqual(started.map((e) => e.event.type), ['MigrationStarted']);
       const refused = await plane.issue({ type: 'Remigrate', table: 'shop.nope', truncate: false }, { ...as, issuer: 'bob' });
@@ -36,6 +37,8 @@ export function controlPlaneSuite(name: string, make: () => Promise<Subject>): v
       assert.deepEqual(Object.values(state.tables).find((t) => t.name === 'shop.users')?.priority, -1);
       assert.deepEqual(events.map((e) => e.event.type), ['MigrationStarted', 'CommandRejected', 'PriorityChanged']);
       assert.deepEqual(auditTrail(events).map((a) => [a.issuer, a.event, a.reason ?? null]), [['alice', 'MigrationStarted', 'kick-off'], ['bob', 'CommandRejected', null], ['alice', 'PriorityChanged', null]]);
+      const facts = (await subject.log.readAll(controlTopics(prefix).events)).map((r) => migrationEventFromAvro(decodeRecord<AvroMigrationEvent>(SchemaCatalogue.load(), 'MigrationEvent', r.value).value));
+      assert.deepEqual(facts, events, 'every verdict, accepted or rejected, is on the facts topic too');
     });
 
     it('follows the log live, and sends an unreadable record to the dead letters without changing the state', { timeout }, async () => {

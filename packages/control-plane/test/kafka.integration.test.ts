@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '@cutover/config';
-import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { KafkaEventLog, createTopics } from '@cutover/event-log';
 import { kafkaClient } from '@cutover/stack';
 import { controlPlaneSuite } from './control-plane-suite.ts';
+import { controlTopicSpecs } from '../src/index.ts';
 
 controlPlaneSuite('on Kafka', () => {
   const config = loadConfig();
@@ -13,7 +14,7 @@ controlPlaneSuite('on Kafka', () => {
       const prefix = `test-${randomBytes(3).toString('hex')}.`;
       const admin = kafka.admin();
       await admin.connect();
-      await createTopics(admin, topicCatalogue(prefix).filter((t) => t.name.endsWith('control') || t.name.endsWith('dead-letters')));
+      await createTopics(admin, controlTopicSpecs(prefix));
       await admin.disconnect();
       return prefix;
     },

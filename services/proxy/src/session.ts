@@ -49,6 +49,9 @@ interface ClusterRequest {
 
 let nextSessionId = 0;
 
+/** The id of a statement a cluster has not prepared yet (target, down when the client prepared it). */
+const NOT_PREPARED = Buffer.alloc(0);
+
 /**
  * One client connection and its two cluster connections. The client's handshake is mirrored
  * to both clusters; afterwards every request is routed (writes to both, reads to the primary),
@@ -381,18 +384,21 @@ export class ClientSession {
     const body = injected.length === 0 ? frame.body : encodeRequestBody({ type: 'PREPARE', query: prepared }, this.version);
     const outcomes = await this.callBoth({ opcode: frame.opcode, flags: frame.flags, body: () => body, kind: 'other', consistency: 0 }, 'prepare');
     const primary = this.ctx.live.primary;
-    if (!outcomes.origin.ok || !outcomes.target.ok) return this.answer(frame.stream, chooseResponse(outcomes, primary));
-    const results = { origin: preparedOf(outcomes.origin.frame), target: preparedOf(outcomes.target.frame) };
+    // Under origin-acked, a statement target could not prepare now is prepared there when first executed.
+    const targetLater = this.ctx.config.proxy.targetFailurePolicy === 'origin-acked' && !outcomes.target.ok;
+    if (!outcomes.origin.ok || (!outcomes.target.ok && !targetLater)) return this.answer(frame.stream, chooseResponse(outcomes, primary));
+    const answering = targetLater ? 'origin' : primary;
+    const result = preparedOf(outcomes[answering].frame);
     this.ctx.prepared.add({
-      clientId: results[primary].id,
+      clientId: result.id,
       query: prepared,
       info: this.ctx.classify(query),
-      variables: results[primary].variables,
+      variables: result.variables,
       injected,
-      ids: { origin: results.origin.id, target: results.target.id },
+      ids: { origin: preparedOf(outcomes.origin.frame).id, target: targetLater ? NOT_PREPARED : preparedOf(outcomes.target.frame).id },
     });
-    if (injected.length === 0) return this.answer(frame.stream, outcomes[primary]);
-    this.reply(frame.stream, { type: 'RESULT', result: { ...results[primary], variables: hideInjected(results[primary].variables, injected) } });
+    if (injected.length === 0) return this.answer(frame.stream, outcomes[answering]);
+    this.reply(frame.stream, { type: 'RESULT', result: { ...result, variables: hideInjected(result.variables, injected) } });
   }
 
   private async execute(frame: Frame, envelope: Envelope<Request>, message: ExecuteMessage): Promise<void> {
@@ -532,6 +538,7 @@ export class ClientSession {
     const { metrics } = this.ctx;
     metrics.inflight.inc();
     try {
+      for (const statement of request.prepared ?? []) if (statement.ids[cluster] === NOT_PREPARED) await this.prepareOn(cluster, statement);
       let frame = await this.send(cluster, request, request.body(cluster));
       if (frame.opcode === Opcode.ERROR && request.prepared && (await this.reprepared(cluster, frame, request.prepared))) {
         frame = await this.send(cluster, request, request.body(cluster));
@@ -578,12 +585,17 @@ export class ClientSession {
     if (error.type !== 'ERROR' || error.details?.kind !== 'unprepared') return false;
     const lost = error.details.id;
     const statement = statements.find((s) => s.ids[cluster].equals(lost));
-    if (statement === undefined) return false;
+    if (statement === undefined || !(await this.prepareOn(cluster, statement))) return false;
+    this.ctx.metrics.reprepared.inc({ cluster });
+    this.ctx.logger.info({ session: this.id, cluster, query: statement.query }, 'statement re-prepared after the cluster lost it');
+    return true;
+  }
+
+  /** Prepares a statement on one cluster, keeping the proxy's mapping; false if the cluster refused it. */
+  private async prepareOn(cluster: ClusterName, statement: PreparedStatement): Promise<boolean> {
     const answer = await this.clusters![cluster].send(Opcode.PREPARE, encodeRequestBody({ type: 'PREPARE', query: statement.query }, this.version));
     if (answer.opcode === Opcode.ERROR) return false;
     statement.ids[cluster] = preparedOf(answer).id;
-    this.ctx.metrics.reprepared.inc({ cluster });
-    this.ctx.logger.info({ session: this.id, cluster, query: statement.query }, 'statement re-prepared after the cluster lost it');
     return true;
   }
 

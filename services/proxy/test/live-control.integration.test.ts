@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, it } from 'node:test';
-import { ControlPlane, controlTopics } from '@cutover/control-plane';
-import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
+import { KafkaEventLog, createTopics } from '@cutover/event-log';
 import { kafkaClient } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
 import { pino } from 'pino';
@@ -41,7 +41,7 @@ before(async () => {
   const config = configWith(env);
   const admin = kafkaClient(config).admin();
   await admin.connect();
-  await createTopics(admin, topicCatalogue(prefix).filter((t) => t.name.endsWith('control') || t.name.endsWith('dead-letters')));
+  await createTopics(admin, controlTopicSpecs(prefix));
   await admin.disconnect();
   direct = directClients(config);
   await direct.origin.execute(`CREATE KEYSPACE ${ks} WITH replication = ${REPLICATION}`);
@@ -95,3 +95,52 @@ it('reports a rejected command, and the audit shows who did what and why', { tim
   assert.equal(state.primary, 'target');
   assert.equal(state.readMode, 'dual-async');
 });
+
+it('switches the primary under load: no request fails, and reads come from the new primary at once', { timeout }, async () => {
+  const proxy = proxies[0]!;
+  assert.equal(proxy.live.primary, 'target', 'the first test left target primary');
+  const client = new cassandra.Client({ contactPoints: ['127.0.0.1:19962'], localDataCenter: 'datacenter1', queryOptions: { prepare: true } });
+  const read = `SELECT v FROM ${ks}.t WHERE id = 1`;
+  let stop = false;
+  type Phase = 'before' | 'switching' | 'after';
+  let phase = 'before' as Phase;
+  const reads: Record<Phase, { origin: number; target: number }> = { before: { origin: 0, target: 0 }, switching: { origin: 0, target: 0 }, after: { origin: 0, target: 0 } };
+  let flapped = 0;
+  // Sixteen clients write and read without pause while the primary switches back to origin.
+  const workers = Array.from({ length: 16 }, async (_, worker) => {
+    let sawOrigin = false;
+    for (let i = 0; !stop; i++) {
+      await client.execute(`INSERT INTO ${ks}.t (id, v) VALUES (?, ?)`, [1000 + worker, `w${i}`]);
+      const startedIn = phase;
+      const fromOrigin = (await client.execute(read)).rows.length === 0; // id 1 exists on target only
+      reads[startedIn][fromOrigin ? 'origin' : 'target']++;
+      if (sawOrigin && !fromOrigin) flapped++;
+      sawOrigin ||= fromOrigin;
+    }
+  });
+  const total = (): number => Object.values(reads).reduce((sum, r) => sum + r.origin + r.target, 0);
+  for (let i = 0; i < 100 && total() < 200; i++) await delay(20);
+  phase = 'switching';
+  await new ControlPlane(logs[0]!, controlTopics(prefix)).issue({ type: 'SetPrimary', cluster: 'origin' }, { migrationId: 'live', issuer: 'ops', reason: 'roll back under load' });
+  await until('every proxy follows', () => proxies.every((p) => p.live.primary === 'origin'));
+  phase = 'after';
+  const switched = total();
+  for (let i = 0; i < 100 && total() < switched + 200; i++) await delay(20);
+  stop = true;
+  await Promise.all(workers); // a failed request rejects here
+  await client.shutdown();
+  assert.equal(reads.before.origin, 0, 'before the command, reads came from target');
+  assert.ok(reads.after.origin > 0, 'reads went on after the switch');
+  assert.equal(reads.after.target, 0, 'once switched, reads come from origin');
+  assert.equal(flapped, 0, 'no client saw target again after seeing origin');
+  assert.deepEqual(await readThroughOnce(19962, read), [], 'a read after the switch comes from origin');
+});
+
+async function readThroughOnce(port: number, query: string): Promise<unknown[]> {
+  const client = new cassandra.Client({ contactPoints: [`127.0.0.1:${port}`], localDataCenter: 'datacenter1' });
+  try {
+    return await rowsOf(client, query);
+  } finally {
+    await client.shutdown();
+  }
+}

@@ -5,7 +5,6 @@ import { MicrosecondClock } from '../src/clock.ts';
 import { InMemoryMutationSink, type MutationRecord } from '../src/mutation-sink.ts';
 import { bindNowAndUuid, hideInjected, replaceNowAndUuid, withInjected } from '../src/nondeterministic.ts';
 import { chooseResponse, type Outcome } from '../src/outcome.ts';
-import { InMemoryMutationSink, type MutationRecord } from '../src/mutation-sink.ts';
 import { watchTargetFailures } from '../src/target-failures.ts';
 import { errorFrame, supportedByBoth, timeoutFrame, unsupportedVersionMessage, plainToken } from '../src/replies.ts';
 import { route } from '../src/routing.ts';

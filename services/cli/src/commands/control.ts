@@ -1,8 +1,8 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Config } from '@cutover/config';
-import { ControlPlane, controlTopics } from '@cutover/control-plane';
-import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
+import { KafkaEventLog, createTopics } from '@cutover/event-log';
 import { auditTrail, tableOrder, type Command, type Scope } from '@cutover/migration-state';
 import { kafkaClient } from '@cutover/stack';
 import { table, type Output } from '../output.js';
@@ -27,7 +27,7 @@ export async function openControlPlane(config: Config): Promise<{ plane: Control
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await createTopics(admin, topicCatalogue(config.kafka.topicPrefix).filter((t) => t.name.endsWith('cutover.control') || t.name.endsWith('cutover.dead-letters')));
+    await createTopics(admin, controlTopicSpecs(config.kafka.topicPrefix));
   } finally {
     await admin.disconnect();
   }

@@ -1,0 +1,83 @@
+import { EventLogError } from '@cutover/event-log';
+import type { Event, EventEnvelope } from '@cutover/migration-state';
+import { scopeFromAvro, scopeToAvro } from './update-codec.js';
+
+/** A MigrationEvent as avsc reads and writes it: the event union wrapped by its full record name. */
+export interface AvroMigrationEvent {
+  readonly eventId: string;
+  readonly migrationId: string;
+  readonly commandId: string;
+  readonly at: number;
+  readonly issuer: string;
+  readonly reason: string | null;
+  readonly event: Readonly<Record<string, Record<string, unknown>>>;
+}
+
+const NAMESPACE = 'dev.cutover.migration.';
+
+function eventToAvro(event: Event): Record<string, unknown> {
+  switch (event.type) {
+    case 'Paused':
+    case 'Resumed':
+      return { scope: scopeToAvro(event.scope) };
+    case 'PrimaryChanged':
+      return { cluster: event.cluster.toUpperCase() };
+    case 'ReadModeChanged':
+      return { mode: event.mode === 'dual-async' ? 'DUAL_ASYNC' : 'PRIMARY_ONLY' };
+    default: {
+      const { type: _type, ...fields } = event;
+      return fields;
+    }
+  }
+}
+
+export function migrationEventToAvro(envelope: EventEnvelope): AvroMigrationEvent {
+  return {
+    eventId: envelope.eventId,
+    migrationId: envelope.migrationId,
+    commandId: envelope.commandId,
+    at: envelope.at,
+    issuer: envelope.issuer,
+    reason: envelope.reason ?? null,
+    event: { [NAMESPACE + envelope.event.type]: eventToAvro(envelope.event) },
+  };
+}
+
+export function migrationEventFromAvro(record: AvroMigrationEvent): EventEnvelope {
+  const [branch, body] = Object.entries(record.event)[0] ?? [];
+  if (branch === undefined || body === undefined) throw new EventLogError('INVALID_RECORD', 'a MigrationEvent without an event');
+  const type = branch.slice(NAMESPACE.length);
+  // Validated against the schema when decoded: the branch's fields are there.
+  const fields = body as Record<string, unknown> & { scope: { kind: string; name: string | null } };
+  let event: Event;
+  switch (type) {
+    case 'Paused':
+    case 'Resumed':
+      event = { type, scope: scopeFromAvro(fields.scope) };
+      break;
+    case 'PrimaryChanged':
+      event = { type, cluster: fields['cluster'] === 'TARGET' ? 'target' : 'origin' };
+      break;
+    case 'ReadModeChanged':
+      event = { type, mode: fields['mode'] === 'DUAL_ASYNC' ? 'dual-async' : 'primary-only' };
+      break;
+    case 'MigrationStarted':
+    case 'PriorityChanged':
+    case 'RemigrationRequested':
+    case 'MigrationCompleted':
+    case 'CommandRejected':
+      event = { type, ...fields } as unknown as Event;
+      break;
+    default:
+      throw new EventLogError('INVALID_RECORD', `unknown migration event ${branch}`);
+  }
+  return {
+    eventId: record.eventId,
+    migrationId: record.migrationId,
+    commandId: record.commandId,
+    at: record.at,
+    issuer: record.issuer,
+    ...(record.reason === null ? {} : { reason: record.reason }),
+    event,
+  };
+}

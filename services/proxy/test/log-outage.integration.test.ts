@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, before, it } from 'node:test';
+import { KafkaEventLog, SchemaCatalogue, createTopics, decodeRecord, topicCatalogue } from '@cutover/event-log';
+import { LocalStack, kafkaClient } from '@cutover/stack';
+import cassandra from 'cassandra-driver';
+import { pino } from 'pino';
+import { ProxyServer, PublishingSink, Spool } from '../src/index.ts';
+import { REPLICATION, configWith, directClients, rowsOf, uniqueKeyspace } from './support.ts';
+
+/**
+ * Kafka stopped and restarted in the middle of a workload, with two proxies side by side:
+ * under LOG_FAILURE_POLICY=spool clients never notice and every acknowledged mutation reaches
+ * the topic once the spool drains; under reject, mutations are refused, unapplied, while the
+ * log is away. This test stops the shared stack's Kafka, and always starts it again.
+ */
+const prefix = `outage-${randomBytes(3).toString('hex')}.`;
+const topic = `${prefix}cutover.mutations`;
+const timeout = 240_000;
+const ks = uniqueKeyspace('outage');
+const stack = new LocalStack(configWith());
+const logger = pino({ level: 'warn' });
+const catalogue = SchemaCatalogue.load();
+
+interface Running {
+  readonly proxy: ProxyServer;
+  readonly sink: PublishingSink;
+  readonly log: KafkaEventLog;
+  readonly client: cassandra.Client;
+}
+const running: Running[] = [];
+let direct: ReturnType<typeof directClients>;
+
+async function startProxy(port: number, policy: 'spool' | 'reject'): Promise<Running> {
+  const config = configWith({ KAFKA_TOPIC_PREFIX: prefix, PROXY_QUERY_PORT: String(port), PROXY_METRICS_PORT: String(port - 1), PROXY_ID: `outage-${policy}`, LOG_FAILURE_POLICY: policy });
+  const log = new KafkaEventLog(config.kafka);
+  const sink = new PublishingSink(log, { topic, spool: new Spool(join(mkdtempSync(join(tmpdir(), 'cutover-spool-')), 'proxy.spool')), logger, retryMs: 200, lingerMs: config.proxy.publishLingerMs });
+  const proxy = await ProxyServer.start(config, { sink, logger });
+  const client = new cassandra.Client({ contactPoints: [`127.0.0.1:${port}`], localDataCenter: 'datacenter1', queryOptions: { prepare: true } });
+  const started = { proxy, sink, log, client };
+  running.push(started);
+  return started;
+}
+
+async function until(what: string, condition: () => boolean, seconds = 90): Promise<void> {
+  for (let i = 0; i < seconds * 10 && !condition(); i++) await delay(100);
+  assert.ok(condition(), what);
+}
+
+before(async () => {
+  const config = configWith({ KAFKA_TOPIC_PREFIX: prefix });
+  const admin = kafkaClient(config).admin();
+  await admin.connect();
+  await createTopics(admin, topicCatalogue(prefix).filter((t) => t.name === topic));
+  await admin.disconnect();
+  direct = directClients(config);
+  for (const c of [direct.origin, direct.target]) {
+    await c.execute(`CREATE KEYSPACE ${ks} WITH replication = ${REPLICATION}`);
+    await c.execute(`CREATE TABLE ${ks}.t (id int PRIMARY KEY, v int)`);
+  }
+});
+
+after(async () => {
+  await stack.up(['kafka']); // whatever happened, leave Kafka running for the other tests
+  for (const { client, proxy, sink, log } of running) {
+    await client.shutdown();
+    await proxy.stop();
+    await sink.close();
+    await log.close();
+  }
+  await direct.shutdown();
+});
+
+it('spool: clients never wait for Kafka, and every acknowledged mutation is in the topic once it is back; reject: mutations are refused unapplied meanwhile', { timeout }, async () => {
+  const spooling = await startProxy(19932, 'spool');
+  const rejecting = await startProxy(19942, 'reject');
+  const update = `UPDATE ${ks}.t SET v = ? WHERE id = ?`;
+  // Five keys updated in turn: per key, the values must reach the topic in the order written.
+  const acknowledged: number[] = [];
+  const write = async (n: number): Promise<void> => {
+    await spooling.client.execute(update, [n, n % 5]);
+    acknowledged.push(n);
+  };
+  let n = 0;
+  for (; n < 20; n++) await write(n);
+  await rejecting.client.execute(update, [1, 100]);
+
+  await stack.down(['kafka']);
+  const slowest = { ms: 0 };
+  for (; n < 60; n++) {
+    const started = performance.now();
+    await write(n);
+    slowest.ms = Math.max(slowest.ms, performance.now() - started);
+  }
+  assert.ok(slowest.ms < 1000, `no write waited for Kafka (slowest ${slowest.ms.toFixed(0)} ms)`);
+
+  // The rejecting proxy takes mutations until it knows the log refuses them, then refuses them.
+  let refused: { id: number; error: Error } | undefined;
+  for (let id = 101; refused === undefined && id < 1000; id++) {
+    await rejecting.client.execute(update, [id, id]).catch((error: Error) => (refused = { id, error }));
+    if (refused === undefined) await delay(100);
+  }
+  assert.ok(refused, 'the rejecting proxy refused a mutation while Kafka was down');
+  assert.match(refused.error.message, /LOG_FAILURE_POLICY=reject: the mutation was not applied/);
+  for (const cluster of [direct.origin, direct.target]) assert.deepEqual(await rowsOf(cluster, `SELECT v FROM ${ks}.t WHERE id = ?`, [refused.id]), [], 'a refused mutation was applied nowhere');
+  assert.deepEqual(await rowsOf(rejecting.client, `SELECT v FROM ${ks}.t WHERE id = 1`), [{ v: 56 }], 'reads still work');
+  assert.ok(spooling.sink.spooled > 0, 'the spooling proxy spooled');
+
+  await stack.up(['kafka']);
+  await until('both spools drain', () => spooling.sink.spooled === 0 && rejecting.sink.spooled === 0);
+  for (; n < 80; n++) await write(n);
+  await rejecting.client.execute(update, [1000, 1000]);
+  for (const { sink } of running) await sink.flushed();
+
+  const events = (await spooling.log.readAll(topic)).map((r) => ({
+    partition: r.partition,
+    offset: BigInt(r.offset),
+    event: decodeRecord<{ eventId: string; proxyId: string; table: string | null; values: { rendered: string }[] }>(catalogue, 'MutationEvent', r.value).value,
+  }));
+  const seen = new Set<string>();
+  const once = events.sort((a, b) => a.partition - b.partition || Number(a.offset - b.offset)).filter((e) => !seen.has(e.event.eventId) && seen.add(e.event.eventId));
+  const ofProxy = (id: string) => once.filter((e) => e.event.proxyId === id && e.event.table === 't').map((e) => Number(e.event.values[0]!.rendered));
+  assert.deepEqual([...ofProxy('outage-spool')].sort((a, b) => a - b), acknowledged, 'every acknowledged mutation, once, nothing lost');
+  for (let key = 0; key < 5; key++) {
+    const ofKey = ofProxy('outage-spool').filter((v) => v % 5 === key);
+    assert.deepEqual(ofKey, [...ofKey].sort((a, b) => a - b), `key ${key} in the order written`);
+  }
+  const rejected = ofProxy('outage-reject');
+  assert.ok(!rejected.includes(refused.id), 'the refused mutation is not in the log');
+  assert.ok(rejected.includes(1) && rejected.includes(1000), 'the rejecting proxy logged what it accepted before and after');
+});
