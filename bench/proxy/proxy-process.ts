@@ -217,10 +217,7 @@ if (process.send !== undefined && process.argv[1] === fileURLToPath(import.meta.
 async function kafkaSink(config: import('@cutover/config').Config): Promise<import('../../services/proxy/src/index.ts').PublishingSink> {
   const pinoModule = await import('pino');
   const { KafkaEventLog } = await import('@cutover/event-log');
-  const { PublishingSink, Spool } = await import('../../services/proxy/src/index.ts');
-  return new PublishingSink(new KafkaEventLog(config.kafka), {
-    topic: `${config.kafka.topicPrefix}cutover.mutations`,
-    spool: new Spool(join(mkdtempSync(join(tmpdir(), 'bench-spool-')), 'proxy.spool')),
-    logger: pinoModule.pino({ level: 'warn' }, pinoModule.pino.destination(2)),
-  });
+  const { PublishingSink } = await import('../../services/proxy/src/index.ts');
+  const spoolDir = mkdtempSync(join(tmpdir(), 'bench-spool-'));
+  return PublishingSink.fromConfig(new KafkaEventLog(config.kafka), { ...config, proxy: { ...config.proxy, spoolDir } }, pinoModule.pino({ level: 'warn' }, pinoModule.pino.destination(2)));
 }

@@ -11,21 +11,22 @@ const HEADER = 5;
  */
 export function encodeRecord(catalogue: SchemaCatalogue, subject: Subject, value: unknown): Buffer {
   const { id, type } = catalogue.latest(subject);
-  let body: Buffer;
+  let end: number;
   try {
     // avsc's writers refuse invalid values, so validating first would only walk the value twice.
-    body = type.toBuffer(value);
+    while ((end = type.encode(value, scratch, HEADER)) < 0) scratch = Buffer.allocUnsafe(scratch.length * 2);
   } catch {
     const errors: string[] = [];
     type.isValid(value, { errorHook: (path) => errors.push(path.join('.') || '(the record)') });
     throw new EventLogError('INVALID_RECORD', `not a valid ${subject}: bad ${errors.join(', ') || '(the record)'}`);
   }
-  const record = Buffer.allocUnsafe(HEADER + body.length);
-  record.writeUInt8(MAGIC, 0);
-  record.writeUInt32BE(id, 1);
-  body.copy(record, HEADER);
-  return record;
+  scratch.writeUInt8(MAGIC, 0);
+  scratch.writeUInt32BE(id, 1);
+  return Buffer.from(scratch.subarray(0, end));
 }
+
+/** Where records are written before they are copied out at their size: one allocation per record. */
+let scratch = Buffer.allocUnsafe(64 * 1024);
 
 export interface DecodedRecord<T> {
   readonly value: T;

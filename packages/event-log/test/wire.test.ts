@@ -86,6 +86,14 @@ describe('the Confluent wire format', () => {
     assert.deepEqual(plain(decoded.value), plain(value));
   });
 
+  it('writes records of any size, each in a buffer of its own', () => {
+    const large = { ...mutationV1, statement: 'x'.repeat(300_000), driver: null };
+    const first = encodeRecord(catalogue, 'MutationEvent', large);
+    const second = encodeRecord(catalogue, 'MutationEvent', { ...mutationV1, driver: 'second' });
+    assert.equal(decodeRecord<typeof large>(catalogue, 'MutationEvent', first).value.statement.length, 300_000, 'the first is intact after the second was written');
+    assert.equal(decodeRecord<{ driver: string }>(catalogue, 'MutationEvent', second).value.driver, 'second');
+  });
+
   it('reads a record written with the previous version through the resolver, new fields at their defaults', () => {
     const v1 = catalogue.byId(1)!;
     const written = Buffer.concat([Buffer.from([0, 0, 0, 0, 1]), v1.type.toBuffer(mutationV1)]);

@@ -1,9 +1,8 @@
 import { once } from 'node:events';
-import { join } from 'node:path';
 import type { Config } from '@cutover/config';
 import { ControlPlane, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
-import { Healer, ProxyServer, PublishingSink, Spool, createLogger } from '@cutover/proxy';
+import { Healer, ProxyServer, PublishingSink, createLogger } from '@cutover/proxy';
 import { cassandraClient, kafkaClient } from '@cutover/stack';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
@@ -26,17 +25,10 @@ export async function proxyCommand(args: string[], config: Config, io: Output): 
     .finally(() => admin.disconnect());
   const log = new KafkaEventLog(config.kafka);
   const topic = (name: string): string => `${config.kafka.topicPrefix}cutover.${name}`;
-  const originAcked = config.proxy.targetFailurePolicy === 'origin-acked';
-  const sink = new PublishingSink(log, {
-    topic: topic('mutations'),
-    ...(originAcked ? { healTopic: topic('heals') } : {}),
-    spool: new Spool(join(config.proxy.spoolDir, `${config.proxy.id}.spool`), config.proxy.spoolFsync),
-    lingerMs: config.proxy.publishLingerMs,
-    logger,
-  });
+  const sink = PublishingSink.fromConfig(log, config, logger);
   const proxy = await ProxyServer.start(config, { sink, logger, control: new ControlPlane(log, controlTopics(config.kafka.topicPrefix)) });
   // Under origin-acked, target is healed from the log: every proxy's healer shares the work.
-  const target = originAcked ? cassandraClient(config.target, { metadata: false, reconnectMs: 1000 }) : undefined;
+  const target = config.proxy.targetFailurePolicy === 'origin-acked' ? cassandraClient(config.target, { metadata: false, reconnectMs: 1000 }) : undefined;
   const healer = target
     ? Healer.start(log, { topic: topic('heals'), deadLetterTopic: topic('dead-letters'), group: `${config.kafka.topicPrefix}cutover-healer`, target, logger, registry: proxy.metrics.registry }).catch((error: unknown) => {
         logger.error({ err: error }, 'the healer could not start: writes target failed stay in the heals topic until a proxy heals them');

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SchemaCatalogue, encodeRecord, type EventLog, type LogRecord } from '@cutover/event-log';
+import type { Config } from '@cutover/config';
 import type { Logger } from 'pino';
 import { needsHealing, type MutationRecord, type MutationSink } from '../mutation-sink.js';
 import { mutationKey, toMutationEvent } from './mutation-event.js';
-import type { Spool, SpooledRecord } from './spool.js';
+import { Spool, type SpooledRecord } from './spool.js';
 
 export interface PublishingOptions {
   /** The mutations topic. */
@@ -26,7 +28,7 @@ export interface PublishingOptions {
  * until what was spooled has drained, batches go to the durable spool instead, in order.
  */
 export class PublishingSink implements MutationSink {
-  private queue: MutationRecord[] = [];
+  private queue: SpooledRecord[] = [];
   private pumping = false;
   private chain: Promise<void> = Promise.resolve();
   private retry?: NodeJS.Timeout;
@@ -42,8 +44,25 @@ export class PublishingSink implements MutationSink {
     if (options.spool.size > 0) this.scheduleDrain(0);
   }
 
+  /** The sink `cutover proxy` runs with: topics, spool, linger and heals as configured. */
+  static fromConfig(log: EventLog, config: Config, logger: Logger): PublishingSink {
+    const topic = (name: string): string => `${config.kafka.topicPrefix}cutover.${name}`;
+    return new PublishingSink(log, {
+      topic: topic('mutations'),
+      ...(config.proxy.targetFailurePolicy === 'origin-acked' ? { healTopic: topic('heals') } : {}),
+      spool: new Spool(join(config.proxy.spoolDir, `${config.proxy.id}.spool`), config.proxy.spoolFsync),
+      lingerMs: config.proxy.publishLingerMs,
+      logger,
+    });
+  }
+
   record(mutation: MutationRecord): void {
-    this.queue.push(mutation);
+    // Encoded as it comes rather than a batch at once: encoding a whole batch in one go would
+    // hold up the answers of every client for as long.
+    const { topic, healTopic } = this.options;
+    const record = { key: mutationKey(mutation), value: encodeRecord(this.catalogue, 'MutationEvent', toMutationEvent(mutation, randomUUID())) };
+    this.queue.push({ topic, record });
+    if (healTopic !== undefined && needsHealing(mutation)) this.queue.push({ topic: healTopic, record });
     if (this.pumping) return;
     this.pumping = true;
     this.chain = this.chain.then(() => this.pump());
@@ -63,9 +82,9 @@ export class PublishingSink implements MutationSink {
     try {
       while (this.queue.length > 0) {
         await delay(this.options.lingerMs ?? 0);
-        const batch = this.queue;
+        const entries = this.queue;
         this.queue = [];
-        await this.publish(batch);
+        await this.publish(entries);
       }
     } finally {
       this.pumping = false;
@@ -87,14 +106,8 @@ export class PublishingSink implements MutationSink {
     clearTimeout(this.retry);
   }
 
-  private async publish(batch: readonly MutationRecord[]): Promise<void> {
-    const { topic, healTopic, spool } = this.options;
-    const entries: SpooledRecord[] = [];
-    for (const mutation of batch) {
-      const record = { key: mutationKey(mutation), value: encodeRecord(this.catalogue, 'MutationEvent', toMutationEvent(mutation, randomUUID())) };
-      entries.push({ topic, record });
-      if (healTopic !== undefined && needsHealing(mutation)) entries.push({ topic: healTopic, record });
-    }
+  private async publish(entries: readonly SpooledRecord[]): Promise<void> {
+    const { spool } = this.options;
     if (spool.size > 0) return spool.append(entries); // behind what is waiting, to keep the order
     const unsent = await this.send(entries);
     if (unsent.length === 0) return;
