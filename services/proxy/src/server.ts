@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { createServer as createTcpServer, connect as connectTcp, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, connect as connectTls } from 'node:tls';
 import { clusterTlsOptions, type ClusterName, type Config } from '@cutover/config';
@@ -16,6 +17,9 @@ import { ClientSession } from './session.js';
 import { watchTargetFailures } from './target-failures.js';
 import { listenerTls } from './tls.js';
 
+/** How long a proxy that cannot reach the control log waits before trying again. */
+const FOLLOW_RETRY_MS = 2000;
+
 export interface ProxyOptions {
   /** Where mutations go; in memory by default. */
   readonly sink?: MutationSink;
@@ -33,6 +37,7 @@ export class ProxyServer {
   private following?: Promise<Subscription | undefined>;
   /** The migration the control log is running, once it has said. */
   private migrationId?: string;
+  private readonly stopping = new AbortController();
 
   private constructor(
     private readonly ctx: ProxyContext,
@@ -93,20 +98,24 @@ export class ProxyServer {
    */
   private follow(control: ControlPlane): void {
     const { live, logger, config } = this.ctx;
-    this.following = control
-      .follow(config.proxy.id, (state, events) => {
-        this.migrationId = state.migrationId;
-        for (const { event, issuer } of events) {
-          if (event.type === 'PrimaryChanged') live.primary = event.cluster;
-          else if (event.type === 'ReadModeChanged') live.readMode = event.mode;
-          else continue;
-          logger.info({ primary: live.primary, readMode: live.readMode, issuer }, 'control command applied');
-        }
-      })
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'cannot follow the control log: primary and read mode stay as configured');
-        return undefined;
-      });
+    const attempt = (): Promise<Subscription | undefined> =>
+      control
+        .follow(config.proxy.id, (state, events) => {
+          this.migrationId = state.migrationId;
+          for (const { event, issuer } of events) {
+            if (event.type === 'PrimaryChanged') live.primary = event.cluster;
+            else if (event.type === 'ReadModeChanged') live.readMode = event.mode;
+            else continue;
+            logger.info({ primary: live.primary, readMode: live.readMode, issuer }, 'control command applied');
+          }
+        })
+        .catch(async (error: unknown) => {
+          // Serving drivers does not wait for Kafka: the proxy goes on as it is and tries again.
+          logger.warn({ err: error, retryInMs: FOLLOW_RETRY_MS }, 'cannot follow the control log yet: primary and read mode stay as they are');
+          const retry = await delay(FOLLOW_RETRY_MS, true, { signal: this.stopping.signal }).catch(() => false);
+          return retry ? attempt() : undefined;
+        });
+    this.following = attempt();
   }
 
   /** Asks, through the control log, for a table target keeps failing to be copied again. */
@@ -122,6 +131,7 @@ export class ProxyServer {
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
     await (await this.following)?.stop();
     await new Promise<void>((resolve) => {
       this.listener.close(() => resolve());

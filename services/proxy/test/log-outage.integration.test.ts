@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, it } from 'node:test';
+import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog, SchemaCatalogue, createTopics, decodeRecord, topicCatalogue } from '@cutover/event-log';
 import { LocalStack, kafkaClient } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
@@ -35,11 +36,11 @@ interface Running {
 const running: Running[] = [];
 let direct: ReturnType<typeof directClients>;
 
-async function startProxy(port: number, policy: 'spool' | 'reject'): Promise<Running> {
-  const config = configWith({ KAFKA_TOPIC_PREFIX: prefix, PROXY_QUERY_PORT: String(port), PROXY_METRICS_PORT: String(port - 1), PROXY_ID: `outage-${policy}`, LOG_FAILURE_POLICY: policy });
+async function startProxy(port: number, policy: 'spool' | 'reject', id = `outage-${policy}`): Promise<Running> {
+  const config = configWith({ KAFKA_TOPIC_PREFIX: prefix, PROXY_QUERY_PORT: String(port), PROXY_METRICS_PORT: String(port - 1), PROXY_ID: id, LOG_FAILURE_POLICY: policy });
   const log = new KafkaEventLog(config.kafka);
   const sink = new PublishingSink(log, { topic, spool: new Spool(join(mkdtempSync(join(tmpdir(), 'cutover-spool-')), 'proxy.spool')), logger, retryMs: 200, lingerMs: config.proxy.publishLingerMs });
-  const proxy = await ProxyServer.start(config, { sink, logger });
+  const proxy = await ProxyServer.start(config, { sink, logger: pino({ level: 'error' }), control: new ControlPlane(log, controlTopics(prefix)) });
   const client = new cassandra.Client({ contactPoints: [`127.0.0.1:${port}`], localDataCenter: 'datacenter1', queryOptions: { prepare: true } });
   const started = { proxy, sink, log, client };
   running.push(started);
@@ -55,7 +56,7 @@ before(async () => {
   const config = configWith({ KAFKA_TOPIC_PREFIX: prefix });
   const admin = kafkaClient(config).admin();
   await admin.connect();
-  await createTopics(admin, topicCatalogue(prefix).filter((t) => t.name === topic));
+  await createTopics(admin, [...controlTopicSpecs(prefix), ...topicCatalogue(prefix).filter((t) => t.name === topic)]);
   await admin.disconnect();
   direct = directClients(config);
   for (const c of [direct.origin, direct.target]) {
@@ -109,6 +110,8 @@ it('spool: clients never wait for Kafka, and every acknowledged mutation is in t
   for (const cluster of [direct.origin, direct.target]) assert.deepEqual(await rowsOf(cluster, `SELECT v FROM ${ks}.t WHERE id = ?`, [refused.id]), [], 'a refused mutation was applied nowhere');
   assert.deepEqual(await rowsOf(rejecting.client, `SELECT v FROM ${ks}.t WHERE id = 1`), [{ v: 56 }], 'reads still work');
   assert.ok(spooling.sink.spooled > 0, 'the spooling proxy spooled');
+  const late = await startProxy(19952, 'spool', 'outage-late');
+  assert.deepEqual(await rowsOf(late.client, `SELECT v FROM ${ks}.t WHERE id = 1`), [{ v: 56 }], 'a proxy started without Kafka serves its clients');
 
   await stack.up(['kafka']);
   await until('both spools drain', () => spooling.sink.spooled === 0 && rejecting.sink.spooled === 0);
@@ -129,6 +132,8 @@ it('spool: clients never wait for Kafka, and every acknowledged mutation is in t
     const ofKey = ofProxy('outage-spool').filter((v) => v % 5 === key);
     assert.deepEqual(ofKey, [...ofKey].sort((a, b) => a - b), `key ${key} in the order written`);
   }
+  await new ControlPlane(spooling.log, controlTopics(prefix)).issue({ type: 'SetReadMode', mode: 'dual-async' }, { migrationId: 'outage', issuer: 'test' });
+  await until('every proxy follows the control log, the one started without Kafka too', () => running.every((r) => r.proxy.live.readMode === 'dual-async'), 30);
   const rejected = ofProxy('outage-reject');
   assert.ok(!rejected.includes(refused.id), 'the refused mutation is not in the log');
   assert.ok(rejected.includes(1) && rejected.includes(1000), 'the rejecting proxy logged what it accepted before and after');
