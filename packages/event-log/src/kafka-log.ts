@@ -84,8 +84,16 @@ export class KafkaEventLog implements EventLog {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        await handler(stored(topic, partition, message));
+      eachMessage: async (payload) => {
+        const { partition, message } = payload;
+        // A handler may wait a long time (the healer waits for target): the group must not
+        // take its partitions away meanwhile.
+        const beating = setInterval(() => void payload.heartbeat().catch(() => undefined), 3000);
+        try {
+          await handler(stored(topic, partition, message));
+        } finally {
+          clearInterval(beating);
+        }
         await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
       },
     });

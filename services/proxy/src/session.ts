@@ -27,6 +27,7 @@ import { chooseResponse, other, type Outcome, type Outcomes } from './outcome.js
 import type { PreparedStatement } from './prepared-cache.js';
 import { mutationRecord, type RecordedStatement } from './records.js';
 import { PROXY_VERSIONS, errorFrame, plainToken, supportedByBoth, timeoutFrame, unsupportedVersionMessage, type RequestKind } from './replies.js';
+import { rejoin } from './rejoin.js';
 import { route } from './routing.js';
 import { localRow, peerRows } from './virtual-topology.js';
 
@@ -233,7 +234,9 @@ export class ClientSession {
         setTimeout(() => void attempt(), 1000).unref();
         return;
       }
-      const refusal = await this.rejoin(connection).catch((error: Error) => error.message);
+      const token = this.ctx.config.proxy.clientCredentials === 'target' ? this.clientToken : this.proxyToken('target');
+      const handshake = { version: this.version, startup: this.startupBody!, token, keyspace: this.keyspace };
+      const refusal = await rejoin(connection, handshake).catch((error: Error) => error.message);
       if (refusal === undefined && !this.closed) {
         this.clusters!.target = connection;
         this.ctx.logger.info({ session: this.id }, 'target connection restored');
@@ -246,23 +249,6 @@ export class ClientSession {
       }
     };
     setTimeout(() => void attempt(), 1000).unref();
-  }
-
-  /** The handshake and keyspace of this session on a new target connection; the reason when target refuses it. */
-  private async rejoin(connection: ClusterConnection): Promise<string | undefined> {
-    let answer = decodeResponse(await connection.send(Opcode.STARTUP, this.startupBody!)).message;
-    if (answer.type === 'AUTHENTICATE') {
-      const token = this.ctx.config.proxy.clientCredentials === 'target' ? this.clientToken : this.proxyToken('target');
-      if (token === undefined) return 'target now asks for credentials this session never had';
-      answer = decodeResponse(await connection.send(Opcode.AUTH_RESPONSE, token)).message;
-    }
-    if (answer.type === 'ERROR') return answer.message;
-    if (this.keyspace !== undefined) {
-      const use = encodeRequestBody({ type: 'QUERY', query: `USE "${this.keyspace.replaceAll('"', '""')}"`, params: { consistency: 1, skipMetadata: false } }, this.version);
-      const used = decodeResponse(await connection.send(Opcode.QUERY, use)).message;
-      if (used.type === 'ERROR') return used.message;
-    }
-    return undefined;
   }
 
   /** Connects to both clusters if it has not yet, answering the client with the reason when it cannot. */
