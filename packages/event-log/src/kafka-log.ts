@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Producer, compatibilityPartitioner } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import type { EventLog, LogRecord, StoredRecord, Subscription } from './event-log.js';
+import { kafkajsLogs, type LogSink } from './kafkajs-logs.js';
 
 export interface KafkaConnection {
   readonly brokers: readonly string[];
@@ -17,8 +18,18 @@ export class KafkaEventLog implements EventLog {
   private readonly kafka: Kafka;
   private producer?: Producer;
 
-  constructor(private readonly connection: KafkaConnection) {
-    this.kafka = new Kafka({ clientId: connection.clientId, brokers: [...connection.brokers], connectionTimeout: 3000, logLevel: logLevel.WARN });
+  /** With a `logger`, kafkajs's own logs go to it rather than to the console. */
+  constructor(
+    private readonly connection: KafkaConnection,
+    logger?: LogSink,
+  ) {
+    this.kafka = new Kafka({
+      clientId: connection.clientId,
+      brokers: [...connection.brokers],
+      connectionTimeout: 3000,
+      logLevel: logLevel.WARN,
+      ...(logger ? { logCreator: kafkajsLogs(logger) } : {}),
+    });
   }
 
   async produce(topic: string, records: readonly LogRecord[]): Promise<void> {

@@ -38,7 +38,7 @@ let direct: ReturnType<typeof directClients>;
 
 async function startProxy(port: number, policy: 'spool' | 'reject', id = `outage-${policy}`): Promise<Running> {
   const config = configWith({ KAFKA_TOPIC_PREFIX: prefix, PROXY_QUERY_PORT: String(port), PROXY_METRICS_PORT: String(port - 1), PROXY_ID: id, LOG_FAILURE_POLICY: policy });
-  const log = new KafkaEventLog(config.kafka);
+  const log = new KafkaEventLog(config.kafka, pino({ level: 'error' })); // its retries while Kafka is away are warnings
   const sink = new PublishingSink(log, { topic, spool: new Spool(join(mkdtempSync(join(tmpdir(), 'cutover-spool-')), 'proxy.spool')), logger, retryMs: 200, lingerMs: config.proxy.publishLingerMs });
   const proxy = await ProxyServer.start(config, { sink, logger: pino({ level: 'error' }), control: new ControlPlane(log, controlTopics(prefix)) });
   const client = new cassandra.Client({ contactPoints: [`127.0.0.1:${port}`], localDataCenter: 'datacenter1', queryOptions: { prepare: true } });

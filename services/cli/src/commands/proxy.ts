@@ -23,7 +23,7 @@ export async function proxyCommand(args: string[], config: Config, io: Output): 
     .then(() => createTopics(admin, topicCatalogue(config.kafka.topicPrefix)))
     .catch((error: Error) => io.err(`warning: Kafka is unavailable (${error.message}); mutations will spool in ${config.proxy.spoolDir}`))
     .finally(() => admin.disconnect());
-  const log = new KafkaEventLog(config.kafka);
+  const log = new KafkaEventLog(config.kafka, logger);
   const topic = (name: string): string => `${config.kafka.topicPrefix}cutover.${name}`;
   const sink = PublishingSink.fromConfig(log, config, logger);
   const proxy = await ProxyServer.start(config, { sink, logger, control: new ControlPlane(log, controlTopics(config.kafka.topicPrefix)) });
