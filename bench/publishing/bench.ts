@@ -39,9 +39,19 @@ for (const cluster of [config.origin, config.target]) {
   await client.shutdown();
 }
 
-const [broker] = await new LocalStack(config).status(['kafka']);
-if (broker?.pid == null) throw new Error('the stack\'s Kafka is not running: npx cutover stack up');
-const brokerPid = broker.pid;
+const servers = new Map((await new LocalStack(config).status(['kafka', 'origin', 'target'])).map((s) => [s.name, s.pid]));
+const [brokerPid, originPid, targetPid] = ['kafka', 'origin', 'target'].map((name) => {
+  const pid = servers.get(name as 'kafka');
+  if (pid == null) throw new Error(`the stack's ${name} is not running: npx cutover stack up`);
+  return pid;
+}) as [number, number, number];
+
+/** CPU the whole machine has been busy, µs, from /proc/stat (every CPU, all but idle and iowait). */
+function machineCpuUs(): number {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = ticks;
+  return (user! + nice! + system! + irq! + softirq! + steal!) * 10_000;
+}
 
 /** CPU a process has used, µs, from /proc (utime + stime, in clock ticks of 10 ms). */
 function processCpuUs(pid: number): number {
@@ -50,20 +60,25 @@ function processCpuUs(pid: number): number {
 }
 
 const results: Record<'off' | 'on', Awaited<ReturnType<LoadGenerator['run']>>[]> = { off: [], on: [] };
-const cpu: Record<'off' | 'on', { requests: number; proxyUs: number; brokerUs: number }> = { off: { requests: 0, proxyUs: 0, brokerUs: 0 }, on: { requests: 0, proxyUs: 0, brokerUs: 0 } };
+interface Spent { requests: number; proxyUs: number; brokerUs: number; clustersUs: number; machineUs: number }
+const none = (): Spent => ({ requests: 0, proxyUs: 0, brokerUs: 0, clustersUs: 0, machineUs: 0 });
+const cpu: Record<'off' | 'on', Spent> = { off: none(), on: none() };
 for (let round = 0; round < rounds; round++) {
   for (const publishing of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
     const proxy = await ProxyProcess.start({ env: { KAFKA_TOPIC_PREFIX: prefix, PROXY_QUERY_PORT: '19942', PROXY_METRICS_PORT: '19941', BENCH_PROXY_SINK: publishing === 'on' ? 'kafka' : 'count' } });
     const generator = await LoadGenerator.open({ mode: 'proxy', origin: { host: proxy.address.host, port: proxy.address.port } });
     await generator.run({ concurrency, durationMs: 2000, seed: 99 });
-    const [proxyBefore, brokerBefore] = [await proxy.usage(), processCpuUs(brokerPid)];
+    const clustersCpuUs = (): number => processCpuUs(originPid) + processCpuUs(targetPid);
+    const [proxyBefore, brokerBefore, clustersBefore, machineBefore] = [await proxy.usage(), processCpuUs(brokerPid), clustersCpuUs(), machineCpuUs()];
     const result = await generator.run({ concurrency, durationMs, seed: round + 1 });
-    const [proxyAfter, brokerAfter] = [await proxy.usage(), processCpuUs(brokerPid)];
+    const [proxyAfter, brokerAfter, clustersAfter, machineAfter] = [await proxy.usage(), processCpuUs(brokerPid), clustersCpuUs(), machineCpuUs()];
     results[publishing].push(result);
     const spent = cpu[publishing];
     spent.requests += result.requests;
     spent.proxyUs += proxyAfter.user + proxyAfter.system - proxyBefore.user - proxyBefore.system;
     spent.brokerUs += brokerAfter - brokerBefore;
+    spent.clustersUs += clustersAfter - clustersBefore;
+    spent.machineUs += machineAfter - machineBefore;
     console.log(`round ${round + 1} publishing ${publishing.padEnd(3)} ${result.throughput} req/s  p50 ${result.latency.p50Ms.toFixed(3)} ms  p99 ${result.latency.p99Ms.toFixed(3)} ms  errors ${result.errors}`);
     await generator.close();
     await proxy.stop();
@@ -78,7 +93,14 @@ await admin.deleteTopics({ topics: [`${prefix}cutover.mutations`] });
 await admin.disconnect();
 
 const drop = 1 - on.throughput / off.throughput;
-const perRequest = (c: { requests: number; proxyUs: number; brokerUs: number }) => ({ proxyCpuUs: round2(c.proxyUs / c.requests), brokerCpuUs: round2(c.brokerUs / c.requests) });
+const perRequest = (c: Spent) => ({
+  proxyCpuUs: round2(c.proxyUs / c.requests),
+  brokerCpuUs: round2(c.brokerUs / c.requests),
+  clustersCpuUs: round2(c.clustersUs / c.requests),
+  machineCpuUs: round2(c.machineUs / c.requests),
+  machineBusy: round2(c.machineUs / (cores * durationMs * 1000 * rounds)),
+});
+const cores = cpus().length;
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 const cpuOff = perRequest(cpu.off);
 const cpuOn = perRequest(cpu.on);
@@ -100,6 +122,6 @@ const summary = {
 };
 writeFileSync(new URL('../results/publishing.json', import.meta.url), `${JSON.stringify(summary, null, 2)}\n`);
 console.log(`publishing off: ${off.throughput} req/s; on: ${on.throughput} req/s; drop ${(drop * 100).toFixed(1)}% (goal ≤ ${GOAL_DROP * 100}%: ${summary.goal.pass ? 'PASS' : 'FAIL'})`);
-console.log(`CPU per request: proxy ${cpuOff.proxyCpuUs} µs off, ${cpuOn.proxyCpuUs} µs on; Kafka broker ${cpuOff.brokerCpuUs} µs off, ${cpuOn.brokerCpuUs} µs on`);
+console.log(`CPU per request, off → on: proxy ${cpuOff.proxyCpuUs} → ${cpuOn.proxyCpuUs} µs; Kafka broker ${cpuOff.brokerCpuUs} → ${cpuOn.brokerCpuUs} µs; both Cassandra nodes ${cpuOff.clustersCpuUs} → ${cpuOn.clustersCpuUs} µs; the whole machine ${cpuOff.machineCpuUs} → ${cpuOn.machineCpuUs} µs (busy ${cpuOff.machineBusy * 100}% → ${cpuOn.machineBusy * 100}%)`);
 console.log(`mutation events in Kafka: ${published} for ${writesWithPublishing} writes acknowledged with publishing on (warm-ups included in the events)`);
 process.exitCode = summary.goal.pass ? 0 : 1;
