@@ -59,8 +59,12 @@ logger.state.level = WARN
 `;
 
 /** A KRaft cluster id, as Kafka spells it: 16 random bytes in unpadded base64url. */
+/** A KRaft cluster id: 16 random bytes in base64url, never starting with '-', which the storage tool would read as an option (Kafka's own ids avoid it too). */
 export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  let id: string;
+  do id = randomBytes(16).toString('base64url');
+  while (id.startsWith('-'));
+  return id;
 }
 
 export function kafkaServer(options: KafkaOptions, config: Config): ServerDefinition {
@@ -88,7 +92,7 @@ export function kafkaServer(options: KafkaOptions, config: Config): ServerDefini
       const format = [
         ...classpath(ctx),
         'kafka.tools.StorageTool', 'format', '--standalone',
-        '-t', newClusterId(), '-c', join(ctx.dir, 'server.properties'),
+        `--cluster-id=${newClusterId()}`, '-c', join(ctx.dir, 'server.properties'),
       ];
       try {
         await execFileAsync(ctx.java, format);
