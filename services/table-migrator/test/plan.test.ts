@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SchemaCatalogue, decodeRecord, encodeRecord } from '@cutover/event-log';
+import fc from 'fast-check';
+import { MAX_TOKEN, MIN_TOKEN, chunkCount, planChunks, splitRing, unloadItem, type WorkItem } from '../src/index.ts';
+
+describe('splitRing', () => {
+  it('covers the whole Murmur3 ring in contiguous ranges of nearly equal width', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5000 }), (count) => {
+        const ranges = splitRing(count);
+        assert.equal(ranges.length, count);
+        assert.equal(ranges[0]!.start, MIN_TOKEN);
+        assert.equal(ranges.at(-1)!.end, MAX_TOKEN);
+        const widths = ranges.map((r, i) => {
+          if (i > 0) assert.equal(r.start, ranges[i - 1]!.end, 'no gap, no overlap');
+          return r.end - r.start;
+        });
+        const smallest = widths.reduce((a, b) => (a < b ? a : b));
+        assert.ok(widths.every((w) => w - smallest < BigInt(count)), 'the last range takes the remainder, no more');
+      }),
+    );
+  });
+
+  it('refuses a count that is not a positive whole number', () => {
+    for (const count of [0, -1, 1.5, Number.NaN]) assert.throws(() => splitRing(count), RangeError);
+  });
+});
+
+describe('planChunks', () => {
+  const sizing = { chunkBytes: 100, minChunks: 2, maxChunks: 10 };
+
+  it('sizes chunks from the estimate, within the bounds', () => {
+    assert.deepEqual([0, 1, 150, 200, 201, 999, 10_000].map((bytes) => chunkCount(bytes, sizing)), [2, 2, 2, 2, 3, 10, 10]);
+  });
+
+  it("keeps the tables' order and numbers each table's chunks in token order", () => {
+    const chunks = planChunks([{ name: 'shop.users', estimatedBytes: 250 }, { name: 'shop.orders', estimatedBytes: 0 }], sizing);
+    assert.deepEqual(chunks.map((c) => `${c.keyspace}.${c.table}#${c.chunk}`), ['shop.users#0', 'shop.users#1', 'shop.users#2', 'shop.orders#0', 'shop.orders#1']);
+    assert.equal(chunks[2]!.rangeEnd, MAX_TOKEN);
+    assert.equal(chunks[3]!.rangeStart, MIN_TOKEN);
+  });
+
+  it('makes an unload work item the WorkItem schema takes, with an id naming the chunk and the copy round', () => {
+    const [chunk] = planChunks([{ name: 'shop.users', estimatedBytes: 0 }], sizing);
+    const item = unloadItem('m1', chunk!, 2);
+    assert.equal(item.workId, 'm1/shop.users/r2/0/unload');
+    const catalogue = SchemaCatalogue.load();
+    assert.deepEqual({ ...decodeRecord<WorkItem>(catalogue, 'WorkItem', encodeRecord(catalogue, 'WorkItem', item)).value }, item);
+    assert.equal(BigInt(item.rangeStart), MIN_TOKEN);
+  });
+});
