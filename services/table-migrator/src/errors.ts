@@ -1,4 +1,4 @@
-export type MigratorErrorCode = 'SCHEMA_INCOMPATIBLE' | 'SCHEMA_NOT_FOUND';
+export type MigratorErrorCode = 'SCHEMA_INCOMPATIBLE' | 'SCHEMA_NOT_FOUND' | 'COUNTER_TABLE' | 'BAD_CHUNK';
 
 /** Failures of the table migrator, with stable codes. */
 export class MigratorError extends Error {

@@ -1,0 +1,64 @@
+import { MigratorError } from '../errors.js';
+import { identifier } from '../schema/ddl.js';
+import type { TableSchema } from '../schema/schema.js';
+
+/** A non-key column as the copy moves it: its value with its writetime and TTL. */
+export interface CopyColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly static: boolean;
+  /**
+   * A collection or user type that is not frozen keeps a writetime and TTL per element; the
+   * copy moves it whole, with the latest of them.
+   */
+  readonly multiCell: boolean;
+}
+
+/** How one table is copied: what is read from each token range, and the columns of its chunks. */
+export interface CopyPlan {
+  readonly keyspace: string;
+  readonly table: string;
+  readonly partitionKey: readonly string[];
+  readonly clustering: readonly string[];
+  readonly columns: readonly CopyColumn[];
+  /** Reads a token range: `token(pk) > ? AND token(pk) <= ?`, every value as Cassandra's own JSON. */
+  readonly select: string;
+  /** The chunk file's header: the keys, then each column, its writetime and its TTL. */
+  readonly header: readonly string[];
+}
+
+const COLLECTION = /^(list|set|map)</;
+
+/**
+ * Plans the copy of `table`. Values travel as Cassandra's JSON (toJson on unload, fromJson on
+ * load): exact for every CQL type, nested ones included, and readable in the chunk files.
+ * `userTypes` are the keyspace's type names, to tell a non-frozen user type from a primitive.
+ */
+export function copyPlan(table: TableSchema, userTypes: ReadonlySet<string>): CopyPlan {
+  const keys = (kind: 'partition_key' | 'clustering'): string[] => table.columns.filter((c) => c.kind === kind).map((c) => c.name);
+  const others = table.columns.filter((c) => c.kind === 'static' || c.kind === 'regular');
+  if (others.some((c) => c.type === 'counter')) {
+    throw new MigratorError('COUNTER_TABLE', `${table.keyspace}.${table.name} is a counter table: counters are not copied yet (adding a count twice is not idempotent)`);
+  }
+  const columns = others.map((c) => ({ name: c.name, type: c.type, static: c.kind === 'static', multiCell: COLLECTION.test(c.type) || userTypes.has(unquoted(c.type)) }));
+  const partitionKey = keys('partition_key');
+  const clustering = keys('clustering');
+  const selected = [
+    ...[...partitionKey, ...clustering].map((k) => `toJson(${identifier(k)})`),
+    ...columns.flatMap((c) => [`toJson(${identifier(c.name)})`, `writetime(${identifier(c.name)})`, `ttl(${identifier(c.name)})`]),
+  ];
+  const token = `token(${partitionKey.map(identifier).join(', ')})`;
+  return {
+    keyspace: table.keyspace,
+    table: table.name,
+    partitionKey,
+    clustering,
+    columns,
+    select: `SELECT ${selected.join(', ')} FROM ${identifier(table.keyspace)}.${identifier(table.name)} WHERE ${token} > ? AND ${token} <= ?`,
+    header: [...partitionKey, ...clustering, ...columns.flatMap((c) => [c.name, `${c.name}:writetime`, `${c.name}:ttl`])],
+  };
+}
+
+function unquoted(type: string): string {
+  return type.startsWith('"') ? type.slice(1, -1).replaceAll('""', '"') : type;
+}

@@ -1,0 +1,34 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type cassandra from 'cassandra-driver';
+import { concurrent } from 'cassandra-driver';
+import { statementsFor } from './chunk-rows.js';
+import { readChunk } from './chunk-file.js';
+import type { CopyPlan } from './copy-plan.js';
+import type { Staging, UnloadedChunk } from './unload.js';
+
+export interface LoadedChunk {
+  readonly rows: number;
+  readonly writes: number;
+}
+
+/**
+ * Writes a staged chunk to target, each cell with its writetime and what remains of its TTL,
+ * `concurrency` writes in flight. Loading a chunk twice changes nothing: every write carries
+ * the timestamp origin had.
+ */
+export async function loadChunk(target: cassandra.Client, staging: Staging, plan: CopyPlan, chunk: Pick<UnloadedChunk, 'key' | 'unloadedAt'>, concurrency = 64): Promise<LoadedChunk> {
+  const object = await staging.s3.send(new GetObjectCommand({ Bucket: staging.bucket, Key: chunk.key }));
+  const records = readChunk(plan.header, Buffer.from(await object.Body!.transformToByteArray()));
+  const elapsedSeconds = (Date.now() - chunk.unloadedAt) / 1000;
+  const partitionKeys = plan.partitionKey.length;
+  let previous: string | undefined;
+  const statements = records.flatMap((record) => {
+    // A partition's rows are consecutive in a token range: its static cells are written once.
+    const partition = record.slice(0, partitionKeys).join('\u0000');
+    const first = partition !== previous;
+    previous = partition;
+    return statementsFor(plan, record, elapsedSeconds, first);
+  });
+  await concurrent.executeConcurrent(target, statements, { concurrencyLevel: concurrency });
+  return { rows: records.length, writes: statements.length };
+}

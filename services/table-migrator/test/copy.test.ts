@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { describe, it } from 'node:test';
+import { MigratorError, copyPlan, exactJson, readChunk, statementsFor, toRecord, writeChunk, type ColumnSchema, type TableSchema } from '../src/index.ts';
+
+const column = (name: string, type: string, kind: ColumnSchema['kind'] = 'regular', position = -1): ColumnSchema => ({ name, type, kind, position, clusteringOrder: kind === 'clustering' ? 'asc' : 'none' });
+const table: TableSchema = {
+  keyspace: 'shop',
+  name: 'orders',
+  columns: [column('id', 'int', 'partition_key', 0), column('at', 'timestamp', 'clustering', 0), column('owner', 'text', 'static'), column('total', 'decimal'), column('tags', 'set<text>'), column('ship_to', 'address')],
+  indexes: [],
+};
+const plan = copyPlan(table, new Set(['address']));
+const long = (n: string) => ({ toString: () => n });
+
+describe('copyPlan', () => {
+  it('reads each value as JSON with its writetime and TTL, by token range', () => {
+    assert.equal(
+      plan.select,
+      'SELECT toJson("id"), toJson("at"), toJson("owner"), writetime("owner"), ttl("owner"), toJson("total"), writetime("total"), ttl("total"), toJson("tags"), writetime("tags"), ttl("tags"), toJson("ship_to"), writetime("ship_to"), ttl("ship_to") FROM "shop"."orders" WHERE token("id") > ? AND token("id") <= ?',
+    );
+    assert.deepEqual(plan.header.slice(0, 5), ['id', 'at', 'owner', 'owner:writetime', 'owner:ttl']);
+    assert.deepEqual(plan.columns.map((c) => [c.name, c.static, c.multiCell]), [['owner', true, false], ['total', false, false], ['tags', false, true], ['ship_to', false, true]]);
+  });
+
+  it('refuses a counter table, saying why', () => {
+    assert.throws(() => copyPlan({ ...table, columns: [column('id', 'int', 'partition_key', 0), column('hits', 'counter')] }, new Set()), (e: unknown) => e instanceof MigratorError && e.code === 'COUNTER_TABLE');
+  });
+});
+
+describe('chunk records', () => {
+  it("keeps a multi-cell column's latest writetime and TTL", () => {
+    const record = toRecord(plan, ['1', '"2026-01-01"', '"ann"', long('5'), null, '1.10', long('6'), 60, '["a", "b"]', [long('7'), long('9')], [null, 30], 'null', null, null]);
+    assert.deepEqual(record, ['1', '"2026-01-01"', '"ann"', '5', '', '1.10', '6', '60', '["a", "b"]', '9', '30', 'null', '', '']);
+  });
+
+  it('groups the cells of a row by writetime and remaining TTL, statics once per partition, expired cells left out', () => {
+    const record = ['1', '"2026-01-01"', '"ann"', '5', '', '1.10', '6', '60', '["a", "b"]', '6', '60', 'null', '', ''];
+    const statements = statementsFor(plan, record, 10.5, true).map((s) => ({ query: s.query, params: s.params.map(String) }));
+    assert.deepEqual(statements, [
+      { query: 'UPDATE "shop"."orders" USING TIMESTAMP ? AND TTL ? SET "owner" = fromJson(?) WHERE "id" = fromJson(?)', params: ['5', '0', '"ann"', '"1"'] },
+      { query: 'UPDATE "shop"."orders" USING TIMESTAMP ? AND TTL ? SET "total" = fromJson(?), "tags" = fromJson(?) WHERE "id" = fromJson(?) AND "at" = fromJson(?)', params: ['6', '50', '"1.10"', '["a","b"]', '"1"', '"2026-01-01"'] },
+    ]);
+    assert.equal(statementsFor(plan, record, 10, false).length, 1, 'the static cell is written once per partition');
+    assert.deepEqual(statementsFor(plan, record, 61, false).map((s) => s.query), [`INSERT INTO "shop"."orders" ("id", "at") VALUES (fromJson(?), fromJson(?)) USING TIMESTAMP 1`], 'expired cells are left out; the row keeps its key');
+  });
+
+  it('writes a static-only partition as its static cells alone', () => {
+    const statements = statementsFor(plan, ['1', 'null', '"ann"', '5', '', 'null', '', '', 'null', '', '', 'null', '', ''], 0, true);
+    assert.deepEqual(statements.map((s) => s.query), ['UPDATE "shop"."orders" USING TIMESTAMP ? AND TTL ? SET "owner" = fromJson(?) WHERE "id" = fromJson(?)']);
+  });
+
+  it("writes every JSON number as a string, nested ones too, so fromJson reads it exactly, and leaves the rest as Cassandra wrote it", () => {
+    assert.equal(exactJson('{"zip": 1.10, "tags": [1, 2e300], "name": "x, \\"1\\""}'), '{"zip":"1.10","tags":["1","2e300"],"name":"x, \\"1\\""}');
+    assert.equal(exactJson('"text 1.5"'), '"text 1.5"');
+    assert.equal(exactJson('null'), 'null');
+    assert.equal(exactJson('true'), 'true');
+  });
+});
+
+describe('chunk files', () => {
+  it('round-trip as gzipped CSV with a checksum of the CSV, and refuse what is not a chunk of this table', () => {
+    const records = [['1', '{"a": "x,\\"y\\""}', '5', '']];
+    const file = writeChunk(['id', 'v', 'v:writetime', 'v:ttl'], records);
+    assert.equal(file.rows, 1);
+    assert.match(file.sha256, /^[0-9a-f]{64}$/);
+    assert.deepEqual(readChunk(['id', 'v', 'v:writetime', 'v:ttl'], file.body), records);
+    assert.throws(() => readChunk(['id', 'w', 'w:writetime', 'w:ttl'], file.body), { code: 'BAD_CHUNK', message: /the chunk's columns \(id, v, v:writetime, v:ttl\) are not the table's/ });
+    assert.throws(() => readChunk(['id'], Buffer.from('garbage')), { code: 'BAD_CHUNK', message: /not a chunk file/ });
+    assert.throws(() => readChunk(['id'], gzipSync('id\n"unterminated')), { code: 'BAD_CHUNK' });
+  });
+});
