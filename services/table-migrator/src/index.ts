@@ -8,7 +8,7 @@ export { estimateTableBytes } from './plan/size-estimate.js';
 export { MAX_TOKEN, MIN_TOKEN, splitRing, type TokenRange } from './plan/token-ring.js';
 export { unloadItem, type WorkItem } from './plan/work-item.js';
 export { copyPlan, type CopyColumn, type CopyPlan } from './copy/copy-plan.js';
-export { exactJson, statementsFor, toRecord, type ChunkRecord, type Statement } from './copy/chunk-rows.js';
+export { exactJson, listCheck, statementsFor, toRecord, withoutCopiedLists, type ChunkRecord, type Statement } from './copy/chunk-rows.js';
 export { readChunk, writeChunk, type ChunkFile } from './copy/chunk-file.js';
 export { unloadChunk, type Staging, type UnloadedChunk } from './copy/unload.js';
 export { loadChunk, type LoadedChunk } from './copy/load.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { MigratorError, copyPlan, exactJson, readChunk, statementsFor, toRecord, writeChunk, type ColumnSchema, type TableSchema } from '../src/index.ts';
+import { MigratorError, copyPlan, exactJson, listCheck, readChunk, statementsFor, toRecord, withoutCopiedLists, writeChunk, type ColumnSchema, type TableSchema } from '../src/index.ts';
 
 const column = (name: string, type: string, kind: ColumnSchema['kind'] = 'regular', position = -1): ColumnSchema => ({ name, type, kind, position, clusteringOrder: kind === 'clustering' ? 'asc' : 'none' });
 const table: TableSchema = {
@@ -55,6 +55,22 @@ describe('chunk records', () => {
     assert.equal(exactJson('"text 1.5"'), '"text 1.5"');
     assert.equal(exactJson('null'), 'null');
     assert.equal(exactJson('true'), 'true');
+  });
+});
+
+describe('lists', () => {
+  const withList = copyPlan({ ...table, columns: [...table.columns.slice(0, 2), column('steps', 'list<text>'), column('frozen_steps', 'frozen<list<text>>')] }, new Set());
+  const record = ['1', '"2026-01-01"', '["a"]', '7', '', '["b"]', '7', ''];
+
+  it('asks target for the writetimes of the lists a record writes, frozen ones aside', () => {
+    assert.deepEqual(listCheck(withList, record), { query: 'SELECT writetime("steps") FROM "shop"."orders" WHERE "id" = fromJson(?) AND "at" = fromJson(?) LIMIT 1', params: ['"1"', '"2026-01-01"'] });
+    assert.equal(listCheck(withList, ['1', '"2026-01-01"', 'null', '', '', '["b"]', '7', '']), undefined, 'no list cell, nothing to ask');
+  });
+
+  it('leaves out a list target has from this copy or later, and writes one it has only older', () => {
+    assert.deepEqual(withoutCopiedLists(withList, record, [[long('7')]]), ['1', '"2026-01-01"', 'null', '', '', '["b"]', '7', '']);
+    assert.deepEqual(withoutCopiedLists(withList, record, [[long('6')]]), record);
+    assert.deepEqual(withoutCopiedLists(withList, record, [null]), record);
   });
 });
 

@@ -67,6 +67,45 @@ export function statementsFor(plan: CopyPlan, record: ChunkRecord, elapsedSecond
 }
 
 /**
+ * A list that is not frozen: its elements are keyed by ids Cassandra makes up at each write,
+ * so a list written twice holds its elements twice, whatever the timestamp.
+ */
+function isList(type: string): boolean {
+  return type.startsWith('list<');
+}
+
+/**
+ * The read that tells whether target already has a record's lists from this copy (or newer
+ * writes), so that loading a chunk again does not write them twice: each list's writetimes,
+ * by the row's key (by the partition's, for a partition's static cells alone).
+ */
+export function listCheck(plan: CopyPlan, record: ChunkRecord): Statement | undefined {
+  const keys = [...plan.partitionKey, ...plan.clustering];
+  const staticOnly = plan.clustering.length > 0 && record.slice(plan.partitionKey.length, keys.length).some((k) => k === 'null');
+  const lists = plan.columns.filter((c, i) => isList(c.type) && record[keys.length + i * 3 + 1] !== '' && (c.static || !staticOnly));
+  if (lists.length === 0) return undefined;
+  const keyed = staticOnly ? plan.partitionKey : keys;
+  return {
+    query: `SELECT ${lists.map((c) => `writetime(${identifier(c.name)})`).join(', ')} FROM ${identifier(plan.keyspace)}.${identifier(plan.table)} WHERE ${keyed.map((k) => `${identifier(k)} = fromJson(?)`).join(' AND ')} LIMIT 1`,
+    params: record.slice(0, keyed.length).map(exactJson),
+  };
+}
+
+/** The record without the lists target already has at the copy's writetime or later (`writetimes`: listCheck's answer, in its order). */
+export function withoutCopiedLists(plan: CopyPlan, record: ChunkRecord, writetimes: readonly unknown[]): ChunkRecord {
+  const keys = plan.partitionKey.length + plan.clustering.length;
+  const out = [...record];
+  let answer = 0;
+  plan.columns.forEach((column, i) => {
+    const at = keys + i * 3;
+    if (!isList(column.type) || record[at + 1] === '' || (!column.static && record.slice(plan.partitionKey.length, keys).includes('null'))) return;
+    const there = latest(writetimes[answer++]);
+    if (there !== '' && BigInt(there) >= BigInt(record[at + 1]!)) out.splice(at, 3, 'null', '', '');
+  });
+  return out;
+}
+
+/**
  * Cassandra's JSON with every number written as a string, which fromJson reads exactly for
  * every numeric type; as a number it would go through a double (a decimal's 1.10 would become 1.1).
  */

@@ -1,7 +1,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type cassandra from 'cassandra-driver';
 import { concurrent } from 'cassandra-driver';
-import { statementsFor } from './chunk-rows.js';
+import { listCheck, statementsFor, withoutCopiedLists, type ChunkRecord } from './chunk-rows.js';
 import { readChunk } from './chunk-file.js';
 import type { CopyPlan } from './copy-plan.js';
 import type { Staging, UnloadedChunk } from './unload.js';
@@ -11,14 +11,28 @@ export interface LoadedChunk {
   readonly writes: number;
 }
 
+/** Drops from the records the lists target already has from an earlier load of this chunk or newer writes. */
+async function withoutListsTargetHas(target: cassandra.Client, plan: CopyPlan, records: readonly ChunkRecord[], concurrency: number): Promise<ChunkRecord[]> {
+  const checks = records.map((record) => listCheck(plan, record));
+  const reads = checks.filter((check) => check !== undefined);
+  if (reads.length === 0) return [...records];
+  const { resultItems } = await concurrent.executeConcurrent(target, reads, { concurrencyLevel: concurrency, collectResults: true });
+  let answer = 0;
+  return records.map((record, i) => {
+    if (checks[i] === undefined) return record;
+    const row = (resultItems[answer++] as cassandra.types.ResultSet).first() as cassandra.types.Row | null;
+    return row === null ? record : withoutCopiedLists(plan, record, row.values());
+  });
+}
+
 /**
  * Writes a staged chunk to target, each cell with its writetime and what remains of its TTL,
  * `concurrency` writes in flight. Loading a chunk twice changes nothing: every write carries
- * the timestamp origin had.
+ * the timestamp origin had, and a list target already has from this copy is not written again.
  */
 export async function loadChunk(target: cassandra.Client, staging: Staging, plan: CopyPlan, chunk: Pick<UnloadedChunk, 'key' | 'unloadedAt'>, concurrency = 64): Promise<LoadedChunk> {
   const object = await staging.s3.send(new GetObjectCommand({ Bucket: staging.bucket, Key: chunk.key }));
-  const records = readChunk(plan.header, Buffer.from(await object.Body!.transformToByteArray()));
+  const records = await withoutListsTargetHas(target, plan, readChunk(plan.header, Buffer.from(await object.Body!.transformToByteArray())), concurrency);
   const elapsedSeconds = (Date.now() - chunk.unloadedAt) / 1000;
   const partitionKeys = plan.partitionKey.length;
   let previous: string | undefined;
