@@ -66,6 +66,9 @@ export function migrationEventFromAvro(record: AvroMigrationEvent): EventEnvelop
     case 'RemigrationRequested':
     case 'MigrationCompleted':
     case 'CommandRejected':
+    case 'TablePlanned':
+    case 'ChunkUnloaded':
+    case 'ChunkLoaded':
       event = { type, ...fields } as unknown as Event;
       break;
     default:

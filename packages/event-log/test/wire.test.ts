@@ -69,9 +69,10 @@ describe('schemas', () => {
   it('gives every version its own id and knows the latest of each subject', () => {
     assert.deepEqual(
       catalogue.versions.map((v) => `${v.id} ${v.subject} v${v.version}`),
-      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1'],
+      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1', '7 MigrationEvent v2'],
     );
     assert.equal(catalogue.latest('MutationEvent').id, 2);
+    assert.equal(catalogue.latest('MigrationEvent').id, 7);
   });
 });
 
@@ -121,6 +122,16 @@ describe('the Confluent wire format', () => {
     }
     const event = { eventId: 'c1/0', migrationId: 'm1', commandId: 'c1', at: 1, issuer: 'alice', reason: null, event: { 'dev.cutover.migration.CommandRejected': { commandType: 'Remigrate', rejection: 'unknown table shop.nope' } } };
     assert.deepEqual(plain(decodeRecord(catalogue, 'MigrationEvent', encodeRecord(catalogue, 'MigrationEvent', event)).value), event);
+    const fact = { ...event, event: { 'dev.cutover.migration.ChunkLoaded': { table: 'shop.orders', round: 0, chunk: 3, rows: 1000, writes: 1200 } } };
+    assert.deepEqual(plain(decodeRecord(catalogue, 'MigrationEvent', encodeRecord(catalogue, 'MigrationEvent', fact)).value), fact);
+  });
+
+  it('reads a decided event written before the migrators had facts', () => {
+    const event = { eventId: 'c1/0', migrationId: 'm1', commandId: 'c1', at: 1, issuer: 'alice', reason: null, event: { 'dev.cutover.migration.PrimaryChanged': { cluster: 'TARGET' } } };
+    const written = Buffer.concat([Buffer.from([0, 0, 0, 0, 4]), catalogue.byId(4)!.type.toBuffer(event)]);
+    const decoded = decodeRecord(catalogue, 'MigrationEvent', written);
+    assert.equal(decoded.writerVersion, 1);
+    assert.deepEqual(plain(decoded.value), event);
   });
 
   it('refuses what it cannot read, with a code and a reason', () => {

@@ -11,7 +11,31 @@ export type Event =
   | { readonly type: 'ReadModeChanged'; readonly mode: ReadMode }
   | { readonly type: 'MigrationCompleted' }
   /** A command that was refused, and why: refusals are part of the audit too. */
-  | { readonly type: 'CommandRejected'; readonly commandType: Command['type']; readonly rejection: string };
+  | { readonly type: 'CommandRejected'; readonly commandType: Command['type']; readonly rejection: string }
+  | Fact;
+
+/** What the migrators did: facts they emit themselves, not decisions of a command. */
+export type Fact =
+  /** A table's copy round was split into chunks. Round n is the copy after n re-migrations. */
+  | { readonly type: 'TablePlanned'; readonly table: string; readonly round: number; readonly chunks: number; readonly estimatedBytes: number }
+  | {
+      readonly type: 'ChunkUnloaded';
+      readonly table: string;
+      readonly round: number;
+      readonly chunk: number;
+      readonly s3Key: string;
+      readonly rows: number;
+      readonly bytes: number;
+      readonly sha256: string;
+      readonly unloadedAt: number;
+    }
+  | { readonly type: 'ChunkLoaded'; readonly table: string; readonly round: number; readonly chunk: number; readonly rows: number; readonly writes: number };
+
+const FACTS: ReadonlySet<Event['type']> = new Set<Fact['type']>(['TablePlanned', 'ChunkUnloaded', 'ChunkLoaded']);
+
+export function isFact(event: Event): event is Fact {
+  return FACTS.has(event.type);
+}
 
 export interface EventEnvelope {
   /** `<commandId>/<n>`: stable, so a command decided twice yields the same event ids. */

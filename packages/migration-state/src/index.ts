@@ -1,4 +1,5 @@
 export type { ClusterName, Command, CommandEnvelope, ReadMode, Scope } from './commands.js';
-export type { Event, EventEnvelope } from './events.js';
+export { isFact, type Event, type EventEnvelope, type Fact } from './events.js';
 export { decide } from './decide.js';
-export { auditTrail, evolve, initialState, replay, tableOrder, type AuditEntry, type CollectionState, type MigrationState, type TableState } from './state.js';
+export { auditTrail, evolve, initialState, replay, tableOrder, type AuditEntry, type CollectionState, type MigrationState, type TableCopy, type TableState } from './state.js';
+export { tableProgress, type TableProgress } from './progress.js';

@@ -1,5 +1,5 @@
 import type { ClusterName, ReadMode, Scope } from './commands.js';
-import type { Event, EventEnvelope } from './events.js';
+import { isFact, type Event, type EventEnvelope, type Fact } from './events.js';
 
 export interface TableState {
   readonly name: string;
@@ -9,6 +9,20 @@ export interface TableState {
   readonly paused: boolean;
   /** How often it was asked to be copied again; the migrator redoes its chunks each time. */
   readonly remigrations: number;
+  /** The current copy round, once the migrator has planned it. */
+  readonly copy?: TableCopy;
+}
+
+/** How far one copy round of a table has got, from the migrator's facts. */
+export interface TableCopy {
+  /** The round: facts of an earlier one (before a re-migration) no longer count. */
+  readonly round: number;
+  readonly chunks: number;
+  readonly estimatedBytes: number;
+  /** By chunk number: rows and CSV bytes staged. */
+  readonly unloaded: Readonly<Record<number, { readonly rows: number; readonly bytes: number }>>;
+  /** By chunk number: rows written to target. */
+  readonly loaded: Readonly<Record<number, number>>;
 }
 
 export interface CollectionState {
@@ -65,6 +79,7 @@ export function evolve(state: MigrationState, envelope: EventEnvelope): Migratio
 export function auditTrail(events: Iterable<EventEnvelope>): AuditEntry[] {
   const trail: AuditEntry[] = [];
   for (const envelope of events) {
+    if (isFact(envelope.event)) continue; // the migrators' progress, thousands of chunks: not who decided what
     trail.push({
       at: envelope.at,
       commandId: envelope.commandId,
@@ -105,7 +120,23 @@ function withEvent(state: MigrationState, event: Event, migrationId: string): Mi
       return { ...state, status: 'completed' };
     case 'CommandRejected':
       return state;
+    case 'TablePlanned':
+    case 'ChunkUnloaded':
+    case 'ChunkLoaded':
+      return withFact(state, event);
   }
+}
+
+/** A migrator's fact about the current copy round of a table; one about another round or an unknown table changes nothing. */
+function withFact(state: MigrationState, fact: Fact): MigrationState {
+  const table = state.tables[fact.table];
+  if (table === undefined || fact.round !== table.remigrations) return state;
+  const set = (copy: TableCopy): MigrationState => ({ ...state, tables: { ...state.tables, [fact.table]: { ...table, copy } } });
+  if (fact.type === 'TablePlanned') return set({ round: fact.round, chunks: fact.chunks, estimatedBytes: fact.estimatedBytes, unloaded: {}, loaded: {} });
+  const copy = table.copy;
+  if (copy === undefined) return state;
+  if (fact.type === 'ChunkUnloaded') return set({ ...copy, unloaded: { ...copy.unloaded, [fact.chunk]: { rows: fact.rows, bytes: fact.bytes } } });
+  return set({ ...copy, loaded: { ...copy.loaded, [fact.chunk]: fact.rows } });
 }
 
 function withPause(state: MigrationState, scope: Scope, paused: boolean): MigrationState {
@@ -143,6 +174,10 @@ function describe(event: Event): string {
       return 'migration completed';
     case 'CommandRejected':
       return `${event.commandType} rejected: ${event.rejection}`;
+    case 'TablePlanned':
+    case 'ChunkUnloaded':
+    case 'ChunkLoaded':
+      return `${event.type} ${event.table}`; // not in the audit trail
   }
 }
 

@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { SchemaCatalogue, decodeRecord, encodeRecord } from '@cutover/event-log';
+import type { Event } from '@cutover/migration-state';
+import { migrationEventFromAvro, migrationEventToAvro, type AvroMigrationEvent } from '../src/index.ts';
+
+it('round-trips every decided event and every migrator fact through the MigrationEvent schema', () => {
+  const catalogue = SchemaCatalogue.load();
+  const events: Event[] = [
+    { type: 'MigrationStarted', tables: ['shop.orders'], collections: ['app.profiles'] },
+    { type: 'PriorityChanged', table: 'shop.orders', priority: -2 },
+    { type: 'RemigrationRequested', table: 'shop.orders', truncate: true },
+    { type: 'Paused', scope: { kind: 'table', name: 'shop.orders' } },
+    { type: 'Resumed', scope: { kind: 'all' } },
+    { type: 'PrimaryChanged', cluster: 'target' },
+    { type: 'ReadModeChanged', mode: 'dual-async' },
+    { type: 'MigrationCompleted' },
+    { type: 'CommandRejected', commandType: 'Remigrate', rejection: 'no such table' },
+    { type: 'TablePlanned', table: 'shop.orders', round: 1, chunks: 16, estimatedBytes: 1_000_000_000 },
+    { type: 'ChunkUnloaded', table: 'shop.orders', round: 1, chunk: 3, s3Key: 'm1/shop.orders/r1/3.csv.gz', rows: 12_345, bytes: 987_654, sha256: 'ab'.repeat(32), unloadedAt: 1_795_000_000_000 },
+    { type: 'ChunkLoaded', table: 'shop.orders', round: 1, chunk: 3, rows: 12_345, writes: 13_000 },
+  ];
+  for (const [i, event] of events.entries()) {
+    const envelope = { eventId: `c1/${i}`, migrationId: 'm1', commandId: 'c1', at: 1_795_000_000_000, issuer: 'alice', reason: 'why', event };
+    const bytes = encodeRecord(catalogue, 'MigrationEvent', migrationEventToAvro(envelope));
+    assert.deepEqual(migrationEventFromAvro(decodeRecord<AvroMigrationEvent>(catalogue, 'MigrationEvent', bytes).value), envelope);
+  }
+});

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { auditTrail, decide, evolve, initialState, replay, tableProgress, type Command, type EventEnvelope, type Fact, type MigrationState } from '../src/index.ts';
+
+let counter = 0;
+const command = (state: MigrationState, c: Command): EventEnvelope[] => decide({ commandId: `c${++counter}`, migrationId: 'm1', issuedAt: counter, issuer: 'alice', command: c }, state);
+const fact = (event: Fact): EventEnvelope => ({ eventId: `w${++counter}`, migrationId: 'm1', commandId: `w${counter}`, at: counter, issuer: 'worker-1', event });
+const unloaded = (chunk: number, round = 0): Fact => ({ type: 'ChunkUnloaded', table: 'shop.orders', round, chunk, s3Key: `k${chunk}`, rows: 100, bytes: 5000, sha256: 'ab', unloadedAt: 1 });
+const loaded = (chunk: number, round = 0): Fact => ({ type: 'ChunkLoaded', table: 'shop.orders', round, chunk, rows: 100, writes: 120 });
+
+describe("the migrators' facts", () => {
+  const start = command(initialState, { type: 'StartMigration', tables: ['shop.orders', 'shop.users'], collections: [] });
+  const started = replay(start);
+
+  it("fold into each table's copy progress, chunk by chunk, a chunk done twice counted once", () => {
+    const events = [fact({ type: 'TablePlanned', table: 'shop.orders', round: 0, chunks: 3, estimatedBytes: 15_000 }), fact(unloaded(0)), fact(unloaded(1)), fact(loaded(0)), fact(loaded(0))];
+    const state = replay(events, started);
+    assert.deepEqual(tableProgress(state.tables['shop.orders']!), {
+      table: 'shop.orders', phase: 'copying', chunks: 3, chunksUnloaded: 2, chunksLoaded: 1, rowsUnloaded: 200, rowsLoaded: 100, bytesUnloaded: 10_000, estimatedBytes: 15_000,
+    });
+    assert.equal(tableProgress(state.tables['shop.users']!).phase, 'waiting');
+    const done = replay([fact(unloaded(2)), fact(loaded(1)), fact(loaded(2))], state);
+    assert.equal(tableProgress(done.tables['shop.orders']!).phase, 'copied');
+  });
+
+  it('start over with a re-migration: facts of the earlier round no longer count', () => {
+    const copied = replay([fact({ type: 'TablePlanned', table: 'shop.orders', round: 0, chunks: 1, estimatedBytes: 0 }), fact(unloaded(0)), fact(loaded(0))], started);
+    const again = command(copied, { type: 'Remigrate', table: 'shop.orders', truncate: false }).reduce(evolve, copied);
+    const late = evolve(again, fact(loaded(0)));
+    assert.equal(tableProgress(late.tables['shop.orders']!).phase, 'copied', 'still the old round until the migrator plans the new one');
+    const replanned = replay([fact({ type: 'TablePlanned', table: 'shop.orders', round: 1, chunks: 2, estimatedBytes: 0 }), fact(loaded(0, 0)), fact(loaded(0, 1))], late);
+    assert.deepEqual(tableProgress(replanned.tables['shop.orders']!).chunksLoaded, 1);
+  });
+
+  it('change nothing for a table the migration does not have, and stay out of the audit trail', () => {
+    const stray = fact({ type: 'TablePlanned', table: 'shop.nope', round: 0, chunks: 1, estimatedBytes: 0 });
+    assert.deepEqual(evolve(started, stray), started);
+    assert.deepEqual(auditTrail([...start, stray]).map((a) => a.event), ['MigrationStarted']);
+  });
+});
