@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventLogError, SchemaCatalogue, deadLetter, decodeRecord, encodeRecord, topicCatalogue, type EventLog, type StoredRecord, type Subscription, type TopicSpec } from '@cutover/event-log';
-import { decide, evolve, initialState, type Command, type CommandEnvelope, type EventEnvelope, type MigrationState } from '@cutover/migration-state';
-import { migrationEventToAvro } from './migration-event-codec.js';
+import { decide, evolve, initialState, isFact, type Command, type CommandEnvelope, type EventEnvelope, type Fact, type MigrationState } from '@cutover/migration-state';
+import { migrationEventFromAvro, migrationEventToAvro, type AvroMigrationEvent } from './migration-event-codec.js';
 import { updateFromAvro, updateToAvro, type AvroUpdate } from './update-codec.js';
 
 export interface ControlTopics {
@@ -27,7 +27,7 @@ export interface History {
   readonly state: MigrationState;
   /** Every decided event, rejections included, in log order. */
   readonly events: readonly EventEnvelope[];
-  /** Records of the control topic that could not be read (they are in the dead letters). */
+  /** Records of the control and events topics that could not be read (the control topic's are in the dead letters). */
   readonly unreadable: number;
 }
 
@@ -63,7 +63,11 @@ export class ControlPlane {
     return decided;
   }
 
-  /** The state rebuilt from the control topic's first record to its last. */
+  /**
+   * The state rebuilt from the logs: every command of the control topic decided in order, then
+   * the migrators' facts. Facts name the copy round they belong to, so reading them after the
+   * commands gives the state the two logs describe together.
+   */
   async history(): Promise<History> {
     let state = initialState;
     const events: EventEnvelope[] = [];
@@ -78,7 +82,29 @@ export class ControlPlane {
       state = decided.reduce(evolve, state);
       events.push(...decided);
     }
+    const seen = new Set<string>();
+    for (const record of await this.log.readAll(this.topics.events)) {
+      let envelope: EventEnvelope;
+      try {
+        envelope = migrationEventFromAvro(decodeRecord<AvroMigrationEvent>(this.catalogue, 'MigrationEvent', record.value).value);
+      } catch (error) {
+        if (!(error instanceof EventLogError)) throw error;
+        unreadable++;
+        continue;
+      }
+      // A fact recorded twice (a redone chunk) has the same id.
+      if (isFact(envelope.event) && !seen.has(envelope.eventId)) {
+        seen.add(envelope.eventId);
+        state = evolve(state, envelope);
+      }
+    }
     return { state, events, unreadable };
+  }
+
+  /** Records what a migrator did. `eventId` names the work, so redoing it records the same fact. */
+  async record(fact: Fact, options: { readonly migrationId: string; readonly issuer: string; readonly eventId: string }): Promise<void> {
+    const envelope: EventEnvelope = { eventId: options.eventId, migrationId: options.migrationId, commandId: options.eventId, at: Date.now(), issuer: options.issuer, event: fact };
+    await this.log.produce(this.topics.events, [{ key: Buffer.from(options.migrationId), value: encodeRecord(this.catalogue, 'MigrationEvent', migrationEventToAvro(envelope)) }]);
   }
 
   /**

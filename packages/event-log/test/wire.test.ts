@@ -69,7 +69,7 @@ describe('schemas', () => {
   it('gives every version its own id and knows the latest of each subject', () => {
     assert.deepEqual(
       catalogue.versions.map((v) => `${v.id} ${v.subject} v${v.version}`),
-      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1', '7 MigrationEvent v2'],
+      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1', '7 MigrationEvent v2', '8 WorkItem v2'],
     );
     assert.equal(catalogue.latest('MutationEvent').id, 2);
     assert.equal(catalogue.latest('MigrationEvent').id, 7);

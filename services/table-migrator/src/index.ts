@@ -6,7 +6,7 @@ export { syncSchema } from './schema/sync-schema.js';
 export { DEFAULT_SIZING, chunkCount, planChunks, type Chunk, type ChunkSizing } from './plan/chunk-plan.js';
 export { estimateTableBytes } from './plan/size-estimate.js';
 export { MAX_TOKEN, MIN_TOKEN, splitRing, type TokenRange } from './plan/token-ring.js';
-export { unloadItem, type WorkItem } from './plan/work-item.js';
+export { chunkKey, loadItem, unloadItem, type WorkItem } from './plan/work-item.js';
 export { copyPlan, type CopyColumn, type CopyPlan } from './copy/copy-plan.js';
 export { exactJson, listCheck, statementsFor, toRecord, withoutCopiedLists, type ChunkRecord, type Statement } from './copy/chunk-rows.js';
 export { readChunk, writeChunk, type ChunkFile } from './copy/chunk-file.js';

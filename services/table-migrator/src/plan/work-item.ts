@@ -7,6 +7,8 @@ export interface WorkItem {
   readonly kind: 'UNLOAD' | 'LOAD';
   readonly keyspace: string;
   readonly table: string;
+  /** The table's copy round (re-migrations so far). */
+  readonly round: number;
   readonly chunk: number;
   /** Tokens as decimal strings: Avro has no 64-bit-safe number for JavaScript. */
   readonly rangeStart: string;
@@ -27,10 +29,21 @@ export function unloadItem(migrationId: string, chunk: Chunk, round = 0): WorkIt
     kind: 'UNLOAD',
     keyspace: chunk.keyspace,
     table: chunk.table,
+    round,
     chunk: chunk.chunk,
     rangeStart: chunk.rangeStart.toString(),
     rangeEnd: chunk.rangeEnd.toString(),
     s3Key: null,
     attempt: 1,
   };
+}
+
+/** Where a chunk of a round is staged in S3. */
+export function chunkKey(item: Pick<WorkItem, 'migrationId' | 'keyspace' | 'table' | 'round' | 'chunk'>): string {
+  return `${item.migrationId}/${item.keyspace}.${item.table}/r${item.round}/chunk-${String(item.chunk).padStart(5, '0')}.csv.gz`;
+}
+
+/** The work item that loads a chunk `unload` staged. */
+export function loadItem(unload: WorkItem): WorkItem {
+  return { ...unload, workId: unload.workId.replace(/\/unload$/, '/load'), kind: 'LOAD', s3Key: chunkKey(unload), attempt: 1 };
 }
