@@ -12,3 +12,6 @@ export { exactJson, listCheck, statementsFor, toRecord, withoutCopiedLists, type
 export { readChunk, writeChunk, type ChunkFile } from './copy/chunk-file.js';
 export { unloadChunk, type Staging, type UnloadedChunk } from './copy/unload.js';
 export { loadChunk, type LoadedChunk } from './copy/load.js';
+export type { CopyContext } from './worker/copy-context.js';
+export { planCopy } from './worker/plan-copy.js';
+export { TableWorker, workRecord } from './worker/table-worker.js';

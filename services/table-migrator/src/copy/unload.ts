@@ -29,6 +29,7 @@ export async function unloadChunk(origin: cassandra.Client, staging: Staging, pl
   const rows = origin.stream(plan.select, range, { prepare: true, fetchSize: 1000, autoPage: true }) as unknown as AsyncIterable<cassandra.types.Row>;
   for await (const row of rows) records.push(toRecord(plan, row.values()));
   const file = writeChunk(plan.header, records);
-  await staging.s3.send(new PutObjectCommand({ Bucket: staging.bucket, Key: key, Body: file.body, ContentType: 'text/csv', ContentEncoding: 'gzip' }));
+  const metadata = { 'unloaded-at': String(unloadedAt), rows: String(file.rows), sha256: file.sha256 };
+  await staging.s3.send(new PutObjectCommand({ Bucket: staging.bucket, Key: key, Body: file.body, ContentType: 'text/csv', ContentEncoding: 'gzip', Metadata: metadata }));
   return { key, rows: file.rows, bytes: file.bytes, sha256: file.sha256, unloadedAt };
 }

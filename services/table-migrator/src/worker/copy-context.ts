@@ -1,0 +1,17 @@
+import type { ControlPlane } from '@cutover/control-plane';
+import type { EventLog } from '@cutover/event-log';
+import type cassandra from 'cassandra-driver';
+import type { Logger } from 'pino';
+import type { Staging } from '../copy/unload.js';
+
+/** What the planner and the workers share: the clusters, the staging bucket and the logs. */
+export interface CopyContext {
+  readonly origin: cassandra.Client;
+  readonly target: cassandra.Client;
+  readonly staging: Staging;
+  readonly log: EventLog;
+  readonly control: ControlPlane;
+  /** The work topic (cutover.work). */
+  readonly workTopic: string;
+  readonly logger: Logger;
+}

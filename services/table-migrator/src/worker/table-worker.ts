@@ -1,0 +1,75 @@
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { SchemaCatalogue, decodeRecord, encodeRecord, type StoredRecord, type Subscription } from '@cutover/event-log';
+import { copyPlan, type CopyPlan } from '../copy/copy-plan.js';
+import { loadChunk } from '../copy/load.js';
+import { unloadChunk } from '../copy/unload.js';
+import { chunkKey, loadItem, type WorkItem } from '../plan/work-item.js';
+import { readSchema } from '../schema/read-schema.js';
+import type { CopyContext } from './copy-context.js';
+
+const catalogue = SchemaCatalogue.load();
+
+/** The work item as the work topic keeps it: keyed by table and chunk, so one chunk's work stays in order. */
+export function workRecord(item: WorkItem): { key: Buffer; value: Buffer } {
+  return { key: Buffer.from(`${item.keyspace}.${item.table}/${item.chunk}`), value: encodeRecord(catalogue, 'WorkItem', item) };
+}
+
+/**
+ * One table-migration worker: a member of the work topic's consumer group, so several share
+ * the chunks, and a chunk whose worker died (its offset not committed) is done by another.
+ * UNLOAD stages a token range in S3 and queues its LOAD; LOAD writes it to target. Each records
+ * its fact under the work's id, so work done twice records the same fact once.
+ */
+export class TableWorker {
+  private subscription?: Subscription;
+  private readonly plans = new Map<string, Promise<CopyPlan>>();
+
+  private constructor(
+    private readonly ctx: CopyContext,
+    readonly id: string,
+  ) {}
+
+  static async start(ctx: CopyContext, id: string, group: string): Promise<TableWorker> {
+    const worker = new TableWorker(ctx, id);
+    worker.subscription = await ctx.log.consume(ctx.workTopic, group, (record) => worker.handle(record));
+    return worker;
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+  }
+
+  private async handle(record: StoredRecord): Promise<void> {
+    const item = decodeRecord<WorkItem>(catalogue, 'WorkItem', record.value).value;
+    const plan = await this.plan(item);
+    const table = `${item.keyspace}.${item.table}`;
+    const by = { migrationId: item.migrationId, issuer: this.id, eventId: item.workId };
+    const started = performance.now();
+    if (item.kind === 'UNLOAD') {
+      const unloaded = await unloadChunk(this.ctx.origin, this.ctx.staging, plan, { keyspace: item.keyspace, table: item.table, chunk: item.chunk, rangeStart: BigInt(item.rangeStart), rangeEnd: BigInt(item.rangeEnd) }, chunkKey(item));
+      await this.ctx.log.produce(this.ctx.workTopic, [workRecord(loadItem(item))]);
+      await this.ctx.control.record({ type: 'ChunkUnloaded', table, round: item.round, chunk: item.chunk, s3Key: unloaded.key, rows: unloaded.rows, bytes: unloaded.bytes, sha256: unloaded.sha256, unloadedAt: unloaded.unloadedAt }, by);
+      this.ctx.logger.info({ worker: this.id, table, chunk: item.chunk, rows: unloaded.rows, ms: Math.round(performance.now() - started) }, 'chunk unloaded');
+    } else {
+      const key = item.s3Key ?? chunkKey(item);
+      const head = await this.ctx.staging.s3.send(new HeadObjectCommand({ Bucket: this.ctx.staging.bucket, Key: key }));
+      const loaded = await loadChunk(this.ctx.target, this.ctx.staging, plan, { key, unloadedAt: Number(head.Metadata?.['unloaded-at'] ?? Date.now()) });
+      await this.ctx.control.record({ type: 'ChunkLoaded', table, round: item.round, chunk: item.chunk, rows: loaded.rows, writes: loaded.writes }, by);
+      this.ctx.logger.info({ worker: this.id, table, chunk: item.chunk, rows: loaded.rows, ms: Math.round(performance.now() - started) }, 'chunk loaded');
+    }
+  }
+
+  /** A table's copy plan, read from origin's schema once per worker. */
+  private plan(item: WorkItem): Promise<CopyPlan> {
+    const name = `${item.keyspace}.${item.table}`;
+    let plan = this.plans.get(name);
+    if (plan === undefined) {
+      plan = readSchema(this.ctx.origin, [item.keyspace]).then((schema) => {
+        const keyspace = schema.keyspaces.get(item.keyspace)!;
+        return copyPlan(keyspace.tables.get(item.table)!, new Set(keyspace.types.keys()));
+      });
+      this.plans.set(name, plan);
+    }
+    return plan;
+  }
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, before, it } from 'node:test';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { loadConfig } from '@cutover/config';
+import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
+import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { tableProgress } from '@cutover/migration-state';
+import { cassandraClient, kafkaClient, s3Client } from '@cutover/stack';
+import type cassandra from 'cassandra-driver';
+import { pino } from 'pino';
+import { TableWorker, planCopy, type CopyContext } from '../src/index.ts';
+
+/**
+ * Two tables copied by two workers sharing the work topic on the real Kafka, clusters and S3:
+ * the planner queues the chunks in the state's order, the workers' facts fold into the state
+ * until both tables are copied, and target then has exactly origin's rows.
+ */
+const timeout = 180_000;
+const prefix = `copy-${randomBytes(3).toString('hex')}.`;
+const ks = `workers_${randomBytes(3).toString('hex')}`;
+const config = loadConfig({ env: { ...process.env, KAFKA_TOPIC_PREFIX: prefix } });
+const log = new KafkaEventLog(config.kafka, pino({ level: 'error' }));
+const control = new ControlPlane(log, controlTopics(prefix));
+const ctx: CopyContext = {
+  origin: cassandraClient(config.origin),
+  target: cassandraClient(config.target),
+  staging: { s3: s3Client(config), bucket: `workers-${randomBytes(3).toString('hex')}` },
+  log,
+  control,
+  workTopic: `${prefix}cutover.work`,
+  logger: pino({ level: 'warn' }),
+};
+const workers: TableWorker[] = [];
+
+before(async () => {
+  const admin = kafkaClient(config).admin();
+  await admin.connect();
+  await createTopics(admin, [...controlTopicSpecs(prefix), ...topicCatalogue(prefix).filter((t) => t.name === ctx.workTopic)]);
+  await admin.disconnect();
+  await ctx.staging.s3.send(new CreateBucketCommand({ Bucket: ctx.staging.bucket }));
+  await ctx.origin.execute(`CREATE KEYSPACE ${ks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+  await ctx.origin.execute(`CREATE TABLE ${ks}.users (id int PRIMARY KEY, name text)`);
+  await ctx.origin.execute(`CREATE TABLE ${ks}.visits (user int, at int, page text, PRIMARY KEY (user, at))`);
+  const writes: Promise<unknown>[] = [];
+  for (let i = 0; i < 300; i++) writes.push(ctx.origin.execute(`INSERT INTO ${ks}.users (id, name) VALUES (?, ?)`, [i, `user ${i}`], { prepare: true }));
+  for (let i = 0; i < 200; i++) writes.push(ctx.origin.execute(`INSERT INTO ${ks}.visits (user, at, page) VALUES (?, ?, ?) USING TTL 86400`, [i % 20, i, `/p/${i}`], { prepare: true }));
+  await Promise.all(writes);
+});
+
+after(async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+  await ctx.origin.shutdown();
+  await ctx.target.shutdown();
+  await log.close();
+});
+
+async function rows(client: cassandra.Client, table: string): Promise<string[]> {
+  return (await client.execute(`SELECT * FROM ${ks}.${table}`, [], { fetchSize: 10_000 })).rows.map((r) => JSON.stringify(r)).sort();
+}
+
+it('two workers share the chunks of two tables until both are copied, and target has exactly their rows', { timeout }, async () => {
+  await control.issue({ type: 'StartMigration', tables: [`${ks}.users`, `${ks}.visits`], collections: [] }, { migrationId: 'm-copy', issuer: 'test' });
+  const sizing = { chunkBytes: 1, minChunks: 6, maxChunks: 6 };
+  assert.deepEqual(await planCopy(ctx, (await control.history()).state, sizing), [`${ks}.users`, `${ks}.visits`]);
+  assert.deepEqual(await planCopy(ctx, (await control.history()).state, sizing), [], 'planned once');
+
+  for (const id of ['worker-1', 'worker-2']) workers.push(await TableWorker.start(ctx, id, `${prefix}table-workers`));
+  let progress = Object.values((await control.history()).state.tables).map(tableProgress);
+  for (let i = 0; i < 600 && !progress.every((p) => p.phase === 'copied'); i++) {
+    await delay(100);
+    progress = Object.values((await control.history()).state.tables).map(tableProgress);
+  }
+  assert.deepEqual(progress.map((p) => [p.table, p.phase, p.chunksLoaded, p.rowsLoaded]), [[`${ks}.users`, 'copied', 6, 300], [`${ks}.visits`, 'copied', 6, 200]]);
+  for (const table of ['users', 'visits']) assert.deepEqual(await rows(ctx.target, table), await rows(ctx.origin, table), `${table} on target`);
+});
