@@ -55,6 +55,7 @@ export interface Config {
   };
   readonly mongo: { readonly uri: string };
   readonly proxy: ProxyConfig;
+  readonly migrator: { readonly workers: number; readonly chunkBytes: number; readonly loadConcurrency: number };
   readonly log: { readonly level: LogLevel };
   readonly stack: {
     readonly home: string;

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from '@cutover/config';
 import { StackError } from '@cutover/stack';
 import { CONTROL_USAGE, auditCommand, controlCommand, stateCommand } from './commands/control.js';
 import { demoCommand } from './commands/demo.js';
+import { MIGRATE_USAGE, migrateCommand } from './commands/migrate.js';
 import { proxyCommand } from './commands/proxy.js';
 import { STACK_USAGE, stackCommand } from './commands/stack.js';
 import { TOPICS_USAGE, topicsCommand } from './commands/topics.js';
@@ -18,6 +19,7 @@ commands:
   proxy   run the dual-write CQL proxy (drivers connect to PROXY_QUERY_PORT)
   topics  create Cutover's Kafka topics, or check them against the catalogue
   control issue a control command (start, reorder, re-migrate, pause, resume, switch primary, ...)
+  migrate copy the migration's tables to target
   state   the migration's state, rebuilt from the control log
   audit   who did what, when and why
 
@@ -28,7 +30,9 @@ ${STACK_USAGE}
 
 ${TOPICS_USAGE}
 
-${CONTROL_USAGE}`;
+${CONTROL_USAGE}
+
+${MIGRATE_USAGE}`;
 
 /** Runs the CLI and returns its exit code: 0 ok, 1 failed, 2 bad usage or configuration, 3 not all up. */
 export async function main(argv: readonly string[], io: Output = consoleOutput): Promise<number> {
@@ -50,6 +54,8 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
         return await topicsCommand(args, config, io);
       case 'control':
         return await controlCommand(args, config, io);
+      case 'migrate':
+        return await migrateCommand(args, config, io);
       case 'state':
         return await stateCommand(args, config, io);
       case 'audit':

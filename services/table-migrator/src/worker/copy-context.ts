@@ -14,4 +14,6 @@ export interface CopyContext {
   /** The work topic (cutover.work). */
   readonly workTopic: string;
   readonly logger: Logger;
+  /** Writes in flight per worker while loading a chunk (MIGRATOR_LOAD_CONCURRENCY). */
+  readonly loadConcurrency?: number;
 }

@@ -53,7 +53,7 @@ export class TableWorker {
     } else {
       const key = item.s3Key ?? chunkKey(item);
       const head = await this.ctx.staging.s3.send(new HeadObjectCommand({ Bucket: this.ctx.staging.bucket, Key: key }));
-      const loaded = await loadChunk(this.ctx.target, this.ctx.staging, plan, { key, unloadedAt: Number(head.Metadata?.['unloaded-at'] ?? Date.now()) });
+      const loaded = await loadChunk(this.ctx.target, this.ctx.staging, plan, { key, unloadedAt: Number(head.Metadata?.['unloaded-at'] ?? Date.now()) }, this.ctx.loadConcurrency);
       await this.ctx.control.record({ type: 'ChunkLoaded', table, round: item.round, chunk: item.chunk, rows: loaded.rows, writes: loaded.writes }, by);
       this.ctx.logger.info({ worker: this.id, table, chunk: item.chunk, rows: loaded.rows, ms: Math.round(performance.now() - started) }, 'chunk loaded');
     }

@@ -1,0 +1,90 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import type { Config } from '@cutover/config';
+import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
+import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { tableProgress, type TableProgress } from '@cutover/migration-state';
+import { createLogger } from '@cutover/proxy';
+import { cassandraClient, kafkaClient, s3Client } from '@cutover/stack';
+import { TableWorker, planCopy, type CopyContext } from '@cutover/table-migrator';
+import cliProgress from 'cli-progress';
+import type { Output } from '../output.js';
+import { UsageError } from '../usage.js';
+
+export const MIGRATE_USAGE = `cutover migrate tables    copy the migration's tables (schema, then token-range chunks through S3) with MIGRATOR_WORKERS workers; returns once every table is copied`;
+
+/**
+ * `cutover migrate tables`: plans what the migration's state has not planned yet, then runs
+ * workers on the work topic until every table is copied, with a progress bar per table. Other
+ * processes running the same command share the work.
+ */
+export async function migrateCommand(args: string[], config: Config, io: Output): Promise<number> {
+  if (args.length !== 1 || args[0] !== 'tables') throw new UsageError(MIGRATE_USAGE);
+  const prefix = config.kafka.topicPrefix;
+  const logger = createLogger(config, 'table-migrator');
+  const admin = kafkaClient(config).admin();
+  await admin.connect();
+  try {
+    await createTopics(admin, [...controlTopicSpecs(prefix), ...topicCatalogue(prefix).filter((t) => t.name === `${prefix}cutover.work`)]);
+  } finally {
+    await admin.disconnect();
+  }
+  const log = new KafkaEventLog(config.kafka, logger);
+  const control = new ControlPlane(log, controlTopics(prefix));
+  const s3 = s3Client(config);
+  await s3.send(new HeadBucketCommand({ Bucket: config.s3.bucket })).catch(() => s3.send(new CreateBucketCommand({ Bucket: config.s3.bucket })));
+  const ctx: CopyContext = {
+    origin: cassandraClient(config.origin),
+    target: cassandraClient(config.target),
+    staging: { s3, bucket: config.s3.bucket },
+    log,
+    control,
+    workTopic: `${prefix}cutover.work`,
+    logger,
+    loadConcurrency: config.migrator.loadConcurrency,
+  };
+  const workers: TableWorker[] = [];
+  try {
+    const { state } = await control.history();
+    if (state.status !== 'running' || Object.keys(state.tables).length === 0) {
+      io.err('no migration with tables is running: start one with `cutover control start <keyspace.table> ...`');
+      return 1;
+    }
+    const started = Date.now();
+    await planCopy(ctx, state, { chunkBytes: config.migrator.chunkBytes, minChunks: 4, maxChunks: 4096 });
+    for (let i = 1; i <= config.migrator.workers; i++) workers.push(await TableWorker.start(ctx, `${config.proxy.id}-worker-${i}`, `${prefix}cutover-table-workers`));
+    const progress = await untilCopied(control);
+    const rows = progress.reduce((sum, p) => sum + p.rowsLoaded, 0);
+    const seconds = (Date.now() - started) / 1000;
+    for (const p of progress) io.out(`${p.table}: ${p.rowsLoaded} rows in ${p.chunks} chunks`);
+    io.out(`copied ${progress.length} table(s), ${rows} rows in ${seconds.toFixed(1)} s (${Math.round(rows / seconds)} rows/s)`);
+    return 0;
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+    await Promise.all([ctx.origin.shutdown(), ctx.target.shutdown()]);
+    await log.close();
+  }
+}
+
+/** Follows the state until every table's current round is copied, with a bar per table (chunks loaded of planned). */
+async function untilCopied(control: ControlPlane): Promise<TableProgress[]> {
+  const bars = new cliProgress.MultiBar(
+    { format: '{table} [{bar}] {value}/{total} chunks | {rows} rows', noTTYOutput: true, notTTYSchedule: 2000, stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  const shown = new Map<string, cliProgress.SingleBar>();
+  try {
+    for (;;) {
+      const progress = Object.values((await control.history()).state.tables).map(tableProgress);
+      for (const p of progress) {
+        const bar = shown.get(p.table) ?? shown.set(p.table, bars.create(p.chunks, 0, { table: p.table, rows: 0 })).get(p.table)!;
+        bar.setTotal(p.chunks);
+        bar.update(p.chunksLoaded, { table: p.table, rows: p.rowsLoaded });
+      }
+      if (progress.every((p) => p.phase === 'copied')) return progress;
+      await delay(1000);
+    }
+  } finally {
+    bars.stop();
+  }
+}

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, it } from 'node:test';
+import { loadConfig } from '@cutover/config';
+import { cassandraClient } from '@cutover/stack';
+import type cassandra from 'cassandra-driver';
+import { runCli } from './run-cli.ts';
+
+/** `cutover migrate tables` copies a running migration's tables, with progress, and says what it copied. */
+const suffix = randomBytes(3).toString('hex');
+const env = { KAFKA_TOPIC_PREFIX: `migrate-${suffix}.`, S3_BUCKET: `migrate-${suffix}`, MIGRATOR_CHUNK_BYTES: '1', MIGRATOR_WORKERS: '2', LOG_LEVEL: 'warn' };
+const ks = `migrate_${suffix}`;
+const config = loadConfig();
+const origin = cassandraClient(config.origin);
+const target = cassandraClient(config.target);
+const timeout = 180_000;
+
+before(async () => {
+  await origin.execute(`CREATE KEYSPACE ${ks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+  await origin.execute(`CREATE TABLE ${ks}.items (id int PRIMARY KEY, name text, price decimal)`);
+  await origin.execute(`CREATE TABLE ${ks}.stock (item int, store int, count int, PRIMARY KEY (item, store))`);
+  const writes: Promise<unknown>[] = [];
+  for (let i = 0; i < 100; i++) writes.push(origin.execute(`INSERT INTO ${ks}.items (id, name, price) VALUES (?, ?, ?)`, [i, `item ${i}`, `${i}.50`], { prepare: true }));
+  for (let i = 0; i < 50; i++) writes.push(origin.execute(`INSERT INTO ${ks}.stock (item, store, count) VALUES (?, ?, ?)`, [i % 10, i, i * 3], { prepare: true }));
+  await Promise.all(writes);
+});
+
+after(async () => {
+  await origin.shutdown();
+  await target.shutdown();
+});
+
+const rows = async (client: cassandra.Client, table: string): Promise<string[]> => (await client.execute(`SELECT * FROM ${ks}.${table}`)).rows.map((r) => JSON.stringify(r)).sort();
+
+it('says there is nothing to copy before a migration starts, then copies its tables', { timeout }, async () => {
+  const early = await runCli(['migrate', 'tables'], env);
+  assert.equal(early.code, 1);
+  assert.match(early.stderr, /no migration with tables is running: start one with `cutover control start/);
+
+  const start = await runCli(['control', 'start', `${ks}.items`, `${ks}.stock`, '--reason', 'test'], env);
+  assert.equal(start.code, 0, start.stderr);
+  const migrate = await runCli(['migrate', 'tables'], env);
+  assert.equal(migrate.code, 0, migrate.stderr);
+  assert.match(migrate.stdout, new RegExp(`^${ks}\\.items: 100 rows in 4 chunks$`, 'm'));
+  assert.match(migrate.stdout, /^copied 2 table\(s\), 150 rows in [\d.]+ s \(\d+ rows\/s\)$/m);
+  assert.match(migrate.stderr, new RegExp(`${ks}\\.stock \\[[█░]+\\] 4/4 chunks \\| 50 rows`), 'a progress bar per table');
+  for (const table of ['items', 'stock']) assert.deepEqual(await rows(target, table), await rows(origin, table), `${table} on target`);
+
+  const again = await runCli(['migrate', 'tables'], env);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /copied 2 table\(s\), 150 rows/, 'a second run finds the tables copied');
+});
