@@ -9,5 +9,7 @@ it('cutover demo runs every step against the stack and the proxy, and every chec
   assert.equal(checks.filter((line) => line.includes('FAIL')).length, 0, demo.stdout);
   assert.ok(checks.length >= 12, `${checks.length} checks ran`);
   assert.match(demo.stdout, /a write through the proxy is on both clusters with one writetime \(\d{16}\)/);
+  assert.match(demo.stdout, /copied \d+ rows of 3 tables in [\d.]+ s \(\d+ rows\/s\) while the application made [1-9]\d* writes through the proxy/);
+  assert.match(demo.stdout, /ok +target equals origin: \d+ rows, same values and writetimes; mismatching token ranges: 0/);
   assert.match(demo.stdout, /^Demo complete/m);
 });

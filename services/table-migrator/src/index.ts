@@ -15,3 +15,4 @@ export { loadChunk, type LoadedChunk } from './copy/load.js';
 export type { CopyContext } from './worker/copy-context.js';
 export { planCopy } from './worker/plan-copy.js';
 export { TableWorker, workRecord } from './worker/table-worker.js';
+export { checkRange, type RangeCheck } from './check/check-range.js';

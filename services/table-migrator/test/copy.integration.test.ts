@@ -5,7 +5,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '@cutover/config';
 import { cassandraClient, s3Client } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
-import { copyPlan, loadChunk, planChunks, readSchema, syncSchema, toRecord, unloadChunk, type ChunkRecord, type CopyPlan } from '../src/index.ts';
+import { checkRange, copyPlan, loadChunk, planChunks, readSchema, splitRing, syncSchema, toRecord, unloadChunk, type ChunkRecord, type CopyPlan } from '../src/index.ts';
 
 /**
  * A table with every kind of column copied origin → S3 → target through the real clusters
@@ -88,4 +88,13 @@ it('copies every kind of column through S3 keeping values, writetimes and the re
 
   for (const chunk of unloaded) await loadChunk(target, staging, plan, chunk);
   assertSameData(await everything(target), source);
+});
+
+it('the check finds every range equal on both sides, then names the one range a changed row is in', { timeout }, async () => {
+  const ranges = splitRing(4);
+  assert.deepEqual((await Promise.all(ranges.map((r) => checkRange(origin, target, plan, r)))).map((c) => c.matches), [true, true, true, true]);
+  await target.execute(`UPDATE ${ks}.every SET t = 'changed on target only' WHERE id = 434343 AND ck = ?`, [(await target.execute(`SELECT ck FROM ${ks}.every WHERE id = 434343`)).first()['ck']], { prepare: true });
+  const checks = await Promise.all(ranges.map((r) => checkRange(origin, target, plan, r)));
+  assert.equal(checks.filter((c) => !c.matches).length, 1);
+  assert.equal(checks.reduce((sum, c) => sum + c.rows.origin, 0), 44);
 });
