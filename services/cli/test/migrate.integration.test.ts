@@ -4,11 +4,13 @@ import { after, before, it } from 'node:test';
 import { loadConfig } from '@cutover/config';
 import { cassandraClient } from '@cutover/stack';
 import type cassandra from 'cassandra-driver';
-import { runCli } from './run-cli.ts';
+import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import { runCli, spawnCli } from './run-cli.ts';
 
 /** `cutover migrate tables` copies a running migration's tables, with progress, and says what it copied. */
 const suffix = randomBytes(3).toString('hex');
-const env = { KAFKA_TOPIC_PREFIX: `migrate-${suffix}.`, S3_BUCKET: `migrate-${suffix}`, MIGRATOR_CHUNK_BYTES: '1', MIGRATOR_WORKERS: '2', LOG_LEVEL: 'warn' };
+const env = { KAFKA_TOPIC_PREFIX: `migrate-${suffix}.`, S3_BUCKET: `migrate-${suffix}`, MIGRATOR_CHUNK_BYTES: '1', MIGRATOR_WORKERS: '2', LOG_LEVEL: 'info' };
 const ks = `migrate_${suffix}`;
 const config = loadConfig();
 const origin = cassandraClient(config.origin);
@@ -49,4 +51,32 @@ it('says there is nothing to copy before a migration starts, then copies its tab
   const again = await runCli(['migrate', 'tables'], env);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /copied 2 table\(s\), 150 rows/, 'a second run finds the tables copied');
+});
+
+it('a migrator killed with SIGKILL mid-copy and started again finishes the copy, with exactly the rows of origin', { timeout }, async () => {
+  const resumeKs = `resume_${suffix}`;
+  const resumeEnv = { ...env, KAFKA_TOPIC_PREFIX: `resume-${suffix}.`, MIGRATOR_WORKERS: '1' };
+  await origin.execute(`CREATE KEYSPACE ${resumeKs} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+  const tables = ['a', 'b', 'c', 'd'];
+  for (const table of tables) {
+    await origin.execute(`CREATE TABLE ${resumeKs}.${table} (id int PRIMARY KEY, v text)`);
+    await Promise.all(Array.from({ length: 200 }, (_, i) => origin.execute(`INSERT INTO ${resumeKs}.${table} (id, v) VALUES (?, ?)`, [i, `${table}${i}`], { prepare: true })));
+  }
+  assert.equal((await runCli(['control', 'start', ...tables.map((t) => `${resumeKs}.${t}`)], resumeEnv)).code, 0);
+
+  // Killed once the first chunk is loaded: the rest is in the work topic, half done.
+  const first = spawnCli(['migrate', 'tables'], resumeEnv);
+  for (let i = 0; i < 600 && !/chunk loaded/.test(first.stdout()); i++) await delay(50);
+  first.child.kill('SIGKILL');
+  await once(first.child, 'close');
+  const loadedBefore = first.stdout().split('\n').filter((line) => line.includes('chunk loaded')).length;
+  assert.ok(loadedBefore >= 1 && loadedBefore < 16, `killed mid-copy (${loadedBefore} of 16 chunks loaded)`);
+
+  const second = await runCli(['migrate', 'tables'], resumeEnv);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, /copied 4 table\(s\), 800 rows/);
+  for (const table of tables) {
+    const read = async (client: cassandra.Client) => (await client.execute(`SELECT * FROM ${resumeKs}.${table}`)).rows.map((r) => JSON.stringify(r)).sort();
+    assert.deepEqual(await read(target), await read(origin), `${table} on target`);
+  }
 });
