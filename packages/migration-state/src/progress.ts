@@ -15,7 +15,8 @@ export interface TableProgress {
 }
 
 export function tableProgress(table: TableState): TableProgress {
-  const copy = table.copy;
+  // After a re-migration, the last round's copy no longer counts: the table waits to be planned again.
+  const copy = table.copy?.round === table.remigrations ? table.copy : undefined;
   const unloaded = Object.values(copy?.unloaded ?? {});
   const loaded = Object.values(copy?.loaded ?? {});
   const chunks = copy?.chunks ?? 0;

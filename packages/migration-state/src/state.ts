@@ -9,6 +9,8 @@ export interface TableState {
   readonly paused: boolean;
   /** How often it was asked to be copied again; the migrator redoes its chunks each time. */
   readonly remigrations: number;
+  /** Whether target is truncated before the current round is copied (the last re-migration asked for it). */
+  readonly truncate?: boolean;
   /** The current copy round, once the migrator has planned it. */
   readonly copy?: TableCopy;
 }
@@ -107,7 +109,7 @@ function withEvent(state: MigrationState, event: Event, migrationId: string): Mi
       return { ...state, tables: { ...state.tables, [event.table]: { ...state.tables[event.table]!, priority: event.priority } } };
     case 'RemigrationRequested': {
       const table = state.tables[event.table]!;
-      return { ...state, tables: { ...state.tables, [event.table]: { ...table, remigrations: table.remigrations + 1 } } };
+      return { ...state, tables: { ...state.tables, [event.table]: { ...table, remigrations: table.remigrations + 1, truncate: event.truncate } } };
     }
     case 'Paused':
     case 'Resumed':

@@ -43,10 +43,13 @@ describe('decide', () => {
     assert.equal(rejection(run(started, { type: 'SetPriority', table: 'shop.users', priority: 1.5 }).events), 'priority must be a whole number, not 1.5');
   });
 
-  it('counts re-migrations of a table', () => {
+  it('counts re-migrations of a table, remembering whether the last one truncates target', () => {
     const once = run(started, { type: 'Remigrate', table: 'shop.users', truncate: true }, 'bob', 'checksum mismatch');
     assert.deepEqual(once.events.map((e) => e.event), [{ type: 'RemigrationRequested', table: 'shop.users', truncate: true }]);
-    assert.equal(run(once.state, { type: 'Remigrate', table: 'shop.users', truncate: false }).state.tables['shop.users']?.remigrations, 2);
+    assert.equal(once.state.tables['shop.users']?.truncate, true);
+    const twice = run(once.state, { type: 'Remigrate', table: 'shop.users', truncate: false }).state.tables['shop.users'];
+    assert.equal(twice?.remigrations, 2);
+    assert.equal(twice?.truncate, false);
   });
 
   it('pauses and resumes everything, a table or a collection, refusing a no-op', () => {

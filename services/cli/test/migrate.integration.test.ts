@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { loadConfig } from '@cutover/config';
+import { tableProgress, type TableState } from '@cutover/migration-state';
 import { cassandraClient } from '@cutover/stack';
 import type cassandra from 'cassandra-driver';
 import { once } from 'node:events';
@@ -79,4 +80,39 @@ it('a migrator killed with SIGKILL mid-copy and started again finishes the copy,
     const read = async (client: cassandra.Client) => (await client.execute(`SELECT * FROM ${resumeKs}.${table}`)).rows.map((r) => JSON.stringify(r)).sort();
     assert.deepEqual(await read(target), await read(origin), `${table} on target`);
   }
+});
+
+it('a paused table waits while the others are copied and is copied once resumed; a re-migration with --truncate copies a table afresh', { timeout }, async () => {
+  const pks = `pause_${suffix}`;
+  const pauseEnv = { ...env, KAFKA_TOPIC_PREFIX: `pause-${suffix}.` };
+  await origin.execute(`CREATE KEYSPACE ${pks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+  for (const table of ['first', 'later']) {
+    await origin.execute(`CREATE TABLE ${pks}.${table} (id int PRIMARY KEY, v text)`);
+    await Promise.all(Array.from({ length: 100 }, (_, i) => origin.execute(`INSERT INTO ${pks}.${table} (id, v) VALUES (?, ?)`, [i, `${table}${i}`], { prepare: true })));
+  }
+  const control = async (...args: string[]) => {
+    const result = await runCli(['control', ...args], pauseEnv);
+    assert.equal(result.code, 0, result.stderr);
+  };
+  await control('start', `${pks}.first`, `${pks}.later`);
+  await control('pause', '--table', `${pks}.later`);
+
+  const state = async () => JSON.parse((await runCli(['state', '--json'], pauseEnv)).stdout) as { tables: Record<string, TableState> };
+  const migrating = spawnCli(['migrate', 'tables'], pauseEnv);
+  let tables = (await state()).tables;
+  for (let i = 0; i < 300 && tableProgress(tables[`${pks}.first`]!).phase !== 'copied'; i++) tables = (await state()).tables;
+  assert.equal(tableProgress(tables[`${pks}.first`]!).phase, 'copied');
+  assert.equal(tableProgress(tables[`${pks}.later`]!).chunksLoaded, 0, 'nothing of the paused table was loaded');
+
+  await control('resume', '--table', `${pks}.later`);
+  const [code] = (await once(migrating.child, 'close')) as [number];
+  assert.equal(code, 0, migrating.stderr());
+  assert.match(migrating.stdout(), /copied 2 table\(s\), 200 rows/);
+
+  const read = async (client: cassandra.Client, table: string) => (await client.execute(`SELECT * FROM ${pks}.${table}`)).rows.map((r) => JSON.stringify(r)).sort();
+  await target.execute(`INSERT INTO ${pks}.first (id, v) VALUES (999, 'only on target')`);
+  await control('remigrate', `${pks}.first`, '--truncate', '--reason', 'a stray row');
+  const again = await runCli(['migrate', 'tables'], pauseEnv);
+  assert.equal(again.code, 0, again.stderr);
+  for (const table of ['first', 'later']) assert.deepEqual(await read(target, table), await read(origin, table), `${table} on target`);
 });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SchemaCatalogue, decodeRecord, encodeRecord } from '@cutover/event-log';
 import fc from 'fast-check';
-import { MAX_TOKEN, MIN_TOKEN, chunkCount, planChunks, splitRing, unloadItem, type WorkItem } from '../src/index.ts';
+import { initialState, type MigrationState, type TableState } from '@cutover/migration-state';
+import { MAX_TOKEN, MIN_TOKEN, chunkCount, planChunks, splitRing, unloadItem, workDecision, type WorkItem } from '../src/index.ts';
 
 describe('splitRing', () => {
   it('covers the whole Murmur3 ring in contiguous ranges of nearly equal width', () => {
@@ -48,5 +49,26 @@ describe('planChunks', () => {
     const catalogue = SchemaCatalogue.load();
     assert.deepEqual({ ...decodeRecord<WorkItem>(catalogue, 'WorkItem', encodeRecord(catalogue, 'WorkItem', item)).value }, item);
     assert.equal(BigInt(item.rangeStart), MIN_TOKEN);
+  });
+});
+
+describe('workDecision', () => {
+  const state = (over: Partial<MigrationState> = {}, table: Partial<TableState> = {}): MigrationState => ({
+    ...initialState,
+    migrationId: 'm1',
+    status: 'running',
+    tables: { 'shop.users': { name: 'shop.users', priority: 0, position: 0, paused: false, remigrations: 1, ...table } },
+    ...over,
+  });
+  const [chunk] = planChunks([{ name: 'shop.users', estimatedBytes: 0 }], { chunkBytes: 1, minChunks: 1, maxChunks: 1 });
+  const item = unloadItem('m1', chunk!, 1);
+
+  it('runs current work, defers a paused table\'s, drops an earlier round\'s or another migration\'s', () => {
+    assert.equal(workDecision(state(), item), 'run');
+    assert.equal(workDecision(state({}, { paused: true }), item), 'defer');
+    assert.equal(workDecision(state({ paused: true }), item), 'defer');
+    assert.equal(workDecision(state({}, { remigrations: 2 }), item), 'drop');
+    assert.equal(workDecision(state({ migrationId: 'm2' }), item), 'drop');
+    assert.equal(workDecision(state({ tables: {} }), item), 'drop');
   });
 });

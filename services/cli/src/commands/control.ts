@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from '@cutover/config';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog, createTopics } from '@cutover/event-log';
-import { auditTrail, tableOrder, type Command, type Scope } from '@cutover/migration-state';
+import { auditTrail, tableOrder, tableProgress, type Command, type Scope } from '@cutover/migration-state';
 import { kafkaClient } from '@cutover/stack';
 import { table, type Output } from '../output.js';
 import { UsageError } from '../usage.js';
@@ -121,9 +121,11 @@ export async function stateCommand(argv: string[], config: Config, io: Output): 
     io.out(`migration ${state.migrationId ?? '(none)'}: ${state.status}${state.paused ? ', paused' : ''}; primary ${state.primary}; reads ${state.readMode}`);
     const rows = tableOrder(state).map((name) => {
       const t = state.tables[name]!;
-      return [name, String(t.priority), t.paused ? 'paused' : '', t.remigrations > 0 ? `re-migrated ${t.remigrations}×` : ''];
+      const p = tableProgress(t);
+      const copy = p.phase === 'waiting' ? 'waiting' : `${p.phase}: ${p.chunksLoaded}/${p.chunks} chunks, ${p.rowsLoaded} rows`;
+      return [name, String(t.priority), t.paused ? 'paused' : '', t.remigrations > 0 ? `re-migrated ${t.remigrations}×` : '', copy];
     });
-    if (rows.length > 0) for (const line of table([['TABLE', 'PRIORITY', '', ''], ...rows])) io.out(line);
+    if (rows.length > 0) for (const line of table([['TABLE', 'PRIORITY', '', '', 'COPY'], ...rows])) io.out(line);
     for (const c of Object.values(state.collections)) io.out(`collection ${c.name}${c.paused ? ' (paused)' : ''}`);
     if (unreadable > 0) io.out(`${unreadable} unreadable record(s) in the control log (see the dead letters)`);
     return 0;

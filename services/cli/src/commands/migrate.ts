@@ -3,10 +3,10 @@ import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Config } from '@cutover/config';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
-import { tableProgress, type TableProgress } from '@cutover/migration-state';
+import { tableProgress, type MigrationState, type TableProgress } from '@cutover/migration-state';
 import { createLogger } from '@cutover/proxy';
 import { cassandraClient, kafkaClient, s3Client } from '@cutover/stack';
-import { TableWorker, planCopy, type CopyContext } from '@cutover/table-migrator';
+import { LiveState, TableWorker, planCopy, type CopyContext } from '@cutover/table-migrator';
 import cliProgress from 'cli-progress';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
@@ -33,6 +33,7 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
   const control = new ControlPlane(log, controlTopics(prefix));
   const s3 = s3Client(config);
   await s3.send(new HeadBucketCommand({ Bucket: config.s3.bucket })).catch(() => s3.send(new CreateBucketCommand({ Bucket: config.s3.bucket })));
+  const live = await LiveState.follow(control, `${config.proxy.id}-migrator`);
   const ctx: CopyContext = {
     origin: cassandraClient(config.origin),
     target: cassandraClient(config.target),
@@ -42,6 +43,7 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
     workTopic: `${prefix}cutover.work`,
     logger,
     loadConcurrency: config.migrator.loadConcurrency,
+    live,
   };
   const workers: TableWorker[] = [];
   try {
@@ -51,9 +53,11 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
       return 1;
     }
     const started = Date.now();
-    await planCopy(ctx, state, { chunkBytes: config.migrator.chunkBytes, minChunks: 4, maxChunks: 4096 });
+    const sizing = { chunkBytes: config.migrator.chunkBytes, minChunks: 4, maxChunks: 4096 };
+    await planCopy(ctx, state, sizing);
     for (let i = 1; i <= config.migrator.workers; i++) workers.push(await TableWorker.start(ctx, `${config.proxy.id}-worker-${i}`, `${prefix}cutover-table-workers`));
-    const progress = await untilCopied(control);
+    // A re-migration asked for meanwhile is planned as it comes.
+    const progress = await untilCopied(control, (latest) => planCopy(ctx, latest, sizing));
     const rows = progress.reduce((sum, p) => sum + p.rowsLoaded, 0);
     const seconds = (Date.now() - started) / 1000;
     for (const p of progress) io.out(`${p.table}: ${p.rowsLoaded} rows in ${p.chunks} chunks`);
@@ -61,13 +65,14 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
     return 0;
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
+    await live.stop();
     await Promise.all([ctx.origin.shutdown(), ctx.target.shutdown()]);
     await log.close();
   }
 }
 
 /** Follows the state until every table's current round is copied, with a bar per table (chunks loaded of planned). */
-async function untilCopied(control: ControlPlane): Promise<TableProgress[]> {
+async function untilCopied(control: ControlPlane, replan: (state: MigrationState) => Promise<unknown>): Promise<TableProgress[]> {
   const bars = new cliProgress.MultiBar(
     { format: '{table} [{bar}] {value}/{total} chunks | {rows} rows', noTTYOutput: true, notTTYSchedule: 2000, stream: process.stderr, hideCursor: true },
     cliProgress.Presets.shades_classic,
@@ -75,7 +80,9 @@ async function untilCopied(control: ControlPlane): Promise<TableProgress[]> {
   const shown = new Map<string, cliProgress.SingleBar>();
   try {
     for (;;) {
-      const progress = Object.values((await control.history()).state.tables).map(tableProgress);
+      const { state } = await control.history();
+      await replan(state);
+      const progress = Object.values(state.tables).map(tableProgress);
       for (const p of progress) {
         const bar = shown.get(p.table) ?? shown.set(p.table, bars.create(p.chunks, 0, { table: p.table, rows: 0 })).get(p.table)!;
         bar.setTotal(p.chunks);

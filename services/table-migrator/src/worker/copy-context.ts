@@ -1,5 +1,6 @@
 import type { ControlPlane } from '@cutover/control-plane';
 import type { EventLog } from '@cutover/event-log';
+import type { MigrationState } from '@cutover/migration-state';
 import type cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
 import type { Staging } from '../copy/unload.js';
@@ -16,4 +17,6 @@ export interface CopyContext {
   readonly logger: Logger;
   /** Writes in flight per worker while loading a chunk (MIGRATOR_LOAD_CONCURRENCY). */
   readonly loadConcurrency?: number;
+  /** The migration's state, followed live: pauses and re-migrations apply to queued work. Without it, all work runs. */
+  readonly live?: { readonly state: MigrationState };
 }

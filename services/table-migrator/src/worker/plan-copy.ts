@@ -2,6 +2,7 @@ import { tableOrder, type MigrationState } from '@cutover/migration-state';
 import { DEFAULT_SIZING, planChunks, type ChunkSizing } from '../plan/chunk-plan.js';
 import { estimateTableBytes } from '../plan/size-estimate.js';
 import { unloadItem } from '../plan/work-item.js';
+import { identifier } from '../schema/ddl.js';
 import { splitName } from '../schema/schema.js';
 import { syncSchema } from '../schema/sync-schema.js';
 import type { CopyContext } from './copy-context.js';
@@ -21,7 +22,11 @@ export async function planCopy(ctx: CopyContext, state: MigrationState, sizing: 
   await syncSchema(ctx.origin, ctx.target, tables);
   for (const name of tables) {
     const { keyspace, name: table } = splitName(name);
-    const round = state.tables[name]!.remigrations;
+    const { remigrations: round, truncate } = state.tables[name]!;
+    if (round > 0 && truncate === true) {
+      await ctx.target.execute(`TRUNCATE ${identifier(keyspace)}.${identifier(table)}`);
+      ctx.logger.warn({ table: name, round }, 'target table truncated before it is copied again, as the re-migration asked');
+    }
     const estimatedBytes = await estimateTableBytes(ctx.origin, keyspace, table);
     const chunks = planChunks([{ name, estimatedBytes }], sizing);
     await ctx.log.produce(ctx.workTopic, chunks.map((chunk) => workRecord(unloadItem(migrationId, chunk, round))));

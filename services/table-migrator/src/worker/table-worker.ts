@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { SchemaCatalogue, decodeRecord, encodeRecord, type StoredRecord, type Subscription } from '@cutover/event-log';
 import { copyPlan, type CopyPlan } from '../copy/copy-plan.js';
@@ -6,8 +7,12 @@ import { unloadChunk } from '../copy/unload.js';
 import { chunkKey, loadItem, type WorkItem } from '../plan/work-item.js';
 import { readSchema } from '../schema/read-schema.js';
 import type { CopyContext } from './copy-context.js';
+import { workDecision } from './work-decision.js';
 
 const catalogue = SchemaCatalogue.load();
+
+/** How long work of a paused table waits before it goes back in the queue. */
+const DEFER_MS = 500;
 
 /** The work item as the work topic keeps it: keyed by table and chunk, so one chunk's work stays in order. */
 export function workRecord(item: WorkItem): { key: Buffer; value: Buffer } {
@@ -41,6 +46,13 @@ export class TableWorker {
 
   private async handle(record: StoredRecord): Promise<void> {
     const item = decodeRecord<WorkItem>(catalogue, 'WorkItem', record.value).value;
+    const decision = this.ctx.live ? workDecision(this.ctx.live.state, item) : 'run';
+    if (decision === 'drop') return this.ctx.logger.info({ worker: this.id, workId: item.workId }, 'work of an earlier round or another migration dropped');
+    if (decision === 'defer') {
+      // Back to the end of the queue, after a pause of its own, so a paused table does not spin.
+      await delay(DEFER_MS);
+      return this.ctx.log.produce(this.ctx.workTopic, [workRecord(item)]);
+    }
     const plan = await this.plan(item);
     const table = `${item.keyspace}.${item.table}`;
     const by = { migrationId: item.migrationId, issuer: this.id, eventId: item.workId };
