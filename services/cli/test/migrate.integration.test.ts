@@ -82,7 +82,7 @@ it('a migrator killed with SIGKILL mid-copy and started again finishes the copy,
   }
 });
 
-it('a paused table waits while the others are copied and is copied once resumed; a re-migration with --truncate copies a table afresh', { timeout }, async () => {
+it('a paused table waits while the others are copied and is copied once resumed; a re-migration with --truncate copies a table afresh', { timeout: 300_000 }, async () => {
   const pks = `pause_${suffix}`;
   const pauseEnv = { ...env, KAFKA_TOPIC_PREFIX: `pause-${suffix}.` };
   await origin.execute(`CREATE KEYSPACE ${pks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
@@ -100,7 +100,7 @@ it('a paused table waits while the others are copied and is copied once resumed;
   const state = async () => JSON.parse((await runCli(['state', '--json'], pauseEnv)).stdout) as { tables: Record<string, TableState> };
   const migrating = spawnCli(['migrate', 'tables'], pauseEnv);
   let tables = (await state()).tables;
-  for (let i = 0; i < 300 && tableProgress(tables[`${pks}.first`]!).phase !== 'copied'; i++) tables = (await state()).tables;
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline && tableProgress(tables[`${pks}.first`]!).phase !== 'copied'; ) tables = (await state()).tables;
   assert.equal(tableProgress(tables[`${pks}.first`]!).phase, 'copied');
   assert.equal(tableProgress(tables[`${pks}.later`]!).chunksLoaded, 0, 'nothing of the paused table was loaded');
 

@@ -16,5 +16,4 @@ export type { CopyContext } from './worker/copy-context.js';
 export { planCopy } from './worker/plan-copy.js';
 export { TableWorker, workRecord } from './worker/table-worker.js';
 export { checkRange, type RangeCheck } from './check/check-range.js';
-export { LiveState } from './worker/live-state.js';
 export { workDecision } from './worker/work-decision.js';

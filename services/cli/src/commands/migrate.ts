@@ -6,7 +6,7 @@ import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log'
 import { tableProgress, type MigrationState, type TableProgress } from '@cutover/migration-state';
 import { createLogger } from '@cutover/proxy';
 import { cassandraClient, kafkaClient, s3Client } from '@cutover/stack';
-import { LiveState, TableWorker, planCopy, type CopyContext } from '@cutover/table-migrator';
+import { TableWorker, planCopy, type CopyContext } from '@cutover/table-migrator';
 import cliProgress from 'cli-progress';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
@@ -33,7 +33,8 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
   const control = new ControlPlane(log, controlTopics(prefix));
   const s3 = s3Client(config);
   await s3.send(new HeadBucketCommand({ Bucket: config.s3.bucket })).catch(() => s3.send(new CreateBucketCommand({ Bucket: config.s3.bucket })));
-  const live = await LiveState.follow(control, `${config.proxy.id}-migrator`);
+  // Workers decide on queued work from this, so it must be the whole state before they start.
+  const live = { state: (await control.history()).state };
   const ctx: CopyContext = {
     origin: cassandraClient(config.origin),
     target: cassandraClient(config.target),
@@ -47,7 +48,7 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
   };
   const workers: TableWorker[] = [];
   try {
-    const { state } = await control.history();
+    const { state } = live;
     if (state.status !== 'running' || Object.keys(state.tables).length === 0) {
       io.err('no migration with tables is running: start one with `cutover control start <keyspace.table> ...`');
       return 1;
@@ -57,7 +58,10 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
     await planCopy(ctx, state, sizing);
     for (let i = 1; i <= config.migrator.workers; i++) workers.push(await TableWorker.start(ctx, `${config.proxy.id}-worker-${i}`, `${prefix}cutover-table-workers`));
     // A re-migration asked for meanwhile is planned as it comes.
-    const progress = await untilCopied(control, (latest) => planCopy(ctx, latest, sizing));
+    const progress = await untilCopied(control, async (latest) => {
+      live.state = latest;
+      await planCopy(ctx, latest, sizing);
+    });
     const rows = progress.reduce((sum, p) => sum + p.rowsLoaded, 0);
     const seconds = (Date.now() - started) / 1000;
     for (const p of progress) io.out(`${p.table}: ${p.rowsLoaded} rows in ${p.chunks} chunks`);
@@ -65,14 +69,17 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
     return 0;
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
-    await live.stop();
     await Promise.all([ctx.origin.shutdown(), ctx.target.shutdown()]);
     await log.close();
   }
 }
 
-/** Follows the state until every table's current round is copied, with a bar per table (chunks loaded of planned). */
-async function untilCopied(control: ControlPlane, replan: (state: MigrationState) => Promise<unknown>): Promise<TableProgress[]> {
+/**
+ * Rebuilds the state every second until every table's current round is copied, with a bar per
+ * table (chunks loaded of planned); `onState` gets each state (to plan re-migrations, to let the
+ * workers see pauses).
+ */
+async function untilCopied(control: ControlPlane, onState: (state: MigrationState) => Promise<unknown>): Promise<TableProgress[]> {
   const bars = new cliProgress.MultiBar(
     { format: '{table} [{bar}] {value}/{total} chunks | {rows} rows', noTTYOutput: true, notTTYSchedule: 2000, stream: process.stderr, hideCursor: true },
     cliProgress.Presets.shades_classic,
@@ -81,7 +88,7 @@ async function untilCopied(control: ControlPlane, replan: (state: MigrationState
   try {
     for (;;) {
       const { state } = await control.history();
-      await replan(state);
+      await onState(state);
       const progress = Object.values(state.tables).map(tableProgress);
       for (const p of progress) {
         const bar = shown.get(p.table) ?? shown.set(p.table, bars.create(p.chunks, 0, { table: p.table, rows: 0 })).get(p.table)!;

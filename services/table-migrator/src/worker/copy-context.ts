@@ -17,6 +17,10 @@ export interface CopyContext {
   readonly logger: Logger;
   /** Writes in flight per worker while loading a chunk (MIGRATOR_LOAD_CONCURRENCY). */
   readonly loadConcurrency?: number;
-  /** The migration's state, followed live: pauses and re-migrations apply to queued work. Without it, all work runs. */
+  /**
+   * The migration's state, as fresh as its holder keeps it (rebuilt whole from the logs, never
+   * part-way through a replay): pauses and re-migrations apply to queued work. Without it, all
+   * work runs.
+   */
   readonly live?: { readonly state: MigrationState };
 }
