@@ -30,6 +30,7 @@ const ctx: CopyContext = {
   log,
   control,
   workTopic: `${prefix}cutover.work`,
+  deadLetterTopic: `${prefix}cutover.dead-letters`,
   logger: pino({ level: 'warn' }),
 };
 const workers: TableWorker[] = [];

@@ -42,6 +42,7 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
     log,
     control,
     workTopic: `${prefix}cutover.work`,
+    deadLetterTopic: `${prefix}cutover.dead-letters`,
     logger,
     loadConcurrency: config.migrator.loadConcurrency,
     live,

@@ -14,6 +14,8 @@ export interface CopyContext {
   readonly control: ControlPlane;
   /** The work topic (cutover.work). */
   readonly workTopic: string;
+  /** Where work items that cannot be read go, with the reason (cutover.dead-letters). */
+  readonly deadLetterTopic: string;
   readonly logger: Logger;
   /** Writes in flight per worker while loading a chunk (MIGRATOR_LOAD_CONCURRENCY). */
   readonly loadConcurrency?: number;

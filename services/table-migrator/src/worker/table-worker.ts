@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { SchemaCatalogue, decodeRecord, encodeRecord, type StoredRecord, type Subscription } from '@cutover/event-log';
+import { EventLogError, SchemaCatalogue, deadLetter, decodeRecord, encodeRecord, type StoredRecord, type Subscription } from '@cutover/event-log';
 import { copyPlan, type CopyPlan } from '../copy/copy-plan.js';
 import { loadChunk } from '../copy/load.js';
 import { unloadChunk } from '../copy/unload.js';
@@ -45,7 +45,15 @@ export class TableWorker {
   }
 
   private async handle(record: StoredRecord): Promise<void> {
-    const item = decodeRecord<WorkItem>(catalogue, 'WorkItem', record.value).value;
+    let item: WorkItem;
+    try {
+      item = decodeRecord<WorkItem>(catalogue, 'WorkItem', record.value).value;
+    } catch (error) {
+      if (!(error instanceof EventLogError)) throw error;
+      // Delivered again it would fail again, holding up its partition's queue for good.
+      this.ctx.logger.error({ worker: this.id, reason: error.message }, 'an unreadable work item went to the dead letters');
+      return this.ctx.log.produce(this.ctx.deadLetterTopic, [deadLetter(record, `${error.code}: ${error.message}`)]);
+    }
     const decision = this.ctx.live ? workDecision(this.ctx.live.state, item) : 'run';
     if (decision === 'drop') return this.ctx.logger.info({ worker: this.id, workId: item.workId }, 'work of an earlier round or another migration dropped');
     if (decision === 'defer') {
