@@ -17,6 +17,7 @@ export interface KafkaConnection {
 export class KafkaEventLog implements EventLog {
   private readonly kafka: Kafka;
   private producer?: Producer;
+  private sending: Promise<unknown> = Promise.resolve();
 
   /** With a `logger`, kafkajs's own logs go to it rather than to the console. */
   constructor(
@@ -47,9 +48,13 @@ export class KafkaEventLog implements EventLog {
       retries: 2,
       retryDelay: 250,
     });
-    await this.producer.send({
-      messages: records.map((r) => ({ topic, key: r.key ?? undefined, value: r.value, ...(r.headers ? { headers: headerBuffers(r.headers) } : {}) })),
-    });
+    const producer = this.producer;
+    const messages = records.map((r) => ({ topic, key: r.key ?? undefined, value: r.value, ...(r.headers ? { headers: headerBuffers(r.headers) } : {}) }));
+    // One send at a time: the idempotent producer numbers each partition's batches, and two
+    // sends racing to one partition get OUT_OF_ORDER_SEQUENCE_NUMBER for good. In call order, too.
+    const sent = this.sending.then(() => producer.send({ messages }));
+    this.sending = sent.catch(() => undefined);
+    await sent;
   }
 
   async readAll(topic: string): Promise<StoredRecord[]> {

@@ -46,6 +46,13 @@ export function eventLogContract(name: string, make: () => Promise<ContractSubje
       assert.equal(new Set(all.filter((r) => r.key?.toString() === 'a').map((r) => r.partition)).size, 1, 'one key, one partition');
     });
 
+    it('takes produce calls made at once, to one partition, all of them and in call order', { timeout }, async () => {
+      await ready;
+      const topic = await subject.topic();
+      await Promise.all(Array.from({ length: 12 }, (_, i) => subject.log.produce(topic, [record('same', String(i))])));
+      assert.deepEqual((await subject.log.readAll(topic)).map((r) => r.value.toString()), Array.from({ length: 12 }, (_, i) => String(i)));
+    });
+
     it('reads an empty topic as empty, and stops at the end instead of waiting', { timeout }, async () => {
       await ready;
       const topic = await subject.topic();

@@ -74,7 +74,8 @@ export async function liveMigration(config: Config, say: (line: string) => void)
     await planCopy(ctx, (await control.history()).state);
     for (const id of ['demo-worker-1', 'demo-worker-2']) workers.push(await TableWorker.start(ctx, id, `${prefix}cutover-table-workers`));
     let progress = Object.values((await control.history()).state.tables).map(tableProgress);
-    while (!progress.every((p) => p.phase === 'copied')) {
+    for (const deadline = Date.now() + 180_000; !progress.every((p) => p.phase === 'copied'); ) {
+      if (Date.now() > deadline) throw new Error(`the copy did not finish in 3 minutes: ${progress.map((p) => `${p.table} ${p.chunksLoaded}/${p.chunks}`).join(', ')} chunks loaded`);
       await delay(500);
       progress = Object.values((await control.history()).state.tables).map(tableProgress);
     }
