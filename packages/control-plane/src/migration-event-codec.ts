@@ -69,6 +69,7 @@ export function migrationEventFromAvro(record: AvroMigrationEvent): EventEnvelop
     case 'TablePlanned':
     case 'ChunkUnloaded':
     case 'ChunkLoaded':
+    case 'ChunkChecked':
       event = { type, ...fields } as unknown as Event;
       break;
     default:

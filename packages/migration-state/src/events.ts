@@ -29,9 +29,10 @@ export type Fact =
       readonly sha256: string;
       readonly unloadedAt: number;
     }
-  | { readonly type: 'ChunkLoaded'; readonly table: string; readonly round: number; readonly chunk: number; readonly rows: number; readonly writes: number };
+  | { readonly type: 'ChunkLoaded'; readonly table: string; readonly round: number; readonly chunk: number; readonly rows: number; readonly writes: number }
+  | { readonly type: 'ChunkChecked'; readonly table: string; readonly round: number; readonly chunk: number; readonly originRows: number; readonly targetRows: number; readonly matches: boolean };
 
-const FACTS: ReadonlySet<Event['type']> = new Set<Fact['type']>(['TablePlanned', 'ChunkUnloaded', 'ChunkLoaded']);
+const FACTS: ReadonlySet<Event['type']> = new Set<Fact['type']>(['TablePlanned', 'ChunkUnloaded', 'ChunkLoaded', 'ChunkChecked']);
 
 export function isFact(event: Event): event is Fact {
   return FACTS.has(event.type);

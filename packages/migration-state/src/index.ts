@@ -2,4 +2,4 @@ export type { ClusterName, Command, CommandEnvelope, ReadMode, Scope } from './c
 export { isFact, type Event, type EventEnvelope, type Fact } from './events.js';
 export { decide } from './decide.js';
 export { auditTrail, evolve, initialState, replay, tableOrder, type AuditEntry, type CollectionState, type MigrationState, type TableCopy, type TableState } from './state.js';
-export { tableProgress, type TableProgress } from './progress.js';
+export { copyFinished, tableProgress, type TableProgress } from './progress.js';

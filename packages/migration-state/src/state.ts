@@ -25,6 +25,8 @@ export interface TableCopy {
   readonly unloaded: Readonly<Record<number, { readonly rows: number; readonly bytes: number }>>;
   /** By chunk number: rows written to target. */
   readonly loaded: Readonly<Record<number, number>>;
+  /** By chunk number: whether the range matched on both clusters when checked after loading. */
+  readonly checked: Readonly<Record<number, boolean>>;
 }
 
 export interface CollectionState {
@@ -125,6 +127,7 @@ function withEvent(state: MigrationState, event: Event, migrationId: string): Mi
     case 'TablePlanned':
     case 'ChunkUnloaded':
     case 'ChunkLoaded':
+    case 'ChunkChecked':
       return withFact(state, event);
   }
 }
@@ -134,11 +137,17 @@ function withFact(state: MigrationState, fact: Fact): MigrationState {
   const table = state.tables[fact.table];
   if (table === undefined || fact.round !== table.remigrations) return state;
   const set = (copy: TableCopy): MigrationState => ({ ...state, tables: { ...state.tables, [fact.table]: { ...table, copy } } });
-  if (fact.type === 'TablePlanned') return set({ round: fact.round, chunks: fact.chunks, estimatedBytes: fact.estimatedBytes, unloaded: {}, loaded: {} });
+  if (fact.type === 'TablePlanned') return set({ round: fact.round, chunks: fact.chunks, estimatedBytes: fact.estimatedBytes, unloaded: {}, loaded: {}, checked: {} });
   const copy = table.copy;
   if (copy === undefined) return state;
-  if (fact.type === 'ChunkUnloaded') return set({ ...copy, unloaded: { ...copy.unloaded, [fact.chunk]: { rows: fact.rows, bytes: fact.bytes } } });
-  return set({ ...copy, loaded: { ...copy.loaded, [fact.chunk]: fact.rows } });
+  switch (fact.type) {
+    case 'ChunkUnloaded':
+      return set({ ...copy, unloaded: { ...copy.unloaded, [fact.chunk]: { rows: fact.rows, bytes: fact.bytes } } });
+    case 'ChunkLoaded':
+      return set({ ...copy, loaded: { ...copy.loaded, [fact.chunk]: fact.rows } });
+    case 'ChunkChecked':
+      return set({ ...copy, checked: { ...copy.checked, [fact.chunk]: fact.matches } });
+  }
 }
 
 function withPause(state: MigrationState, scope: Scope, paused: boolean): MigrationState {
@@ -179,6 +188,7 @@ function describe(event: Event): string {
     case 'TablePlanned':
     case 'ChunkUnloaded':
     case 'ChunkLoaded':
+    case 'ChunkChecked':
       return `${event.type} ${event.table}`; // not in the audit trail
   }
 }

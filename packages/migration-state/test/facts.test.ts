@@ -16,11 +16,15 @@ describe("the migrators' facts", () => {
     const events = [fact({ type: 'TablePlanned', table: 'shop.orders', round: 0, chunks: 3, estimatedBytes: 15_000 }), fact(unloaded(0)), fact(unloaded(1)), fact(loaded(0)), fact(loaded(0))];
     const state = replay(events, started);
     assert.deepEqual(tableProgress(state.tables['shop.orders']!), {
-      table: 'shop.orders', phase: 'copying', chunks: 3, chunksUnloaded: 2, chunksLoaded: 1, rowsUnloaded: 200, rowsLoaded: 100, bytesUnloaded: 10_000, estimatedBytes: 15_000,
+      table: 'shop.orders', phase: 'copying', chunks: 3, chunksUnloaded: 2, chunksLoaded: 1, chunksChecked: 0, mismatchedChunks: [], rowsUnloaded: 200, rowsLoaded: 100, bytesUnloaded: 10_000, estimatedBytes: 15_000,
     });
     assert.equal(tableProgress(state.tables['shop.users']!).phase, 'waiting');
     const done = replay([fact(unloaded(2)), fact(loaded(1)), fact(loaded(2))], state);
     assert.equal(tableProgress(done.tables['shop.orders']!).phase, 'copied');
+    const checked = (chunk: number, matches: boolean) => fact({ type: 'ChunkChecked', table: 'shop.orders', round: 0, chunk, originRows: 100, targetRows: matches ? 100 : 99, matches });
+    assert.equal(tableProgress(replay([checked(0, true), checked(1, true), checked(2, true)], done).tables['shop.orders']!).phase, 'verified');
+    const mismatched = tableProgress(replay([checked(0, true), checked(1, false), checked(2, true)], done).tables['shop.orders']!);
+    assert.deepEqual([mismatched.phase, mismatched.mismatchedChunks], ['mismatched', [1]]);
   });
 
   it('start over with a re-migration: facts of the earlier round no longer count', () => {

@@ -44,7 +44,7 @@ it('says there is nothing to copy before a migration starts, then copies its tab
   assert.equal(start.code, 0, start.stderr);
   const migrate = await runCli(['migrate', 'tables'], env);
   assert.equal(migrate.code, 0, migrate.stderr);
-  assert.match(migrate.stdout, new RegExp(`^${ks}\\.items: 100 rows in 4 chunks$`, 'm'));
+  assert.match(migrate.stdout, new RegExp(`^${ks}\\.items: 100 rows in 4 chunks, verified$`, 'm'));
   assert.match(migrate.stdout, /^copied 2 table\(s\), 150 rows in [\d.]+ s \(\d+ rows\/s\)$/m);
   assert.match(migrate.stderr, new RegExp(`${ks}\\.stock \\[[█░]+\\] 4/4 chunks \\| 50 rows`), 'a progress bar per table');
   for (const table of ['items', 'stock']) assert.deepEqual(await rows(target, table), await rows(origin, table), `${table} on target`);
@@ -100,8 +100,8 @@ it('a paused table waits while the others are copied and is copied once resumed;
   const state = async () => JSON.parse((await runCli(['state', '--json'], pauseEnv)).stdout) as { tables: Record<string, TableState> };
   const migrating = spawnCli(['migrate', 'tables'], pauseEnv);
   let tables = (await state()).tables;
-  for (const deadline = Date.now() + 120_000; Date.now() < deadline && tableProgress(tables[`${pks}.first`]!).phase !== 'copied'; ) tables = (await state()).tables;
-  assert.equal(tableProgress(tables[`${pks}.first`]!).phase, 'copied');
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline && tableProgress(tables[`${pks}.first`]!).phase !== 'verified'; ) tables = (await state()).tables;
+  assert.equal(tableProgress(tables[`${pks}.first`]!).phase, 'verified');
   assert.equal(tableProgress(tables[`${pks}.later`]!).chunksLoaded, 0, 'nothing of the paused table was loaded');
 
   await control('resume', '--table', `${pks}.later`);

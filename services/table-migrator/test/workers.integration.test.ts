@@ -6,7 +6,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '@cutover/config';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
-import { tableProgress } from '@cutover/migration-state';
+import { copyFinished, tableProgress } from '@cutover/migration-state';
 import { cassandraClient, kafkaClient, s3Client } from '@cutover/stack';
 import type cassandra from 'cassandra-driver';
 import { pino } from 'pino';
@@ -69,10 +69,10 @@ it('two workers share the chunks of two tables until both are copied, and target
 
   for (const id of ['worker-1', 'worker-2']) workers.push(await TableWorker.start(ctx, id, `${prefix}table-workers`));
   let progress = Object.values((await control.history()).state.tables).map(tableProgress);
-  for (let i = 0; i < 600 && !progress.every((p) => p.phase === 'copied'); i++) {
+  for (let i = 0; i < 600 && !progress.every(copyFinished); i++) {
     await delay(100);
     progress = Object.values((await control.history()).state.tables).map(tableProgress);
   }
-  assert.deepEqual(progress.map((p) => [p.table, p.phase, p.chunksLoaded, p.rowsLoaded]), [[`${ks}.users`, 'copied', 6, 300], [`${ks}.visits`, 'copied', 6, 200]]);
+  assert.deepEqual(progress.map((p) => [p.table, p.phase, p.chunksLoaded, p.rowsLoaded, p.chunksChecked]), [[`${ks}.users`, 'verified', 6, 300, 6], [`${ks}.visits`, 'verified', 6, 200, 6]]);
   for (const table of ['users', 'visits']) assert.deepEqual(await rows(ctx.target, table), await rows(ctx.origin, table), `${table} on target`);
 });

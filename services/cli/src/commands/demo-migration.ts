@@ -3,7 +3,7 @@ import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Config } from '@cutover/config';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
-import { tableProgress } from '@cutover/migration-state';
+import { copyFinished, tableProgress } from '@cutover/migration-state';
 import { InMemoryMutationSink, ProxyServer } from '@cutover/proxy';
 import { cassandraClient, kafkaClient, s3Client } from '@cutover/stack';
 import { TableWorker, checkRange, copyPlan, planCopy, readSchema, splitRing, syncSchema, type CopyContext } from '@cutover/table-migrator';
@@ -74,7 +74,7 @@ export async function liveMigration(config: Config, say: (line: string) => void)
     await planCopy(ctx, (await control.history()).state);
     for (const id of ['demo-worker-1', 'demo-worker-2']) workers.push(await TableWorker.start(ctx, id, `${prefix}cutover-table-workers`));
     let progress = Object.values((await control.history()).state.tables).map(tableProgress);
-    for (const deadline = Date.now() + 180_000; !progress.every((p) => p.phase === 'copied'); ) {
+    for (const deadline = Date.now() + 180_000; !progress.every(copyFinished); ) {
       if (Date.now() > deadline) throw new Error(`the copy did not finish in 3 minutes: ${progress.map((p) => `${p.table} ${p.chunksLoaded}/${p.chunks}`).join(', ')} chunks loaded`);
       await delay(500);
       progress = Object.values((await control.history()).state.tables).map(tableProgress);

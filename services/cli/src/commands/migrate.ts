@@ -3,7 +3,7 @@ import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Config } from '@cutover/config';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
-import { tableProgress, type MigrationState, type TableProgress } from '@cutover/migration-state';
+import { copyFinished, tableProgress, type MigrationState, type TableProgress } from '@cutover/migration-state';
 import { createLogger } from '@cutover/proxy';
 import { cassandraClient, kafkaClient, s3Client } from '@cutover/stack';
 import { TableWorker, planCopy, type CopyContext } from '@cutover/table-migrator';
@@ -65,9 +65,11 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
     });
     const rows = progress.reduce((sum, p) => sum + p.rowsLoaded, 0);
     const seconds = (Date.now() - started) / 1000;
-    for (const p of progress) io.out(`${p.table}: ${p.rowsLoaded} rows in ${p.chunks} chunks`);
+    for (const p of progress) io.out(`${p.table}: ${p.rowsLoaded} rows in ${p.chunks} chunks, ${p.phase === 'verified' ? 'verified' : `chunks differing from origin: ${p.mismatchedChunks.join(', ')}`}`);
     io.out(`copied ${progress.length} table(s), ${rows} rows in ${seconds.toFixed(1)} s (${Math.round(rows / seconds)} rows/s)`);
-    return 0;
+    const mismatched = progress.filter((p) => p.phase === 'mismatched');
+    if (mismatched.length > 0) io.err(`${mismatched.length} table(s) differ from origin after loading: re-migrate them (\`cutover control remigrate <table>\`)`);
+    return mismatched.length === 0 ? 0 : 1;
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
     await Promise.all([ctx.origin.shutdown(), ctx.target.shutdown()]);
@@ -76,7 +78,7 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
 }
 
 /**
- * Rebuilds the state every second until every table's current round is copied, with a bar per
+ * Rebuilds the state every second until every table's current round is copied and checked, with a bar per
  * table (chunks loaded of planned); `onState` gets each state (to plan re-migrations, to let the
  * workers see pauses).
  */
@@ -96,7 +98,7 @@ async function untilCopied(control: ControlPlane, onState: (state: MigrationStat
         bar.setTotal(p.chunks);
         bar.update(p.chunksLoaded, { table: p.table, rows: p.rowsLoaded });
       }
-      if (progress.every((p) => p.phase === 'copied')) return progress;
+      if (progress.every(copyFinished)) return progress;
       await delay(1000);
     }
   } finally {

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { EventLogError, SchemaCatalogue, deadLetter, decodeRecord, encodeRecord, type StoredRecord, type Subscription } from '@cutover/event-log';
+import { checkRange, type RangeCheck } from '../check/check-range.js';
 import { copyPlan, type CopyPlan } from '../copy/copy-plan.js';
 import { loadChunk } from '../copy/load.js';
 import { unloadChunk } from '../copy/unload.js';
@@ -13,6 +14,9 @@ const catalogue = SchemaCatalogue.load();
 
 /** How long work of a paused table waits before it goes back in the queue. */
 const DEFER_MS = 500;
+/** A chunk that differs after loading is compared this often, this far apart, before it counts as a mismatch. */
+const CHECK_ATTEMPTS = 3;
+const CHECK_RETRY_MS = 1000;
 
 /** The work item as the work topic keeps it: keyed by table and chunk, so one chunk's work stays in order. */
 export function workRecord(item: WorkItem): { key: Buffer; value: Buffer } {
@@ -76,7 +80,25 @@ export class TableWorker {
       const loaded = await loadChunk(this.ctx.target, this.ctx.staging, plan, { key, unloadedAt: Number(head.Metadata?.['unloaded-at'] ?? Date.now()) }, this.ctx.loadConcurrency);
       await this.ctx.control.record({ type: 'ChunkLoaded', table, round: item.round, chunk: item.chunk, rows: loaded.rows, writes: loaded.writes }, by);
       this.ctx.logger.info({ worker: this.id, table, chunk: item.chunk, rows: loaded.rows, ms: Math.round(performance.now() - started) }, 'chunk loaded');
+      const check = await this.check(plan, item);
+      await this.ctx.control.record({ type: 'ChunkChecked', table, round: item.round, chunk: item.chunk, originRows: check.rows.origin, targetRows: check.rows.target, matches: check.matches }, { ...by, eventId: `${item.workId}/check` });
+      if (!check.matches) this.ctx.logger.error({ worker: this.id, table, chunk: item.chunk, rows: check.rows, range: [item.rangeStart, item.rangeEnd] }, 'a loaded chunk differs between origin and target');
     }
+  }
+
+  /**
+   * Compares the chunk's range on both clusters. Writes the application makes meanwhile can
+   * be on one cluster and not yet the other for a moment: a mismatch is looked at again
+   * before it counts.
+   */
+  private async check(plan: CopyPlan, item: WorkItem): Promise<RangeCheck> {
+    const range = { start: BigInt(item.rangeStart), end: BigInt(item.rangeEnd) };
+    let check = await checkRange(this.ctx.origin, this.ctx.target, plan, range);
+    for (let attempt = 1; !check.matches && attempt < CHECK_ATTEMPTS; attempt++) {
+      await delay(CHECK_RETRY_MS);
+      check = await checkRange(this.ctx.origin, this.ctx.target, plan, range);
+    }
+    return check;
   }
 
   /** A table's copy plan, read from origin's schema once per worker. */
