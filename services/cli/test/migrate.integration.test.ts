@@ -46,7 +46,7 @@ it('says there is nothing to copy before a migration starts, then copies its tab
   assert.equal(migrate.code, 0, migrate.stderr);
   assert.match(migrate.stdout, new RegExp(`^${ks}\\.items: 100 rows in 4 chunks, verified$`, 'm'));
   assert.match(migrate.stdout, /^copied 2 table\(s\), 150 rows in [\d.]+ s \(\d+ rows\/s\)$/m);
-  assert.match(migrate.stderr, new RegExp(`${ks}\\.stock \\[[█░]+\\] 4/4 chunks \\| 50 rows`), 'a progress bar per table');
+  assert.match(migrate.stderr, new RegExp(`${ks}\\.stock \\[[█░]+\\] 4/4 chunks \\| 50 rows \\| \\d+ rows/s \\| ETA `), 'a progress bar per table, with rate and ETA');
   for (const table of ['items', 'stock']) assert.deepEqual(await rows(target, table), await rows(origin, table), `${table} on target`);
 
   const again = await runCli(['migrate', 'tables'], env);

@@ -79,24 +79,25 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
 
 /**
  * Rebuilds the state every second until every table's current round is copied and checked, with a bar per
- * table (chunks loaded of planned); `onState` gets each state (to plan re-migrations, to let the
+ * table (chunks loaded of planned, rows, rate, ETA); `onState` gets each state (to plan re-migrations, to let the
  * workers see pauses).
  */
 async function untilCopied(control: ControlPlane, onState: (state: MigrationState) => Promise<unknown>): Promise<TableProgress[]> {
   const bars = new cliProgress.MultiBar(
-    { format: '{table} [{bar}] {value}/{total} chunks | {rows} rows', noTTYOutput: true, notTTYSchedule: 2000, stream: process.stderr, hideCursor: true },
+    { format: '{table} [{bar}] {value}/{total} chunks | {rows} rows | {rate} rows/s | ETA {eta_formatted}', noTTYOutput: true, notTTYSchedule: 2000, stream: process.stderr, hideCursor: true },
     cliProgress.Presets.shades_classic,
   );
   const shown = new Map<string, cliProgress.SingleBar>();
+  const started = Date.now();
   try {
     for (;;) {
       const { state } = await control.history();
       await onState(state);
       const progress = Object.values(state.tables).map(tableProgress);
       for (const p of progress) {
-        const bar = shown.get(p.table) ?? shown.set(p.table, bars.create(p.chunks, 0, { table: p.table, rows: 0 })).get(p.table)!;
+        const bar = shown.get(p.table) ?? shown.set(p.table, bars.create(p.chunks, 0, { table: p.table, rows: 0, rate: 0 })).get(p.table)!;
         bar.setTotal(p.chunks);
-        bar.update(p.chunksLoaded, { table: p.table, rows: p.rowsLoaded });
+        bar.update(p.chunksLoaded, { table: p.table, rows: p.rowsLoaded, rate: Math.round(p.rowsLoaded / ((Date.now() - started) / 1000)) });
       }
       if (progress.every(copyFinished)) return progress;
       await delay(1000);
