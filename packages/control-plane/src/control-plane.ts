@@ -54,7 +54,7 @@ export class ControlPlane {
   async issue(command: Command, options: IssueOptions): Promise<readonly EventEnvelope[]> {
     const envelope: CommandEnvelope = { commandId: randomUUID(), issuedAt: Date.now(), ...options, command };
     await this.log.produce(this.topics.control, [{ key: Buffer.from(options.migrationId), value: encodeRecord(this.catalogue, 'Update', updateToAvro(envelope)) }]);
-    const { events } = await this.history();
+    const { events } = await this.decided();
     const decided = events.filter((e) => e.commandId === envelope.commandId);
     // The verdict goes on the facts topic too. Deciding is deterministic, so anyone who decides
     // this command again gets the same events, ids included: consumers dedupe by event id.
@@ -69,19 +69,8 @@ export class ControlPlane {
    * commands gives the state the two logs describe together.
    */
   async history(): Promise<History> {
-    let state = initialState;
-    const events: EventEnvelope[] = [];
-    let unreadable = 0;
-    for (const record of await this.log.readAll(this.topics.control)) {
-      const envelope = this.read(record);
-      if (envelope instanceof EventLogError) {
-        unreadable++;
-        continue;
-      }
-      const decided = decide(envelope, state);
-      state = decided.reduce(evolve, state);
-      events.push(...decided);
-    }
+    const decided = await this.decided();
+    let { state, unreadable } = decided;
     const seen = new Set<string>();
     for (const record of await this.log.readAll(this.topics.events)) {
       let envelope: EventEnvelope;
@@ -97,6 +86,24 @@ export class ControlPlane {
         seen.add(envelope.eventId);
         state = evolve(state, envelope);
       }
+    }
+    return { state, events: decided.events, unreadable };
+  }
+
+  /** Every command of the control topic decided in order: the state before the migrators' facts. */
+  private async decided(): Promise<History> {
+    let state = initialState;
+    const events: EventEnvelope[] = [];
+    let unreadable = 0;
+    for (const record of await this.log.readAll(this.topics.control)) {
+      const envelope = this.read(record);
+      if (envelope instanceof EventLogError) {
+        unreadable++;
+        continue;
+      }
+      const decided = decide(envelope, state);
+      state = decided.reduce(evolve, state);
+      events.push(...decided);
     }
     return { state, events, unreadable };
   }

@@ -1,14 +1,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Config } from '@cutover/config';
-import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
-import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { ControlPlane, controlTopics } from '@cutover/control-plane';
+import { KafkaEventLog } from '@cutover/event-log';
 import { copyFinished, tableProgress } from '@cutover/migration-state';
 import { InMemoryMutationSink, ProxyServer } from '@cutover/proxy';
-import { cassandraClient, kafkaClient, s3Client } from '@cutover/stack';
+import { cassandraClient, s3Client } from '@cutover/stack';
 import { TableWorker, checkRange, copyPlan, planCopy, readSchema, splitRing, syncSchema, type CopyContext } from '@cutover/table-migrator';
 import cassandra, { concurrent } from 'cassandra-driver';
 import { pino } from 'pino';
+import { prepareCopy } from './copy-setup.js';
 
 const KEYSPACE = 'cutover_demo_shop';
 const TABLES = ['customers', 'orders', 'sessions'].map((t) => `${KEYSPACE}.${t}`);
@@ -54,7 +54,7 @@ export async function liveMigration(config: Config, say: (line: string) => void)
     for (const client of [origin, target]) await client.execute(`DROP KEYSPACE IF EXISTS ${KEYSPACE}`);
     for (const statement of SCHEMA) await origin.execute(statement);
     await seed(origin);
-    await prepareTopics(config, prefix, ctx);
+    await prepareCopy(config, prefix, ctx.staging.s3);
     // Target has the schema before the application writes through the proxy to both clusters.
     say(`target gets the schema: ${(await syncSchema(origin, target, TABLES)).statements.length} statements`);
 
@@ -131,16 +131,4 @@ async function write(app: cassandra.Client, n: number): Promise<void> {
     default:
       await app.execute(`INSERT INTO ${KEYSPACE}.sessions (id, customer, started) VALUES (?, ?, ?) USING TTL 3600`, [cassandra.types.Uuid.random(), customer, new Date()]);
   }
-}
-
-async function prepareTopics(config: Config, prefix: string, ctx: CopyContext): Promise<void> {
-  const admin = kafkaClient(config).admin();
-  await admin.connect();
-  try {
-    await createTopics(admin, [...controlTopicSpecs(prefix), ...topicCatalogue(prefix).filter((t) => t.name === ctx.workTopic)]);
-  } finally {
-    await admin.disconnect();
-  }
-  const { s3, bucket } = ctx.staging;
-  await s3.send(new HeadBucketCommand({ Bucket: bucket })).catch(() => s3.send(new CreateBucketCommand({ Bucket: bucket })));
 }

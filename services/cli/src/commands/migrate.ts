@@ -1,15 +1,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Config } from '@cutover/config';
-import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
-import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { ControlPlane, controlTopics } from '@cutover/control-plane';
+import { KafkaEventLog } from '@cutover/event-log';
 import { copyFinished, tableProgress, type MigrationState, type TableProgress } from '@cutover/migration-state';
 import { createLogger } from '@cutover/proxy';
-import { cassandraClient, kafkaClient, s3Client } from '@cutover/stack';
+import { cassandraClient, s3Client } from '@cutover/stack';
 import { TableWorker, planCopy, type CopyContext } from '@cutover/table-migrator';
 import cliProgress from 'cli-progress';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
+import { prepareCopy } from './copy-setup.js';
 
 export const MIGRATE_USAGE = `cutover migrate tables    copy the migration's tables (schema, then token-range chunks through S3) with MIGRATOR_WORKERS workers; returns once every table is copied`;
 
@@ -22,17 +22,10 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
   if (args.length !== 1 || args[0] !== 'tables') throw new UsageError(MIGRATE_USAGE);
   const prefix = config.kafka.topicPrefix;
   const logger = createLogger(config, 'table-migrator');
-  const admin = kafkaClient(config).admin();
-  await admin.connect();
-  try {
-    await createTopics(admin, [...controlTopicSpecs(prefix), ...topicCatalogue(prefix).filter((t) => t.name === `${prefix}cutover.work`)]);
-  } finally {
-    await admin.disconnect();
-  }
+  const s3 = s3Client(config);
+  await prepareCopy(config, prefix, s3);
   const log = new KafkaEventLog(config.kafka, logger);
   const control = new ControlPlane(log, controlTopics(prefix));
-  const s3 = s3Client(config);
-  await s3.send(new HeadBucketCommand({ Bucket: config.s3.bucket })).catch(() => s3.send(new CreateBucketCommand({ Bucket: config.s3.bucket })));
   // Workers decide on queued work from this, so it must be the whole state before they start.
   const live = { state: (await control.history()).state };
   const ctx: CopyContext = {

@@ -30,10 +30,11 @@ async function withoutListsTargetHas(target: cassandra.Client, plan: CopyPlan, r
  * `concurrency` writes in flight. Loading a chunk twice changes nothing: every write carries
  * the timestamp origin had, and a list target already has from this copy is not written again.
  */
-export async function loadChunk(target: cassandra.Client, staging: Staging, plan: CopyPlan, chunk: Pick<UnloadedChunk, 'key' | 'unloadedAt'>, concurrency = 64): Promise<LoadedChunk> {
+export async function loadChunk(target: cassandra.Client, staging: Staging, plan: CopyPlan, chunk: Pick<UnloadedChunk, 'key'>, concurrency = 64): Promise<LoadedChunk> {
   const object = await staging.s3.send(new GetObjectCommand({ Bucket: staging.bucket, Key: chunk.key }));
   const records = await withoutListsTargetHas(target, plan, readChunk(plan.header, Buffer.from(await object.Body!.transformToByteArray())), concurrency);
-  const elapsedSeconds = (Date.now() - chunk.unloadedAt) / 1000;
+  // Unload wrote when it read the rows on the object: the TTLs have counted down since.
+  const elapsedSeconds = (Date.now() - Number(object.Metadata?.['unloaded-at'] ?? Date.now())) / 1000;
   const partitionKeys = plan.partitionKey.length;
   let previous: string | undefined;
   const statements = records.flatMap((record) => {

@@ -1,5 +1,4 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { EventLogError, SchemaCatalogue, deadLetter, decodeRecord, encodeRecord, type StoredRecord, type Subscription } from '@cutover/event-log';
 import { checkRange, type RangeCheck } from '../check/check-range.js';
 import { copyPlan, type CopyPlan } from '../copy/copy-plan.js';
@@ -76,8 +75,7 @@ export class TableWorker {
       this.ctx.logger.info({ worker: this.id, table, chunk: item.chunk, rows: unloaded.rows, ms: Math.round(performance.now() - started) }, 'chunk unloaded');
     } else {
       const key = item.s3Key ?? chunkKey(item);
-      const head = await this.ctx.staging.s3.send(new HeadObjectCommand({ Bucket: this.ctx.staging.bucket, Key: key }));
-      const loaded = await loadChunk(this.ctx.target, this.ctx.staging, plan, { key, unloadedAt: Number(head.Metadata?.['unloaded-at'] ?? Date.now()) }, this.ctx.loadConcurrency);
+      const loaded = await loadChunk(this.ctx.target, this.ctx.staging, plan, { key }, this.ctx.loadConcurrency);
       await this.ctx.control.record({ type: 'ChunkLoaded', table, round: item.round, chunk: item.chunk, rows: loaded.rows, writes: loaded.writes }, by);
       this.ctx.logger.info({ worker: this.id, table, chunk: item.chunk, rows: loaded.rows, ms: Math.round(performance.now() - started) }, 'chunk loaded');
       const check = await this.check(plan, item);
