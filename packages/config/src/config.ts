@@ -1,3 +1,4 @@
+import type { ErrorBudget } from './parsers.js';
 export interface TlsConfig {
   readonly caPath?: string;
   readonly certPath?: string;
@@ -55,7 +56,16 @@ export interface Config {
   };
   readonly mongo: { readonly uri: string };
   readonly proxy: ProxyConfig;
-  readonly migrator: { readonly workers: number; readonly chunkBytes: number; readonly loadConcurrency: number };
+  readonly migrator: {
+    readonly workers: number;
+    readonly chunkBytes: number;
+    readonly loadConcurrency: number;
+    /** Writes per second each worker may send to target; 0: as fast as target takes them. */
+    readonly loadRate: number;
+    readonly errorBudget: ErrorBudget;
+    readonly metricsHost: string;
+    readonly metricsPort: number;
+  };
   readonly log: { readonly level: LogLevel };
   readonly stack: {
     readonly home: string;

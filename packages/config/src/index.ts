@@ -1,4 +1,5 @@
 export type { ClusterConfig, ClusterName, Config, LogLevel, ProxyConfig, TlsConfig } from './config.js';
+export type { ErrorBudget } from './parsers.js';
 export { ConfigError, type ConfigProblem } from './errors.js';
 export { CONFIG_FILE_ENV, loadConfig, type LoadOptions } from './load.js';
 export { SECRET_PATHS, redactConfig } from './redact.js';

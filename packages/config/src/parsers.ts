@@ -134,6 +134,20 @@ export const nonNegativeInt: Parser<number> = (raw) => {
   return Number(value);
 };
 
+/** How many bad rows a copy tolerates: a count (`100`) or a percentage of the rows loaded so far (`0.5%`). */
+export interface ErrorBudget {
+  readonly maxBadRows: number | null;
+  readonly maxBadRowsPercent: number | null;
+}
+
+export const errorBudget: Parser<ErrorBudget> = (raw) => {
+  const value = text(raw);
+  const percent = /^(\d+(?:\.\d+)?)%$/.exec(value);
+  if (percent !== null && Number(percent[1]) <= 100) return { maxBadRows: null, maxBadRowsPercent: Number(percent[1]) };
+  if (/^\d+$/.test(value)) return { maxBadRows: Number(value), maxBadRowsPercent: null };
+  throw new ParseFailure('must be a count of rows (100) or a percentage from 0% to 100% (0.5%)');
+};
+
 export const bool: Parser<boolean> = (raw) => {
   const value = text(raw).toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(value)) return true;

@@ -85,6 +85,15 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads an error budget as a count or a percentage', () => {
+    assert.deepEqual(loadConfig({ env: {} }).migrator.errorBudget, { maxBadRows: 0, maxBadRowsPercent: null });
+    assert.deepEqual(loadConfig({ env: { MIGRATOR_MAX_BAD_ROWS: '100' } }).migrator.errorBudget, { maxBadRows: 100, maxBadRowsPercent: null });
+    assert.deepEqual(loadConfig({ env: { MIGRATOR_MAX_BAD_ROWS: '0.5%' } }).migrator.errorBudget, { maxBadRows: null, maxBadRowsPercent: 0.5 });
+    for (const bad of ['-1', '101%', 'lots', '1,5%']) {
+      assert.deepEqual(problemsOf(() => loadConfig({ env: { MIGRATOR_MAX_BAD_ROWS: bad } })), [`MIGRATOR_MAX_BAD_ROWS="${bad}": must be a count of rows (100) or a percentage from 0% to 100% (0.5%)`]);
+    }
+  });
+
   it('names the alias the user actually set', () => {
     assert.deepEqual(problemsOf(() => loadConfig({ env: { ASTRA_PORT: '70000' } })), [
       'ASTRA_PORT="70000": must be a port number from 1 to 65535',

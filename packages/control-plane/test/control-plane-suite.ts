@@ -75,12 +75,12 @@ export function controlPlaneSuite(name: string, make: () => Promise<Subject>): v
       const plane = new ControlPlane(subject.log, controlTopics(await subject.prefix()));
       await plane.issue({ type: 'StartMigration', tables: ['shop.orders'], collections: [] }, as);
       const by = (eventId: string) => ({ migrationId: 'm1', issuer: 'worker-1', eventId });
-      await plane.record({ type: 'TablePlanned', table: 'shop.orders', round: 0, chunks: 2, estimatedBytes: 10 }, by('plan'));
-      await plane.record({ type: 'ChunkLoaded', table: 'shop.orders', round: 0, chunk: 0, rows: 5, writes: 5 }, by('w0'));
-      await plane.record({ type: 'ChunkLoaded', table: 'shop.orders', round: 0, chunk: 0, rows: 5, writes: 5 }, by('w0'));
-      await plane.record({ type: 'ChunkLoaded', table: 'shop.orders', round: 3, chunk: 1, rows: 5, writes: 5 }, by('stale'));
+      await plane.record({ type: 'TablePlanned', table: 'shop.orders', round: 0, chunks: 2, estimatedBytes: 10, maxBadRows: 0, maxBadRowsPercent: null }, by('plan'));
+      await plane.record({ type: 'ChunkLoaded', table: 'shop.orders', round: 0, chunk: 0, rows: 5, writes: 5, badRows: 0, badRowsKey: null }, by('w0'));
+      await plane.record({ type: 'ChunkLoaded', table: 'shop.orders', round: 0, chunk: 0, rows: 5, writes: 5, badRows: 0, badRowsKey: null }, by('w0'));
+      await plane.record({ type: 'ChunkLoaded', table: 'shop.orders', round: 3, chunk: 1, rows: 5, writes: 5, badRows: 0, badRowsKey: null }, by('stale'));
       const { state, events } = await plane.history();
-      assert.deepEqual(state.tables['shop.orders']?.copy?.loaded, { 0: 5 });
+      assert.deepEqual(state.tables['shop.orders']?.copy?.loaded, { 0: { rows: 5, badRows: 0, badRowsKey: null } });
       assert.deepEqual(events.map((e) => e.event.type), ['MigrationStarted'], 'facts are not decisions');
     });
   });

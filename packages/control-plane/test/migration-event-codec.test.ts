@@ -16,9 +16,9 @@ it('round-trips every decided event and every migrator fact through the Migratio
     { type: 'ReadModeChanged', mode: 'dual-async' },
     { type: 'MigrationCompleted' },
     { type: 'CommandRejected', commandType: 'Remigrate', rejection: 'no such table' },
-    { type: 'TablePlanned', table: 'shop.orders', round: 1, chunks: 16, estimatedBytes: 1_000_000_000 },
+    { type: 'TablePlanned', table: 'shop.orders', round: 1, chunks: 16, estimatedBytes: 1_000_000_000, maxBadRows: null, maxBadRowsPercent: 0.5 },
     { type: 'ChunkUnloaded', table: 'shop.orders', round: 1, chunk: 3, s3Key: 'm1/shop.orders/r1/3.csv.gz', rows: 12_345, bytes: 987_654, sha256: 'ab'.repeat(32), unloadedAt: 1_795_000_000_000 },
-    { type: 'ChunkLoaded', table: 'shop.orders', round: 1, chunk: 3, rows: 12_345, writes: 13_000 },
+    { type: 'ChunkLoaded', table: 'shop.orders', round: 1, chunk: 3, rows: 12_345, writes: 13_000, badRows: 2, badRowsKey: 'm1/shop.orders/r1/3.bad-rows.csv' },
     { type: 'ChunkChecked', table: 'shop.orders', round: 1, chunk: 3, originRows: 12_345, targetRows: 12_344, matches: false },
   ];
   for (const [i, event] of events.entries()) {

@@ -69,10 +69,10 @@ describe('schemas', () => {
   it('gives every version its own id and knows the latest of each subject', () => {
     assert.deepEqual(
       catalogue.versions.map((v) => `${v.id} ${v.subject} v${v.version}`),
-      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1', '7 MigrationEvent v2', '8 WorkItem v2'],
+      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1', '7 MigrationEvent v2', '8 WorkItem v2', '9 MigrationEvent v3'],
     );
     assert.equal(catalogue.latest('MutationEvent').id, 2);
-    assert.equal(catalogue.latest('MigrationEvent').id, 7);
+    assert.equal(catalogue.latest('MigrationEvent').id, 9);
   });
 });
 
@@ -122,8 +122,18 @@ describe('the Confluent wire format', () => {
     }
     const event = { eventId: 'c1/0', migrationId: 'm1', commandId: 'c1', at: 1, issuer: 'alice', reason: null, event: { 'dev.cutover.migration.CommandRejected': { commandType: 'Remigrate', rejection: 'unknown table shop.nope' } } };
     assert.deepEqual(plain(decodeRecord(catalogue, 'MigrationEvent', encodeRecord(catalogue, 'MigrationEvent', event)).value), event);
-    const fact = { ...event, event: { 'dev.cutover.migration.ChunkLoaded': { table: 'shop.orders', round: 0, chunk: 3, rows: 1000, writes: 1200 } } };
+    const fact = { ...event, event: { 'dev.cutover.migration.ChunkLoaded': { table: 'shop.orders', round: 0, chunk: 3, rows: 1000, writes: 1200, badRows: 1, badRowsKey: 'k.bad-rows.csv' } } };
     assert.deepEqual(plain(decodeRecord(catalogue, 'MigrationEvent', encodeRecord(catalogue, 'MigrationEvent', fact)).value), fact);
+  });
+
+  it('reads a fact written before bad rows were counted: none, and no error budget', () => {
+    const envelope = { eventId: 'w1', migrationId: 'm1', commandId: 'w1', at: 1, issuer: 'worker-1', reason: null };
+    const v2 = (event: object) => Buffer.concat([Buffer.from([0, 0, 0, 0, 7]), catalogue.byId(7)!.type.toBuffer({ ...envelope, event })]);
+    const loaded = decodeRecord(catalogue, 'MigrationEvent', v2({ 'dev.cutover.migration.ChunkLoaded': { table: 't.t', round: 0, chunk: 3, rows: 10, writes: 12 } }));
+    assert.equal(loaded.writerVersion, 2);
+    assert.deepEqual(plain(loaded.value), { ...envelope, event: { 'dev.cutover.migration.ChunkLoaded': { table: 't.t', round: 0, chunk: 3, rows: 10, writes: 12, badRows: 0, badRowsKey: null } } });
+    const planned = decodeRecord(catalogue, 'MigrationEvent', v2({ 'dev.cutover.migration.TablePlanned': { table: 't.t', round: 0, chunks: 4, estimatedBytes: 9 } }));
+    assert.deepEqual(plain(planned.value), { ...envelope, event: { 'dev.cutover.migration.TablePlanned': { table: 't.t', round: 0, chunks: 4, estimatedBytes: 9, maxBadRows: null, maxBadRowsPercent: null } } });
   });
 
   it('reads a decided event written before the migrators had facts', () => {

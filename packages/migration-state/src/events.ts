@@ -17,7 +17,17 @@ export type Event =
 /** What the migrators did: facts they emit themselves, not decisions of a command. */
 export type Fact =
   /** A table's copy round was split into chunks. Round n is the copy after n re-migrations. */
-  | { readonly type: 'TablePlanned'; readonly table: string; readonly round: number; readonly chunks: number; readonly estimatedBytes: number }
+  | {
+      readonly type: 'TablePlanned';
+      readonly table: string;
+      readonly round: number;
+      readonly chunks: number;
+      readonly estimatedBytes: number;
+      /** The round's error budget: past this many bad rows (null: no count limit)… */
+      readonly maxBadRows: number | null;
+      /** …or this percentage of the rows loaded so far (null: no percentage limit), the round fails. */
+      readonly maxBadRowsPercent: number | null;
+    }
   | {
       readonly type: 'ChunkUnloaded';
       readonly table: string;
@@ -29,7 +39,17 @@ export type Fact =
       readonly sha256: string;
       readonly unloadedAt: number;
     }
-  | { readonly type: 'ChunkLoaded'; readonly table: string; readonly round: number; readonly chunk: number; readonly rows: number; readonly writes: number }
+  | {
+      readonly type: 'ChunkLoaded';
+      readonly table: string;
+      readonly round: number;
+      readonly chunk: number;
+      readonly rows: number;
+      readonly writes: number;
+      /** Rows target refused, listed with the reason in the bad-rows file `badRowsKey` (S3). */
+      readonly badRows: number;
+      readonly badRowsKey: string | null;
+    }
   | { readonly type: 'ChunkChecked'; readonly table: string; readonly round: number; readonly chunk: number; readonly originRows: number; readonly targetRows: number; readonly matches: boolean };
 
 const FACTS: ReadonlySet<Event['type']> = new Set<Fact['type']>(['TablePlanned', 'ChunkUnloaded', 'ChunkLoaded', 'ChunkChecked']);

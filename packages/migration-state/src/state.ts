@@ -21,10 +21,12 @@ export interface TableCopy {
   readonly round: number;
   readonly chunks: number;
   readonly estimatedBytes: number;
+  readonly maxBadRows: number | null;
+  readonly maxBadRowsPercent: number | null;
   /** By chunk number: rows and CSV bytes staged. */
   readonly unloaded: Readonly<Record<number, { readonly rows: number; readonly bytes: number }>>;
-  /** By chunk number: rows written to target. */
-  readonly loaded: Readonly<Record<number, number>>;
+  /** By chunk number: rows written to target, and those target refused (listed in the bad-rows file in S3). */
+  readonly loaded: Readonly<Record<number, { readonly rows: number; readonly badRows: number; readonly badRowsKey: string | null }>>;
   /** By chunk number: whether the range matched on both clusters when checked after loading. */
   readonly checked: Readonly<Record<number, boolean>>;
 }
@@ -137,14 +139,17 @@ function withFact(state: MigrationState, fact: Fact): MigrationState {
   const table = state.tables[fact.table];
   if (table === undefined || fact.round !== table.remigrations) return state;
   const set = (copy: TableCopy): MigrationState => ({ ...state, tables: { ...state.tables, [fact.table]: { ...table, copy } } });
-  if (fact.type === 'TablePlanned') return set({ round: fact.round, chunks: fact.chunks, estimatedBytes: fact.estimatedBytes, unloaded: {}, loaded: {}, checked: {} });
+  if (fact.type === 'TablePlanned') {
+    const { round, chunks, estimatedBytes, maxBadRows, maxBadRowsPercent } = fact;
+    return set({ round, chunks, estimatedBytes, maxBadRows, maxBadRowsPercent, unloaded: {}, loaded: {}, checked: {} });
+  }
   const copy = table.copy;
   if (copy === undefined) return state;
   switch (fact.type) {
     case 'ChunkUnloaded':
       return set({ ...copy, unloaded: { ...copy.unloaded, [fact.chunk]: { rows: fact.rows, bytes: fact.bytes } } });
     case 'ChunkLoaded':
-      return set({ ...copy, loaded: { ...copy.loaded, [fact.chunk]: fact.rows } });
+      return set({ ...copy, loaded: { ...copy.loaded, [fact.chunk]: { rows: fact.rows, badRows: fact.badRows, badRowsKey: fact.badRowsKey } } });
     case 'ChunkChecked':
       return set({ ...copy, checked: { ...copy.checked, [fact.chunk]: fact.matches } });
   }

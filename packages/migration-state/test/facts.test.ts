@@ -6,17 +6,18 @@ let counter = 0;
 const command = (state: MigrationState, c: Command): EventEnvelope[] => decide({ commandId: `c${++counter}`, migrationId: 'm1', issuedAt: counter, issuer: 'alice', command: c }, state);
 const fact = (event: Fact): EventEnvelope => ({ eventId: `w${++counter}`, migrationId: 'm1', commandId: `w${counter}`, at: counter, issuer: 'worker-1', event });
 const unloaded = (chunk: number, round = 0): Fact => ({ type: 'ChunkUnloaded', table: 'shop.orders', round, chunk, s3Key: `k${chunk}`, rows: 100, bytes: 5000, sha256: 'ab', unloadedAt: 1 });
-const loaded = (chunk: number, round = 0): Fact => ({ type: 'ChunkLoaded', table: 'shop.orders', round, chunk, rows: 100, writes: 120 });
+const loaded = (chunk: number, round = 0, badRows = 0): Fact => ({ type: 'ChunkLoaded', table: 'shop.orders', round, chunk, rows: 100 - badRows, writes: 120, badRows, badRowsKey: badRows === 0 ? null : `k${chunk}.bad-rows.csv` });
+const planned = (chunks: number, round = 0, budget: { maxBadRows: number | null; maxBadRowsPercent: number | null } = { maxBadRows: 0, maxBadRowsPercent: null }, table = 'shop.orders'): Fact => ({ type: 'TablePlanned', table, round, chunks, estimatedBytes: 15_000, ...budget });
 
 describe("the migrators' facts", () => {
   const start = command(initialState, { type: 'StartMigration', tables: ['shop.orders', 'shop.users'], collections: [] });
   const started = replay(start);
 
   it("fold into each table's copy progress, chunk by chunk, a chunk done twice counted once", () => {
-    const events = [fact({ type: 'TablePlanned', table: 'shop.orders', round: 0, chunks: 3, estimatedBytes: 15_000 }), fact(unloaded(0)), fact(unloaded(1)), fact(loaded(0)), fact(loaded(0))];
+    const events = [fact(planned(3)), fact(unloaded(0)), fact(unloaded(1)), fact(loaded(0)), fact(loaded(0))];
     const state = replay(events, started);
     assert.deepEqual(tableProgress(state.tables['shop.orders']!), {
-      table: 'shop.orders', phase: 'copying', chunks: 3, chunksUnloaded: 2, chunksLoaded: 1, chunksChecked: 0, mismatchedChunks: [], rowsUnloaded: 200, rowsLoaded: 100, bytesUnloaded: 10_000, estimatedBytes: 15_000,
+      table: 'shop.orders', phase: 'copying', chunks: 3, chunksUnloaded: 2, chunksLoaded: 1, chunksChecked: 0, mismatchedChunks: [], rowsUnloaded: 200, rowsLoaded: 100, estimatedRows: 300, bytesUnloaded: 10_000, estimatedBytes: 15_000, badRows: 0, badRowsFiles: [],
     });
     assert.equal(tableProgress(state.tables['shop.users']!).phase, 'waiting');
     const done = replay([fact(unloaded(2)), fact(loaded(1)), fact(loaded(2))], state);
@@ -28,16 +29,28 @@ describe("the migrators' facts", () => {
   });
 
   it('start over with a re-migration: facts of the earlier round no longer count', () => {
-    const copied = replay([fact({ type: 'TablePlanned', table: 'shop.orders', round: 0, chunks: 1, estimatedBytes: 0 }), fact(unloaded(0)), fact(loaded(0))], started);
+    const copied = replay([fact(planned(1)), fact(unloaded(0)), fact(loaded(0))], started);
     const again = command(copied, { type: 'Remigrate', table: 'shop.orders', truncate: false }).reduce(evolve, copied);
     const late = evolve(again, fact(loaded(0)));
     assert.equal(tableProgress(late.tables['shop.orders']!).phase, 'waiting', 'the old round no longer counts: the table waits to be planned again');
-    const replanned = replay([fact({ type: 'TablePlanned', table: 'shop.orders', round: 1, chunks: 2, estimatedBytes: 0 }), fact(loaded(0, 0)), fact(loaded(0, 1))], late);
+    const replanned = replay([fact(planned(2, 1)), fact(loaded(0, 0)), fact(loaded(0, 1))], late);
     assert.deepEqual(tableProgress(replanned.tables['shop.orders']!).chunksLoaded, 1);
   });
 
+  it('fail a table past its error budget, counted in rows or as a percentage of the rows loaded so far', () => {
+    const withBudget = (budget: { maxBadRows: number | null; maxBadRowsPercent: number | null }, ...chunks: Fact[]) => tableProgress(replay([fact(planned(4, 0, budget)), ...chunks.map(fact)], started).tables['shop.orders']!);
+    const within = withBudget({ maxBadRows: 2, maxBadRowsPercent: null }, unloaded(0), loaded(0, 0, 1), loaded(1, 0, 1));
+    assert.deepEqual([within.phase, within.badRows, within.badRowsFiles, within.rowsLoaded], ['copying', 2, ['k0.bad-rows.csv', 'k1.bad-rows.csv'], 198]);
+    const beyond = withBudget({ maxBadRows: 2, maxBadRowsPercent: null }, loaded(0, 0, 1), loaded(1, 0, 2));
+    assert.deepEqual([beyond.phase, beyond.failure], ['failed', '3 bad rows, over the budget of 2']);
+    assert.equal(withBudget({ maxBadRows: null, maxBadRowsPercent: 1 }, loaded(0, 0, 1), loaded(1, 0, 1)).phase, 'copying', '2 of 200 is 1%, not over');
+    const percent = withBudget({ maxBadRows: null, maxBadRowsPercent: 1 }, loaded(0, 0, 1), loaded(1, 0, 2));
+    assert.deepEqual([percent.phase, percent.failure], ['failed', '3 bad rows of 200 (1.50%), over the budget of 1%']);
+    assert.equal(withBudget({ maxBadRows: 0, maxBadRowsPercent: null }, loaded(0, 0, 1)).phase, 'failed', 'the default budget: none');
+  });
+
   it('change nothing for a table the migration does not have, and stay out of the audit trail', () => {
-    const stray = fact({ type: 'TablePlanned', table: 'shop.nope', round: 0, chunks: 1, estimatedBytes: 0 });
+    const stray = fact(planned(1, 0, undefined, 'shop.nope'));
     assert.deepEqual(evolve(started, stray), started);
     assert.deepEqual(auditTrail([...start, stray]).map((a) => a.event), ['MigrationStarted']);
   });

@@ -74,6 +74,12 @@ describe('server configuration', () => {
     }
   });
 
+  it('gives a Cassandra the limits asked for, and none otherwise', () => {
+    const limited = cassandraYaml({ name: 'target', cluster: config.target, storagePort: 7000, heap: '512m', limits: { max_mutation_size: '5MiB' } }, '/d');
+    assert.ok(limited.split('\n').includes('max_mutation_size: "5MiB"'), limited);
+    assert.doesNotMatch(cassandraYaml({ name: 'origin', cluster: config.origin, storagePort: 7000, heap: '512m' }, '/d'), /max_mutation_size/);
+  });
+
   it('makes Kafka a single combined KRaft node on the configured listener', () => {
     const props = kafkaProperties({ host: '127.0.0.1', port: 9092, controllerPort: 9093, heap: '512m' }, '/k').split('\n');
     for (const line of ['process.roles=broker,controller', 'listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093', 'controller.quorum.bootstrap.servers=127.0.0.1:9093', 'log.dirs=/k', 'offsets.topic.replication.factor=1']) {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, it } from 'node:test';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '@cutover/config';
 import { tableProgress, type TableState } from '@cutover/migration-state';
-import { cassandraClient } from '@cutover/stack';
+import { cassandraClient, s3Client } from '@cutover/stack';
 import type cassandra from 'cassandra-driver';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -33,6 +34,7 @@ after(async () => {
   await target.shutdown();
 });
 
+const state = async (on: Record<string, string>) => JSON.parse((await runCli(['state', '--json'], on)).stdout) as { tables: Record<string, TableState> };
 const rows = async (client: cassandra.Client, table: string): Promise<string[]> => (await client.execute(`SELECT * FROM ${ks}.${table}`)).rows.map((r) => JSON.stringify(r)).sort();
 
 it('says there is nothing to copy before a migration starts, then copies its tables', { timeout }, async () => {
@@ -46,7 +48,7 @@ it('says there is nothing to copy before a migration starts, then copies its tab
   assert.equal(migrate.code, 0, migrate.stderr);
   assert.match(migrate.stdout, new RegExp(`^${ks}\\.items: 100 rows in 4 chunks, verified$`, 'm'));
   assert.match(migrate.stdout, /^copied 2 table\(s\), 150 rows in [\d.]+ s \(\d+ rows\/s\)$/m);
-  assert.match(migrate.stderr, new RegExp(`${ks}\\.stock \\[[█░]+\\] 4/4 chunks \\| 50 rows \\| \\d+ rows/s \\| ETA `), 'a progress bar per table, with rate and ETA');
+  assert.match(migrate.stderr, new RegExp(`${ks}\\.stock \\[[█░]+\\] 4/4 chunks \\| 50/50 rows \\| \\d+ rows/s \\| ETA \\S+ \\| [\\d.]+ MiB staged`), 'a progress bar per table: rows of the estimate, rate, ETA, bytes');
   for (const table of ['items', 'stock']) assert.deepEqual(await rows(target, table), await rows(origin, table), `${table} on target`);
 
   const again = await runCli(['migrate', 'tables'], env);
@@ -97,12 +99,27 @@ it('a paused table waits while the others are copied and is copied once resumed;
   await control('start', `${pks}.first`, `${pks}.later`);
   await control('pause', '--table', `${pks}.later`);
 
-  const state = async () => JSON.parse((await runCli(['state', '--json'], pauseEnv)).stdout) as { tables: Record<string, TableState> };
-  const migrating = spawnCli(['migrate', 'tables'], pauseEnv);
-  let tables = (await state()).tables;
-  for (const deadline = Date.now() + 120_000; Date.now() < deadline && tableProgress(tables[`${pks}.first`]!).phase !== 'verified'; ) tables = (await state()).tables;
+  const metricsPort = 20_000 + Math.floor(Math.random() * 10_000);
+  const migrating = spawnCli(['migrate', 'tables'], { ...pauseEnv, MIGRATOR_METRICS_PORT: String(metricsPort) });
+  let tables = (await state(pauseEnv)).tables;
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline && tableProgress(tables[`${pks}.first`]!).phase !== 'verified'; ) tables = (await state(pauseEnv)).tables;
   assert.equal(tableProgress(tables[`${pks}.first`]!).phase, 'verified');
   assert.equal(tableProgress(tables[`${pks}.later`]!).chunksLoaded, 0, 'nothing of the paused table was loaded');
+  // The migrator's own view of the state is rebuilt every second: it may be a moment behind.
+  const scrape = async () => (await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).split('\n');
+  let metrics = await scrape();
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline && !metrics.includes(`cutover_migrator_table_rows{table="${pks}.first",kind="copied"} 100`); ) metrics = await scrape();
+  for (const line of [
+    `cutover_migrator_rows_total{table="${pks}.first",step="load"} 100`,
+    `cutover_migrator_rows_total{table="${pks}.first",step="unload"} 100`,
+    `cutover_migrator_table_rows{table="${pks}.first",kind="copied"} 100`,
+    `cutover_migrator_table_chunks{table="${pks}.first",state="checked"} 4`,
+    `cutover_migrator_table_chunks{table="${pks}.later",state="loaded"} 0`,
+    `cutover_migrator_table_failed{table="${pks}.first"} 0`,
+  ]) {
+    assert.ok(metrics.includes(line), `${line} in\n${metrics.join('\n')}`);
+  }
+  assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/health/live`)).status, 200);
 
   await control('resume', '--table', `${pks}.later`);
   const [code] = (await once(migrating.child, 'close')) as [number];
@@ -115,4 +132,57 @@ it('a paused table waits while the others are copied and is copied once resumed;
   const again = await runCli(['migrate', 'tables'], pauseEnv);
   assert.equal(again.code, 0, again.stderr);
   for (const table of ['first', 'later']) assert.deepEqual(await read(target, table), await read(origin, table), `${table} on target`);
+});
+
+it('a priority change re-orders the tables not started yet', { timeout }, async () => {
+  const oks = `order_${suffix}`;
+  const orderEnv = { ...env, KAFKA_TOPIC_PREFIX: `order-${suffix}.`, MIGRATOR_WORKERS: '1' };
+  await origin.execute(`CREATE KEYSPACE ${oks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+  for (const table of ['a', 'b', 'c']) {
+    await origin.execute(`CREATE TABLE ${oks}.${table} (id int PRIMARY KEY, v text)`);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => origin.execute(`INSERT INTO ${oks}.${table} (id, v) VALUES (?, ?)`, [i, `${table}${i}`], { prepare: true })));
+  }
+  const control = async (...args: string[]) => assert.equal((await runCli(['control', ...args], orderEnv)).code, 0);
+  await control('start', `${oks}.a`, `${oks}.b`, `${oks}.c`);
+  // Paused, the migrator plans the first table and gets no further: the rest is not started.
+  await control('pause');
+  const migrating = spawnCli(['migrate', 'tables'], orderEnv);
+  let tables = (await state(orderEnv)).tables;
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline && tableProgress(tables[`${oks}.a`]!).chunks === 0; ) tables = (await state(orderEnv)).tables;
+  assert.equal(tableProgress(tables[`${oks}.a`]!).chunks, 4, 'a is planned');
+  await control('set-priority', `${oks}.b`, '5');
+  await control('resume');
+  const [code] = (await once(migrating.child, 'close')) as [number];
+  assert.equal(code, 0, migrating.stderr());
+  const planned = migrating.stdout().split('\n').filter((line) => line.includes('table planned')).map((line) => (JSON.parse(line) as { table: string }).table);
+  assert.deepEqual(planned, [`${oks}.a`, `${oks}.c`, `${oks}.b`]);
+});
+
+it('a row target refuses goes to a bad-rows file: within the error budget the table is verified without it, beyond it the table fails', { timeout }, async () => {
+  const bks = `bad_${suffix}`;
+  const badEnv = { ...env, KAFKA_TOPIC_PREFIX: `bad-${suffix}.` };
+  await origin.execute(`CREATE KEYSPACE ${bks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+  await origin.execute(`CREATE TABLE ${bks}.files (id int PRIMARY KEY, body blob)`);
+  // 6 MiB is over what target takes in one write (5 MiB), not origin.
+  for (let id = 0; id < 20; id++) await origin.execute(`INSERT INTO ${bks}.files (id, body) VALUES (?, ?)`, [id, Buffer.alloc(id === 7 ? 6 * 2 ** 20 : 100, id)], { prepare: true });
+  assert.equal((await runCli(['control', 'start', `${bks}.files`], badEnv)).code, 0);
+
+  const within = await runCli(['migrate', 'tables'], { ...badEnv, MIGRATOR_MAX_BAD_ROWS: '1' });
+  assert.equal(within.code, 0, within.stderr);
+  const listed = new RegExp(`^${bks}\\.files: 19 rows in 4 chunks, verified; 1 bad rows listed in s3://${env.S3_BUCKET}/(\\S+\\.bad-rows\\.csv)$`, 'm').exec(within.stdout);
+  assert.ok(listed, within.stdout);
+  const ids = (await target.execute(`SELECT id FROM ${bks}.files`)).rows.map((row) => row['id'] as number);
+  assert.deepEqual(ids.sort((x, y) => x - y), Array.from({ length: 20 }, (_, id) => id).filter((id) => id !== 7));
+  const s3 = s3Client(config);
+  const file = await (await s3.send(new GetObjectCommand({ Bucket: env.S3_BUCKET, Key: listed[1] }))).Body!.transformToString();
+  assert.match(file, /^id,body,body:writetime,body:ttl,reason\n7,"{3}0x0707/, 'the row as the chunk has it, then the reason');
+  assert.match(file, /Rejected an oversized mutation/);
+
+  assert.equal((await runCli(['control', 'remigrate', `${bks}.files`], badEnv)).code, 0);
+  const beyond = await runCli(['migrate', 'tables'], badEnv);
+  assert.equal(beyond.code, 1, 'the default budget is no bad row');
+  assert.match(beyond.stdout, new RegExp(`^${bks}\\.files: \\d+ rows in 4 chunks, FAILED: 1 bad rows, over the budget of 0; 1 bad rows listed in s3://`, 'm'));
+  assert.match(beyond.stderr, /1 table\(s\) failed: see their bad-rows files/);
+  const failed = tableProgress((await state(badEnv)).tables[`${bks}.files`]!);
+  assert.deepEqual([failed.phase, failed.failure], ['failed', '1 bad rows, over the budget of 0']);
 });

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, it } from 'node:test';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '@cutover/config';
 import { cassandraClient, s3Client } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
-import { checkRange, copyPlan, loadChunk, planChunks, readSchema, splitRing, syncSchema, toRecord, unloadChunk, type ChunkRecord, type CopyPlan } from '../src/index.ts';
+import { parse } from 'csv-parse/sync';
+import { MAX_TOKEN, MIN_TOKEN, badRowsKey, checkRange, copyPlan, loadChunk, planChunks, readSchema, recordKey, splitRing, syncSchema, toRecord, unloadChunk, writeBadRows, type ChunkRecord, type CopyPlan } from '../src/index.ts';
 
 /**
  * A table with every kind of column copied origin → S3 → target through the real clusters
@@ -18,6 +19,7 @@ const target = cassandraClient(config.target);
 const staging = { s3: s3Client(config), bucket: `copy-${randomBytes(3).toString('hex')}` };
 const ks = `copy_${randomBytes(3).toString('hex')}`;
 const timeout = 180_000;
+const load = { concurrency: 64, rate: 0 };
 let plan: CopyPlan;
 
 before(async () => {
@@ -81,12 +83,12 @@ it('copies every kind of column through S3 keeping values, writetimes and the re
   const unloaded = [];
   for (const chunk of chunks) unloaded.push(await unloadChunk(origin, staging, plan, chunk, `${ks}/every/chunk-${chunk.chunk}.csv.gz`));
   assert.equal(unloaded.reduce((sum, u) => sum + u.rows, 0), 44, 'every row, the static-only partition included, once');
-  for (const chunk of unloaded) await loadChunk(target, staging, plan, chunk);
+  for (const chunk of unloaded) await loadChunk(target, staging, plan, chunk, load);
   const source = await everything(origin);
   assertSameData(await everything(target), source);
   assert.ok(source.some((row) => row.includes('1.10')), 'decimals keep their scale');
 
-  for (const chunk of unloaded) await loadChunk(target, staging, plan, chunk);
+  for (const chunk of unloaded) await loadChunk(target, staging, plan, chunk, load);
   assertSameData(await everything(target), source);
 });
 
@@ -97,4 +99,34 @@ it('the check finds every range equal on both sides, then names the one range a 
   const checks = await Promise.all(ranges.map((r) => checkRange(origin, target, plan, r)));
   assert.equal(checks.filter((c) => !c.matches).length, 1);
   assert.equal(checks.reduce((sum, c) => sum + c.rows.origin, 0), 44);
+});
+
+it('keeps a row target refuses out, with the reason, and loads the rest; the check leaves it out on both sides', { timeout }, async () => {
+  await origin.execute(`CREATE TABLE ${ks}.files (id int PRIMARY KEY, name text, body blob)`);
+  await syncSchema(origin, target, [`${ks}.files`]);
+  for (let id = 0; id < 5; id++) {
+    // 6 MiB is over target's limit on a write (5 MiB), not origin's.
+    const body = Buffer.alloc(id === 3 ? 6 * 2 ** 20 : 10, id);
+    await origin.execute(`INSERT INTO ${ks}.files (id, name, body) VALUES (?, ?, ?)`, [id, `file ${id}`, body], { prepare: true });
+  }
+  const schema = (await readSchema(origin, [ks])).keyspaces.get(ks)!;
+  const files = copyPlan(schema.tables.get('files')!, new Set());
+  const key = `${ks}/files/chunk-00000.csv.gz`;
+  await unloadChunk(origin, staging, files, { keyspace: ks, table: 'files', chunk: 0, rangeStart: MIN_TOKEN, rangeEnd: MAX_TOKEN }, key);
+  const loaded = await loadChunk(target, staging, files, { key }, load);
+  assert.equal(loaded.rows, 4);
+  assert.deepEqual(loaded.badRows.map((bad) => bad.record[0]), ['3']);
+  assert.match(loaded.badRows[0]!.reason, /oversized mutation/);
+  assert.deepEqual((await target.execute(`SELECT id FROM ${ks}.files`)).rows.map((row) => row['id'] as number).sort(), [0, 1, 2, 4]);
+
+  const ring = { start: MIN_TOKEN, end: MAX_TOKEN };
+  assert.equal((await checkRange(origin, target, files, ring)).matches, false, 'the bad row is missing on target');
+  const check = await checkRange(origin, target, files, ring, new Set(loaded.badRows.map((bad) => recordKey(files, bad.record))));
+  assert.deepEqual([check.matches, check.rows], [true, { origin: 4, target: 4 }]);
+
+  await writeBadRows(staging, badRowsKey(key), files.header, loaded.badRows);
+  const object = await staging.s3.send(new GetObjectCommand({ Bucket: staging.bucket, Key: `${ks}/files/chunk-00000.bad-rows.csv` }));
+  const [header, row] = parse(await object.Body!.transformToString());
+  assert.deepEqual(header, [...files.header, 'reason']);
+  assert.deepEqual([row![0], row![header.indexOf('name')], row!.at(-1)], ['3', '"file 3"', loaded.badRows[0]!.reason]);
 });

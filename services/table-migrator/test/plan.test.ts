@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SchemaCatalogue, decodeRecord, encodeRecord } from '@cutover/event-log';
 import fc from 'fast-check';
-import { initialState, type MigrationState, type TableState } from '@cutover/migration-state';
-import { MAX_TOKEN, MIN_TOKEN, chunkCount, planChunks, splitRing, unloadItem, workDecision, type WorkItem } from '../src/index.ts';
+import { initialState, type MigrationState, type TableCopy, type TableState } from '@cutover/migration-state';
+import { MAX_TOKEN, MIN_TOKEN, chunkCount, nextToPlan, planChunks, splitRing, unloadItem, workDecision, type WorkItem } from '../src/index.ts';
 
 describe('splitRing', () => {
   it('covers the whole Murmur3 ring in contiguous ranges of nearly equal width', () => {
@@ -70,5 +70,35 @@ describe('workDecision', () => {
     assert.equal(workDecision(state({}, { remigrations: 2 }), item), 'drop');
     assert.equal(workDecision(state({ migrationId: 'm2' }), item), 'drop');
     assert.equal(workDecision(state({ tables: {} }), item), 'drop');
+  });
+
+  it("drops the work of a table whose round failed (over its error budget)", () => {
+    const failed: TableCopy = { round: 1, chunks: 2, estimatedBytes: 0, maxBadRows: 0, maxBadRowsPercent: null, unloaded: {}, loaded: { 0: { rows: 9, badRows: 1, badRowsKey: 'k' } }, checked: {} };
+    assert.equal(workDecision(state({}, { copy: failed }), item), 'drop');
+    assert.equal(workDecision(state({}, { copy: { ...failed, maxBadRows: 1 } }), item), 'run', 'within the budget');
+  });
+});
+
+describe('nextToPlan', () => {
+  const table = (name: string, position: number, over: Partial<TableState> = {}): TableState => ({ name, priority: 0, position, paused: false, remigrations: 0, ...over });
+  const copy = (chunks: number, unloaded: number): TableCopy => ({
+    round: 0, chunks, estimatedBytes: 0, maxBadRows: 0, maxBadRowsPercent: null, loaded: {}, checked: {},
+    unloaded: Object.fromEntries(Array.from({ length: unloaded }, (_, i) => [i, { rows: 1, bytes: 1 }])),
+  });
+  const state = (...tables: TableState[]): MigrationState => ({ ...initialState, migrationId: 'm1', status: 'running', tables: Object.fromEntries(tables.map((t) => [t.name, t])) });
+
+  it('plans one table at a time, in priority order, the next once the planned ones are all unloaded', () => {
+    assert.equal(nextToPlan(state(table('a', 0), table('b', 1), table('c', 2, { priority: -1 }))), 'c');
+    assert.equal(nextToPlan(state(table('a', 0, { copy: copy(4, 3) }), table('b', 1))), undefined, "a's chunks are still being unloaded");
+    assert.equal(nextToPlan(state(table('a', 0, { copy: copy(4, 4) }), table('b', 1), table('c', 2))), 'b', "a's loads keep the workers busy meanwhile");
+    assert.equal(nextToPlan(state(table('a', 0, { copy: copy(4, 4) }), table('b', 1), table('c', 2, { priority: -5 }))), 'c', 'a priority change re-orders what is not planned yet');
+  });
+
+  it('neither plans nor waits for a paused table; plans a re-migrated one again; nothing unless running', () => {
+    assert.equal(nextToPlan(state(table('a', 0, { paused: true }), table('b', 1))), 'b');
+    assert.equal(nextToPlan(state(table('a', 0, { paused: true, copy: copy(4, 1) }), table('b', 1))), 'b');
+    assert.equal(nextToPlan(state(table('a', 0, { copy: copy(4, 4), remigrations: 1 }))), 'a');
+    assert.equal(nextToPlan(state(table('a', 0, { copy: copy(4, 4) }))), undefined);
+    assert.equal(nextToPlan({ ...state(table('a', 0)), status: 'completed' }), undefined);
   });
 });

@@ -56,6 +56,8 @@ export interface CassandraOptions {
   readonly heap: string;
   /** The certificate served when the cluster speaks TLS. */
   readonly serverTls?: { readonly certPath: string; readonly keyPath: string };
+  /** cassandra.yaml limits that make it refuse some writes, as managed services do. */
+  readonly limits?: Readonly<Record<string, string>>;
 }
 
 /** The superuser a fresh PasswordAuthenticator cluster starts with. */
@@ -79,6 +81,7 @@ export function cassandraYaml(options: CassandraOptions, dataDir: string, keysto
     saved_caches_directory: join(dataDir, 'saved_caches'),
     hints_directory: join(dataDir, 'hints'),
     cdc_raw_directory: join(dataDir, 'cdc_raw'),
+    ...options.limits,
   };
   return [
     ...Object.entries(yaml).map(([key, value]) => `${key}: ${typeof value === 'string' ? JSON.stringify(value) : value}`),

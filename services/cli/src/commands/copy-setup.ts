@@ -1,11 +1,23 @@
-import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Config } from '@cutover/config';
-import { controlTopicSpecs } from '@cutover/control-plane';
-import { createTopics, topicCatalogue } from '@cutover/event-log';
-import { kafkaClient } from '@cutover/stack';
+import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
+import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { cassandraClient, kafkaClient, s3Client } from '@cutover/stack';
+import type { CopyContext } from '@cutover/table-migrator';
+import type { Logger } from 'pino';
 
-/** What copying tables needs before it starts: the control, events and work topics under `prefix`, and the staging bucket. */
-export async function prepareCopy(config: Config, prefix: string, s3: S3Client): Promise<void> {
+/** A table copy's context, opened: `close` ends every connection it holds. */
+export interface OpenCopy {
+  readonly ctx: CopyContext;
+  close(): Promise<void>;
+}
+
+/**
+ * What copying tables needs, under the topic prefix `prefix`: the control, events and work
+ * topics and the staging bucket (created if missing), and connections to both clusters, S3
+ * and Kafka, set as the config says.
+ */
+export async function openCopy(config: Config, prefix: string, logger: Logger): Promise<OpenCopy> {
   const admin = kafkaClient(config).admin();
   await admin.connect();
   try {
@@ -13,5 +25,29 @@ export async function prepareCopy(config: Config, prefix: string, s3: S3Client):
   } finally {
     await admin.disconnect();
   }
-  await s3.send(new HeadBucketCommand({ Bucket: config.s3.bucket })).catch(() => s3.send(new CreateBucketCommand({ Bucket: config.s3.bucket })));
+  const s3 = s3Client(config);
+  const bucket = config.s3.bucket;
+  await s3.send(new HeadBucketCommand({ Bucket: bucket })).catch(() => s3.send(new CreateBucketCommand({ Bucket: bucket })));
+  const log = new KafkaEventLog(config.kafka, logger);
+  const { loadConcurrency: concurrency, loadRate: rate, errorBudget } = config.migrator;
+  const ctx: CopyContext = {
+    origin: cassandraClient(config.origin),
+    target: cassandraClient(config.target),
+    staging: { s3, bucket },
+    log,
+    control: new ControlPlane(log, controlTopics(prefix)),
+    workTopic: `${prefix}cutover.work`,
+    deadLetterTopic: `${prefix}cutover.dead-letters`,
+    logger,
+    load: { concurrency, rate },
+    errorBudget,
+  };
+  return {
+    ctx,
+    async close() {
+      await Promise.all([ctx.origin.shutdown(), ctx.target.shutdown()]);
+      await log.close();
+      s3.destroy();
+    },
+  };
 }

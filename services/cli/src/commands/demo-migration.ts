@@ -1,14 +1,9 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '@cutover/config';
-import { ControlPlane, controlTopics } from '@cutover/control-plane';
-import { KafkaEventLog } from '@cutover/event-log';
-import { copyFinished, tableProgress } from '@cutover/migration-state';
 import { InMemoryMutationSink, ProxyServer } from '@cutover/proxy';
-import { cassandraClient, s3Client } from '@cutover/stack';
-import { TableWorker, checkRange, copyPlan, planCopy, readSchema, splitRing, syncSchema, type CopyContext } from '@cutover/table-migrator';
+import { checkRange, copyPlan, copyTables, readSchema, splitRing, syncSchema } from '@cutover/table-migrator';
 import cassandra, { concurrent } from 'cassandra-driver';
 import { pino } from 'pino';
-import { prepareCopy } from './copy-setup.js';
+import { openCopy } from './copy-setup.js';
 
 const KEYSPACE = 'cutover_demo_shop';
 const TABLES = ['customers', 'orders', 'sessions'].map((t) => `${KEYSPACE}.${t}`);
@@ -41,20 +36,15 @@ export interface LiveMigrationReport {
 export async function liveMigration(config: Config, say: (line: string) => void): Promise<LiveMigrationReport> {
   // A migration of its own for each run: the control log holds one migration.
   const prefix = `demo-${Date.now().toString(36)}.`;
-  const origin = cassandraClient(config.origin);
-  const target = cassandraClient(config.target);
-  const log = new KafkaEventLog(config.kafka, pino({ level: 'error' }));
-  const control = new ControlPlane(log, controlTopics(prefix));
-  const ctx: CopyContext = { origin, target, staging: { s3: s3Client(config), bucket: config.s3.bucket }, log, control, workTopic: `${prefix}cutover.work`, deadLetterTopic: `${prefix}cutover.dead-letters`, logger: pino({ level: 'warn' }) };
+  const copy = await openCopy(config, prefix, pino({ level: 'warn' }));
+  const { origin, target, control } = copy.ctx;
   const proxy = await ProxyServer.start(config, { sink: new InMemoryMutationSink(1000), logger: pino({ level: 'warn' }) });
   const app = new cassandra.Client({ contactPoints: [`${config.proxy.listenHost}:${config.proxy.queryPort}`], localDataCenter: config.origin.localDataCenter, queryOptions: { prepare: true } });
-  const workers: TableWorker[] = [];
   try {
     say(`creating ${TABLES.join(', ')} on origin with ${CUSTOMERS} customers, their orders and sessions`);
     for (const client of [origin, target]) await client.execute(`DROP KEYSPACE IF EXISTS ${KEYSPACE}`);
     for (const statement of SCHEMA) await origin.execute(statement);
     await seed(origin);
-    await prepareCopy(config, prefix, ctx.staging.s3);
     // Target has the schema before the application writes through the proxy to both clusters.
     say(`target gets the schema: ${(await syncSchema(origin, target, TABLES)).statements.length} statements`);
 
@@ -71,14 +61,17 @@ export async function liveMigration(config: Config, say: (line: string) => void)
     );
     say('the application writes through the proxy; meanwhile the tables are copied by 2 workers');
     const started = performance.now();
-    await planCopy(ctx, (await control.history()).state);
-    for (const id of ['demo-worker-1', 'demo-worker-2']) workers.push(await TableWorker.start(ctx, id, `${prefix}cutover-table-workers`));
-    let progress = Object.values((await control.history()).state.tables).map(tableProgress);
-    for (const deadline = Date.now() + 180_000; !progress.every(copyFinished); ) {
-      if (Date.now() > deadline) throw new Error(`the copy did not finish in 3 minutes: ${progress.map((p) => `${p.table} ${p.chunksLoaded}/${p.chunks}`).join(', ')} chunks loaded`);
-      await delay(500);
-      progress = Object.values((await control.history()).state.tables).map(tableProgress);
-    }
+    const deadline = Date.now() + 180_000;
+    const progress = await copyTables(copy.ctx, {
+      workers: 2,
+      workerId: 'demo-worker',
+      group: `${prefix}cutover-table-workers`,
+      sizing: { chunkBytes: config.migrator.chunkBytes, minChunks: 4, maxChunks: 4096 },
+      pollMs: 500,
+      onProgress(progress) {
+        if (Date.now() > deadline) throw new Error(`the copy did not finish in 3 minutes: ${progress.map((p) => `${p.table} ${p.chunksLoaded}/${p.chunks}`).join(', ')} chunks loaded`);
+      },
+    });
     const seconds = (performance.now() - started) / 1000;
     writing = false;
     await application;
@@ -97,11 +90,9 @@ export async function liveMigration(config: Config, say: (line: string) => void)
     }
     return { tables: TABLES.length, copiedRows: progress.reduce((sum, p) => sum + p.rowsLoaded, 0), seconds, writes, failedWrites: failed.map((e) => e.message), rows, mismatches };
   } finally {
-    await Promise.all(workers.map((w) => w.stop()));
     await app.shutdown();
     await proxy.stop();
-    await Promise.all([origin.shutdown(), target.shutdown()]);
-    await log.close();
+    await copy.close();
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import cassandra from 'cassandra-driver';
-import { toRecord, type ChunkRecord } from '../copy/chunk-rows.js';
+import { recordKey, toRecord, type ChunkRecord } from '../copy/chunk-rows.js';
 import type { CopyPlan } from '../copy/copy-plan.js';
 import type { TokenRange } from '../plan/token-ring.js';
 
@@ -12,13 +12,16 @@ export interface RangeCheck {
   readonly matches: boolean;
 }
 
-/** Reads a token range from both clusters and compares row counts and a content hash. */
-export async function checkRange(origin: cassandra.Client, target: cassandra.Client, plan: CopyPlan, range: TokenRange): Promise<RangeCheck> {
-  const [there, here] = await Promise.all([digest(origin, plan, range), digest(target, plan, range)]);
+/**
+ * Reads a token range from both clusters and compares row counts and a content hash, leaving
+ * out the rows keyed in `skip` (the bad rows of the chunk, which target refused).
+ */
+export async function checkRange(origin: cassandra.Client, target: cassandra.Client, plan: CopyPlan, range: TokenRange, skip: ReadonlySet<string> = new Set()): Promise<RangeCheck> {
+  const [there, here] = await Promise.all([digest(origin, plan, range, skip), digest(target, plan, range, skip)]);
   return { range, rows: { origin: there.rows, target: here.rows }, matches: there.rows === here.rows && there.hash === here.hash };
 }
 
-async function digest(client: cassandra.Client, plan: CopyPlan, range: TokenRange): Promise<{ rows: number; hash: string }> {
+async function digest(client: cassandra.Client, plan: CopyPlan, range: TokenRange, skip: ReadonlySet<string>): Promise<{ rows: number; hash: string }> {
   const hash = createHash('sha256');
   const ttls = new Set(plan.header.flatMap((name, i) => (name.endsWith(':ttl') ? [i] : [])));
   let rows = 0;
@@ -26,6 +29,7 @@ async function digest(client: cassandra.Client, plan: CopyPlan, range: TokenRang
   const stream = client.stream(plan.select, bounds, { prepare: true, fetchSize: 1000, autoPage: true }) as unknown as AsyncIterable<cassandra.types.Row>;
   for await (const row of stream) {
     const record: ChunkRecord = toRecord(plan, row.values());
+    if (skip.size > 0 && skip.has(recordKey(plan, record))) continue;
     hash.update(JSON.stringify(record.map((value, i) => (ttls.has(i) ? value !== '' : value))));
     rows++;
   }

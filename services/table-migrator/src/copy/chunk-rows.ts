@@ -25,6 +25,11 @@ export function toRecord(plan: CopyPlan, values: readonly unknown[]): ChunkRecor
   return record;
 }
 
+/** A record's primary key, as one string: to tell rows apart across clusters and files. */
+export function recordKey(plan: CopyPlan, record: ChunkRecord): string {
+  return JSON.stringify(record.slice(0, plan.partitionKey.length + plan.clustering.length));
+}
+
 function latest(value: unknown): string {
   const all = (Array.isArray(value) ? value : [value]).filter((v) => v !== null && v !== undefined).map((v) => BigInt(String(v)));
   return all.length === 0 ? '' : String(all.reduce((a, b) => (a > b ? a : b)));

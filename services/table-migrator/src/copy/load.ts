@@ -1,14 +1,84 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import type cassandra from 'cassandra-driver';
-import { concurrent } from 'cassandra-driver';
+import cassandra from 'cassandra-driver';
 import { listCheck, statementsFor, withoutCopiedLists, type ChunkRecord } from './chunk-rows.js';
 import { readChunk } from './chunk-file.js';
 import type { CopyPlan } from './copy-plan.js';
 import type { Staging, UnloadedChunk } from './unload.js';
 
+/** A row target refused, and its answer. */
+export interface BadRow {
+  readonly record: ChunkRecord;
+  readonly reason: string;
+}
+
 export interface LoadedChunk {
+  /** Rows written (bad rows not counted). */
   readonly rows: number;
   readonly writes: number;
+  readonly badRows: readonly BadRow[];
+}
+
+export interface LoadOptions {
+  /** Writes in flight. */
+  readonly concurrency: number;
+  /** Writes per second at most; 0: no limit. */
+  readonly rate: number;
+}
+
+/** Records written per round of concurrent writes: what a row's failure is traced back within, and the rate is paced by. */
+const SLICE = 2000;
+
+/**
+ * Writes a staged chunk to target, each cell with its writetime and what remains of its TTL,
+ * `concurrency` writes in flight. Loading a chunk twice changes nothing: every write carries
+ * the timestamp origin had, and a list target already has from this copy is not written again.
+ * A row target refuses (an invalid request: a guardrail, a value it cannot take) is a bad row,
+ * returned with the reason; any other failure (target down, a timeout) fails the load, to be
+ * done again.
+ */
+export async function loadChunk(target: cassandra.Client, staging: Staging, plan: CopyPlan, chunk: Pick<UnloadedChunk, 'key'>, options: LoadOptions): Promise<LoadedChunk> {
+  const object = await staging.s3.send(new GetObjectCommand({ Bucket: staging.bucket, Key: chunk.key }));
+  const records = await withoutListsTargetHas(target, plan, readChunk(plan.header, Buffer.from(await object.Body!.transformToByteArray())), options.concurrency);
+  // Unload wrote when it read the rows on the object: the TTLs have counted down since.
+  const elapsedSeconds = (Date.now() - Number(object.Metadata?.['unloaded-at'] ?? Date.now())) / 1000;
+  const partitionKeys = plan.partitionKey.length;
+  const badRows: BadRow[] = [];
+  let writes = 0;
+  let previous: string | undefined;
+  for (let from = 0; from < records.length; from += SLICE) {
+    const started = performance.now();
+    const slice = records.slice(from, from + SLICE);
+    const owners: number[] = [];
+    const statements = slice.flatMap((record, i) => {
+      // A partition's rows are consecutive in a token range: its static cells are written once.
+      const partition = record.slice(0, partitionKeys).join('\u0000');
+      const first = partition !== previous;
+      previous = partition;
+      const written = statementsFor(plan, record, elapsedSeconds, first);
+      owners.push(...written.map(() => i));
+      return written;
+    });
+    const { resultItems } = await cassandra.concurrent.executeConcurrent(target, statements, { concurrencyLevel: options.concurrency, raiseOnFirstError: false, collectResults: true });
+    const refused = new Map<number, string>();
+    resultItems.forEach((result: unknown, i) => {
+      if (!(result instanceof Error)) return;
+      if (!isRefusal(result)) throw result;
+      if (!refused.has(owners[i]!)) refused.set(owners[i]!, result.message);
+    });
+    for (const [i, reason] of refused) badRows.push({ record: slice[i]!, reason });
+    writes += statements.length;
+    const early = options.rate > 0 ? (1000 * statements.length) / options.rate - (performance.now() - started) : 0;
+    if (early > 0) await delay(early);
+  }
+  return { rows: records.length - badRows.length, writes, badRows };
+}
+
+const INVALID: number = cassandra.types.responseErrorCodes.invalid;
+
+/** Target's answer to a write it will never take, however often it is sent. */
+function isRefusal(error: Error): boolean {
+  return error instanceof cassandra.errors.ResponseError && error.code === INVALID;
 }
 
 /** Drops from the records the lists target already has from an earlier load of this chunk or newer writes. */
@@ -16,34 +86,11 @@ async function withoutListsTargetHas(target: cassandra.Client, plan: CopyPlan, r
   const checks = records.map((record) => listCheck(plan, record));
   const reads = checks.filter((check) => check !== undefined);
   if (reads.length === 0) return [...records];
-  const { resultItems } = await concurrent.executeConcurrent(target, reads, { concurrencyLevel: concurrency, collectResults: true });
+  const { resultItems } = await cassandra.concurrent.executeConcurrent(target, reads, { concurrencyLevel: concurrency, collectResults: true });
   let answer = 0;
   return records.map((record, i) => {
     if (checks[i] === undefined) return record;
     const row = (resultItems[answer++] as cassandra.types.ResultSet).first() as cassandra.types.Row | null;
     return row === null ? record : withoutCopiedLists(plan, record, row.values());
   });
-}
-
-/**
- * Writes a staged chunk to target, each cell with its writetime and what remains of its TTL,
- * `concurrency` writes in flight. Loading a chunk twice changes nothing: every write carries
- * the timestamp origin had, and a list target already has from this copy is not written again.
- */
-export async function loadChunk(target: cassandra.Client, staging: Staging, plan: CopyPlan, chunk: Pick<UnloadedChunk, 'key'>, concurrency = 64): Promise<LoadedChunk> {
-  const object = await staging.s3.send(new GetObjectCommand({ Bucket: staging.bucket, Key: chunk.key }));
-  const records = await withoutListsTargetHas(target, plan, readChunk(plan.header, Buffer.from(await object.Body!.transformToByteArray())), concurrency);
-  // Unload wrote when it read the rows on the object: the TTLs have counted down since.
-  const elapsedSeconds = (Date.now() - Number(object.Metadata?.['unloaded-at'] ?? Date.now())) / 1000;
-  const partitionKeys = plan.partitionKey.length;
-  let previous: string | undefined;
-  const statements = records.flatMap((record) => {
-    // A partition's rows are consecutive in a token range: its static cells are written once.
-    const partition = record.slice(0, partitionKeys).join('\u0000');
-    const first = partition !== previous;
-    previous = partition;
-    return statementsFor(plan, record, elapsedSeconds, first);
-  });
-  await concurrent.executeConcurrent(target, statements, { concurrencyLevel: concurrency });
-  return { rows: records.length, writes: statements.length };
 }

@@ -2,6 +2,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { EventLogError, SchemaCatalogue, deadLetter, decodeRecord, encodeRecord, type StoredRecord, type Subscription } from '@cutover/event-log';
 import { checkRange, type RangeCheck } from '../check/check-range.js';
 import { copyPlan, type CopyPlan } from '../copy/copy-plan.js';
+import { badRowsKey, writeBadRows } from '../copy/bad-rows.js';
+import { recordKey } from '../copy/chunk-rows.js';
 import { loadChunk } from '../copy/load.js';
 import { unloadChunk } from '../copy/unload.js';
 import { chunkKey, loadItem, type WorkItem } from '../plan/work-item.js';
@@ -72,14 +74,25 @@ export class TableWorker {
       const unloaded = await unloadChunk(this.ctx.origin, this.ctx.staging, plan, { keyspace: item.keyspace, table: item.table, chunk: item.chunk, rangeStart: BigInt(item.rangeStart), rangeEnd: BigInt(item.rangeEnd) }, chunkKey(item));
       await this.ctx.log.produce(this.ctx.workTopic, [workRecord(loadItem(item))]);
       await this.ctx.control.record({ type: 'ChunkUnloaded', table, round: item.round, chunk: item.chunk, s3Key: unloaded.key, rows: unloaded.rows, bytes: unloaded.bytes, sha256: unloaded.sha256, unloadedAt: unloaded.unloadedAt }, by);
+      this.ctx.metrics?.rows.inc({ table, step: 'unload' }, unloaded.rows);
+      this.ctx.metrics?.bytes.inc({ table }, unloaded.bytes);
+      this.ctx.metrics?.chunkSeconds.observe({ step: 'unload' }, (performance.now() - started) / 1000);
       this.ctx.logger.info({ worker: this.id, table, chunk: item.chunk, rows: unloaded.rows, ms: Math.round(performance.now() - started) }, 'chunk unloaded');
     } else {
       const key = item.s3Key ?? chunkKey(item);
-      const loaded = await loadChunk(this.ctx.target, this.ctx.staging, plan, { key }, this.ctx.loadConcurrency);
-      await this.ctx.control.record({ type: 'ChunkLoaded', table, round: item.round, chunk: item.chunk, rows: loaded.rows, writes: loaded.writes }, by);
+      const loaded = await loadChunk(this.ctx.target, this.ctx.staging, plan, { key }, this.ctx.load ?? { concurrency: 64, rate: 0 });
+      const bad = loaded.badRows.length === 0 ? null : badRowsKey(key);
+      if (bad !== null) {
+        await writeBadRows(this.ctx.staging, bad, plan.header, loaded.badRows);
+        this.ctx.logger.error({ worker: this.id, table, chunk: item.chunk, badRows: loaded.badRows.length, file: `s3://${this.ctx.staging.bucket}/${bad}`, reason: loaded.badRows[0]!.reason }, 'target refused rows of a chunk');
+      }
+      await this.ctx.control.record({ type: 'ChunkLoaded', table, round: item.round, chunk: item.chunk, rows: loaded.rows, writes: loaded.writes, badRows: loaded.badRows.length, badRowsKey: bad }, by);
       this.ctx.logger.info({ worker: this.id, table, chunk: item.chunk, rows: loaded.rows, ms: Math.round(performance.now() - started) }, 'chunk loaded');
-      const check = await this.check(plan, item);
+      const check = await this.check(plan, item, new Set(loaded.badRows.map((b) => recordKey(plan, b.record))));
       await this.ctx.control.record({ type: 'ChunkChecked', table, round: item.round, chunk: item.chunk, originRows: check.rows.origin, targetRows: check.rows.target, matches: check.matches }, { ...by, eventId: `${item.workId}/check` });
+      this.ctx.metrics?.rows.inc({ table, step: 'load' }, loaded.rows);
+      this.ctx.metrics?.badRows.inc({ table }, loaded.badRows.length);
+      this.ctx.metrics?.chunkSeconds.observe({ step: 'load' }, (performance.now() - started) / 1000);
       if (!check.matches) this.ctx.logger.error({ worker: this.id, table, chunk: item.chunk, rows: check.rows, range: [item.rangeStart, item.rangeEnd] }, 'a loaded chunk differs between origin and target');
     }
   }
@@ -89,12 +102,12 @@ export class TableWorker {
    * be on one cluster and not yet the other for a moment: a mismatch is looked at again
    * before it counts.
    */
-  private async check(plan: CopyPlan, item: WorkItem): Promise<RangeCheck> {
+  private async check(plan: CopyPlan, item: WorkItem, badRows: ReadonlySet<string>): Promise<RangeCheck> {
     const range = { start: BigInt(item.rangeStart), end: BigInt(item.rangeEnd) };
-    let check = await checkRange(this.ctx.origin, this.ctx.target, plan, range);
+    let check = await checkRange(this.ctx.origin, this.ctx.target, plan, range, badRows);
     for (let attempt = 1; !check.matches && attempt < CHECK_ATTEMPTS; attempt++) {
       await delay(CHECK_RETRY_MS);
-      check = await checkRange(this.ctx.origin, this.ctx.target, plan, range);
+      check = await checkRange(this.ctx.origin, this.ctx.target, plan, range, badRows);
     }
     return check;
   }
