@@ -32,7 +32,7 @@ function commands(count: number): CommandEnvelope[] {
     switch (next(8)) {
       case 0: return { type: 'StartMigration', tables, collections: ['app.profiles'] };
       case 1: return { type: 'SetPriority', table, priority: next(5) - 2 };
-      case 2: return { type: 'Remigrate', table, truncate: next(2) === 0 };
+      case 2: return { type: 'Remigrate', table, truncate: next(2) === 0, force: false };
       case 3: return { type: 'Pause', scope: next(2) === 0 ? { kind: 'all' } : { kind: 'table', name: table } };
       case 4: return { type: 'Resume', scope: next(2) === 0 ? { kind: 'all' } : { kind: 'table', name: table } };
       case 5: return { type: 'SetPrimary', cluster: next(2) === 0 ? 'origin' : 'target' };

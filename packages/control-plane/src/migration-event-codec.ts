@@ -70,6 +70,7 @@ export function migrationEventFromAvro(record: AvroMigrationEvent): EventEnvelop
     case 'ChunkUnloaded':
     case 'ChunkLoaded':
     case 'ChunkChecked':
+    case 'TableRefused':
       event = { type, ...fields } as unknown as Event;
       break;
     default:

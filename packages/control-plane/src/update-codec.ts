@@ -20,6 +20,7 @@ interface CommandFields {
   readonly table: string;
   readonly priority: number;
   readonly truncate: boolean;
+  readonly force: boolean;
   readonly scope: { kind: string; name: string | null };
   readonly cluster: string;
   readonly mode: string;
@@ -42,7 +43,7 @@ function commandToAvro(command: Command): Record<string, unknown> {
     case 'SetPriority':
       return { table: command.table, priority: command.priority };
     case 'Remigrate':
-      return { table: command.table, truncate: command.truncate };
+      return { table: command.table, truncate: command.truncate, force: command.force };
     case 'Pause':
     case 'Resume':
       return { scope: scopeToAvro(command.scope) };
@@ -81,7 +82,7 @@ export function updateFromAvro(update: AvroUpdate): CommandEnvelope {
       command = { type, table: b.table, priority: b.priority };
       break;
     case 'Remigrate':
-      command = { type, table: b.table, truncate: b.truncate };
+      command = { type, table: b.table, truncate: b.truncate, force: b.force };
       break;
     case 'Pause':
     case 'Resume':

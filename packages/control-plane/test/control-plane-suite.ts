@@ -27,7 +27,7 @@ export function controlPlaneSuite(name: string, make: () => Promise<Subject>): v
       const plane = new ControlPlane(subject.log, controlTopics(prefix));
       const started = await plane.issue({ type: 'StartMigration', tables: ['shop.orders', 'shop.users'], collections: [] }, { ...as, reason: 'kick-off' });
       assert.deepEqual(started.map((e) => e.event.type), ['MigrationStarted']);
-      const refused = await plane.issue({ type: 'Remigrate', table: 'shop.nope', truncate: false }, { ...as, issuer: 'bob' });
+      const refused = await plane.issue({ type: 'Remigrate', table: 'shop.nope', truncate: false, force: false }, { ...as, issuer: 'bob' });
       assert.equal(refused[0]?.event.type, 'CommandRejected');
       await plane.issue({ type: 'SetPriority', table: 'shop.users', priority: -1 }, as);
 
@@ -75,7 +75,7 @@ export function controlPlaneSuite(name: string, make: () => Promise<Subject>): v
       const plane = new ControlPlane(subject.log, controlTopics(await subject.prefix()));
       await plane.issue({ type: 'StartMigration', tables: ['shop.orders'], collections: [] }, as);
       const by = (eventId: string) => ({ migrationId: 'm1', issuer: 'worker-1', eventId });
-      await plane.record({ type: 'TablePlanned', table: 'shop.orders', round: 0, chunks: 2, estimatedBytes: 10, maxBadRows: 0, maxBadRowsPercent: null }, by('plan'));
+      await plane.record({ type: 'TablePlanned', table: 'shop.orders', round: 0, chunks: 2, estimatedBytes: 10, maxBadRows: 0, maxBadRowsPercent: null, counter: false }, by('plan'));
       await plane.record({ type: 'ChunkLoaded', table: 'shop.orders', round: 0, chunk: 0, rows: 5, writes: 5, badRows: 0, badRowsKey: null }, by('w0'));
       await plane.record({ type: 'ChunkLoaded', table: 'shop.orders', round: 0, chunk: 0, rows: 5, writes: 5, badRows: 0, badRowsKey: null }, by('w0'));
       await plane.record({ type: 'ChunkLoaded', table: 'shop.orders', round: 3, chunk: 1, rows: 5, writes: 5, badRows: 0, badRowsKey: null }, by('stale'));

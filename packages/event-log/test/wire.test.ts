@@ -69,7 +69,7 @@ describe('schemas', () => {
   it('gives every version its own id and knows the latest of each subject', () => {
     assert.deepEqual(
       catalogue.versions.map((v) => `${v.id} ${v.subject} v${v.version}`),
-      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1', '7 MigrationEvent v2', '8 WorkItem v2', '9 MigrationEvent v3'],
+      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1', '7 MigrationEvent v2', '8 WorkItem v2', '9 MigrationEvent v3', '10 Update v2'],
     );
     assert.equal(catalogue.latest('MutationEvent').id, 2);
     assert.equal(catalogue.latest('MigrationEvent').id, 9);
@@ -109,7 +109,7 @@ describe('the Confluent wire format', () => {
     const commands = [
       { 'dev.cutover.control.StartMigration': { tables: ['shop.orders'], collections: ['app.profiles'] } },
       { 'dev.cutover.control.SetPriority': { table: 'shop.orders', priority: -1 } },
-      { 'dev.cutover.control.Remigrate': { table: 'shop.orders', truncate: true } },
+      { 'dev.cutover.control.Remigrate': { table: 'shop.orders', truncate: true, force: true } },
       { 'dev.cutover.control.Pause': { scope: { kind: 'TABLE', name: 'shop.orders' } } },
       { 'dev.cutover.control.Resume': { scope: { kind: 'ALL', name: null } } },
       { 'dev.cutover.control.SetPrimary': { cluster: 'TARGET' } },
@@ -133,7 +133,7 @@ describe('the Confluent wire format', () => {
     assert.equal(loaded.writerVersion, 2);
     assert.deepEqual(plain(loaded.value), { ...envelope, event: { 'dev.cutover.migration.ChunkLoaded': { table: 't.t', round: 0, chunk: 3, rows: 10, writes: 12, badRows: 0, badRowsKey: null } } });
     const planned = decodeRecord(catalogue, 'MigrationEvent', v2({ 'dev.cutover.migration.TablePlanned': { table: 't.t', round: 0, chunks: 4, estimatedBytes: 9 } }));
-    assert.deepEqual(plain(planned.value), { ...envelope, event: { 'dev.cutover.migration.TablePlanned': { table: 't.t', round: 0, chunks: 4, estimatedBytes: 9, maxBadRows: null, maxBadRowsPercent: null } } });
+    assert.deepEqual(plain(planned.value), { ...envelope, event: { 'dev.cutover.migration.TablePlanned': { table: 't.t', round: 0, chunks: 4, estimatedBytes: 9, maxBadRows: null, maxBadRowsPercent: null, counter: false } } });
   });
 
   it('reads a decided event written before the migrators had facts', () => {
@@ -157,7 +157,7 @@ describe('the Confluent wire format', () => {
 
   it('agrees with avsc on what a schema is', () => {
     // The catalogue's types are plain avsc types: any avsc-based consumer can read our records.
-    const type = avro.Type.forSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, 'update.v1.avsc'), 'utf8')) as avro.Schema);
+    const type = avro.Type.forSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, 'update.v2.avsc'), 'utf8')) as avro.Schema);
     assert.equal(type.name, 'dev.cutover.control.Update');
     assert.equal(catalogue.latest('Update').type.fingerprint().toString('hex'), type.fingerprint().toString('hex'));
   });

@@ -12,7 +12,8 @@ export type Command =
   | { readonly type: 'StartMigration'; readonly tables: readonly string[]; readonly collections: readonly string[] }
   /** Lower priorities are copied first; equal priorities keep the order the migration was started with. */
   | { readonly type: 'SetPriority'; readonly table: string; readonly priority: number }
-  | { readonly type: 'Remigrate'; readonly table: string; readonly truncate: boolean }
+  /** `force`: copy it again even where copying is not idempotent (a counter table). */
+  | { readonly type: 'Remigrate'; readonly table: string; readonly truncate: boolean; readonly force: boolean }
   | { readonly type: 'Pause'; readonly scope: Scope }
   | { readonly type: 'Resume'; readonly scope: Scope }
   | { readonly type: 'SetPrimary'; readonly cluster: ClusterName }

@@ -41,7 +41,7 @@ function decision({ command, migrationId }: CommandEnvelope, state: MigrationSta
       if (!Number.isSafeInteger(command.priority)) return `priority must be a whole number, not ${command.priority}`;
       return state.tables[command.table] === undefined ? unknownTable(command.table, state) : [{ type: 'PriorityChanged', table: command.table, priority: command.priority }];
     case 'Remigrate':
-      return state.tables[command.table] === undefined ? unknownTable(command.table, state) : [{ type: 'RemigrationRequested', table: command.table, truncate: command.truncate }];
+      return state.tables[command.table] === undefined ? unknownTable(command.table, state) : [{ type: 'RemigrationRequested', table: command.table, truncate: command.truncate, force: command.force }];
     case 'Pause':
     case 'Resume':
       return pauseOrResume(command.type, command.scope, state);

@@ -4,7 +4,7 @@ import type { ClusterName, Command, ReadMode, Scope } from './commands.js';
 export type Event =
   | { readonly type: 'MigrationStarted'; readonly tables: readonly string[]; readonly collections: readonly string[] }
   | { readonly type: 'PriorityChanged'; readonly table: string; readonly priority: number }
-  | { readonly type: 'RemigrationRequested'; readonly table: string; readonly truncate: boolean }
+  | { readonly type: 'RemigrationRequested'; readonly table: string; readonly truncate: boolean; readonly force: boolean }
   | { readonly type: 'Paused'; readonly scope: Scope }
   | { readonly type: 'Resumed'; readonly scope: Scope }
   | { readonly type: 'PrimaryChanged'; readonly cluster: ClusterName }
@@ -27,6 +27,8 @@ export type Fact =
       readonly maxBadRows: number | null;
       /** …or this percentage of the rows loaded so far (null: no percentage limit), the round fails. */
       readonly maxBadRowsPercent: number | null;
+      /** A counter table: loaded as the difference between origin's and target's counts. */
+      readonly counter: boolean;
     }
   | {
       readonly type: 'ChunkUnloaded';
@@ -50,9 +52,11 @@ export type Fact =
       readonly badRows: number;
       readonly badRowsKey: string | null;
     }
-  | { readonly type: 'ChunkChecked'; readonly table: string; readonly round: number; readonly chunk: number; readonly originRows: number; readonly targetRows: number; readonly matches: boolean };
+  | { readonly type: 'ChunkChecked'; readonly table: string; readonly round: number; readonly chunk: number; readonly originRows: number; readonly targetRows: number; readonly matches: boolean }
+  /** The migrator would not plan a round of the table, and why: the round fails. */
+  | { readonly type: 'TableRefused'; readonly table: string; readonly round: number; readonly reason: string };
 
-const FACTS: ReadonlySet<Event['type']> = new Set<Fact['type']>(['TablePlanned', 'ChunkUnloaded', 'ChunkLoaded', 'ChunkChecked']);
+const FACTS: ReadonlySet<Event['type']> = new Set<Fact['type']>(['TablePlanned', 'ChunkUnloaded', 'ChunkLoaded', 'ChunkChecked', 'TableRefused']);
 
 export function isFact(event: Event): event is Fact {
   return FACTS.has(event.type);

@@ -41,7 +41,7 @@ export function tableProgress(table: TableState): TableProgress {
   const rowsUnloaded = unloaded.reduce((sum, u) => sum + u.rows, 0);
   const rowsLoaded = loaded.reduce((sum, l) => sum + l.rows, 0);
   const badRows = loaded.reduce((sum, l) => sum + l.badRows, 0);
-  const failure = copy === undefined ? undefined : overBudget(copy, badRows, rowsLoaded);
+  const failure = copy === undefined ? undefined : (copy.refused ?? overBudget(copy, badRows, rowsLoaded));
   const checked = Object.entries(copy?.checked ?? {});
   const mismatchedChunks = checked.filter(([, matches]) => !matches).map(([chunk]) => Number(chunk));
   const chunks = copy?.chunks ?? 0;

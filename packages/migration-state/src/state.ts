@@ -11,6 +11,8 @@ export interface TableState {
   readonly remigrations: number;
   /** Whether target is truncated before the current round is copied (the last re-migration asked for it). */
   readonly truncate?: boolean;
+  /** Whether the last re-migration asked to copy again even where that is not idempotent (a counter table). */
+  readonly force?: boolean;
   /** The current copy round, once the migrator has planned it. */
   readonly copy?: TableCopy;
 }
@@ -23,6 +25,9 @@ export interface TableCopy {
   readonly estimatedBytes: number;
   readonly maxBadRows: number | null;
   readonly maxBadRowsPercent: number | null;
+  readonly counter: boolean;
+  /** Why the migrator would not copy this round, when it would not. */
+  readonly refused?: string;
   /** By chunk number: rows and CSV bytes staged. */
   readonly unloaded: Readonly<Record<number, { readonly rows: number; readonly bytes: number }>>;
   /** By chunk number: rows written to target, and those target refused (listed in the bad-rows file in S3). */
@@ -113,7 +118,7 @@ function withEvent(state: MigrationState, event: Event, migrationId: string): Mi
       return { ...state, tables: { ...state.tables, [event.table]: { ...state.tables[event.table]!, priority: event.priority } } };
     case 'RemigrationRequested': {
       const table = state.tables[event.table]!;
-      return { ...state, tables: { ...state.tables, [event.table]: { ...table, remigrations: table.remigrations + 1, truncate: event.truncate } } };
+      return { ...state, tables: { ...state.tables, [event.table]: { ...table, remigrations: table.remigrations + 1, truncate: event.truncate, force: event.force } } };
     }
     case 'Paused':
     case 'Resumed':
@@ -130,6 +135,7 @@ function withEvent(state: MigrationState, event: Event, migrationId: string): Mi
     case 'ChunkUnloaded':
     case 'ChunkLoaded':
     case 'ChunkChecked':
+    case 'TableRefused':
       return withFact(state, event);
   }
 }
@@ -140,8 +146,11 @@ function withFact(state: MigrationState, fact: Fact): MigrationState {
   if (table === undefined || fact.round !== table.remigrations) return state;
   const set = (copy: TableCopy): MigrationState => ({ ...state, tables: { ...state.tables, [fact.table]: { ...table, copy } } });
   if (fact.type === 'TablePlanned') {
-    const { round, chunks, estimatedBytes, maxBadRows, maxBadRowsPercent } = fact;
-    return set({ round, chunks, estimatedBytes, maxBadRows, maxBadRowsPercent, unloaded: {}, loaded: {}, checked: {} });
+    const { round, chunks, estimatedBytes, maxBadRows, maxBadRowsPercent, counter } = fact;
+    return set({ round, chunks, estimatedBytes, maxBadRows, maxBadRowsPercent, counter, unloaded: {}, loaded: {}, checked: {} });
+  }
+  if (fact.type === 'TableRefused') {
+    return set({ round: fact.round, chunks: 0, estimatedBytes: 0, maxBadRows: null, maxBadRowsPercent: null, counter: false, refused: fact.reason, unloaded: {}, loaded: {}, checked: {} });
   }
   const copy = table.copy;
   if (copy === undefined) return state;
@@ -177,7 +186,7 @@ function describe(event: Event): string {
     case 'PriorityChanged':
       return `priority of ${event.table} set to ${event.priority}`;
     case 'RemigrationRequested':
-      return `re-migrate ${event.table}${event.truncate ? ' (truncating target first)' : ''}`;
+      return `re-migrate ${event.table}${event.truncate ? ' (truncating target first)' : ''}${event.force ? ' (forced)' : ''}`;
     case 'Paused':
       return `paused ${describeScope(event.scope)}`;
     case 'Resumed':
@@ -194,6 +203,7 @@ function describe(event: Event): string {
     case 'ChunkUnloaded':
     case 'ChunkLoaded':
     case 'ChunkChecked':
+    case 'TableRefused':
       return `${event.type} ${event.table}`; // not in the audit trail
   }
 }

@@ -38,16 +38,16 @@ describe('decide', () => {
   });
 
   it('refuses to re-migrate or reorder an unknown table, naming the tables it has', () => {
-    assert.equal(rejection(run(started, { type: 'Remigrate', table: 'shop.nope', truncate: false }).events), 'unknown table shop.nope; the migration has shop.orders, shop.users, shop.items');
+    assert.equal(rejection(run(started, { type: 'Remigrate', table: 'shop.nope', truncate: false, force: false }).events), 'unknown table shop.nope; the migration has shop.orders, shop.users, shop.items');
     assert.match(rejection(run(started, { type: 'SetPriority', table: 'x.y', priority: 1 }).events) ?? '', /^unknown table x\.y/);
     assert.equal(rejection(run(started, { type: 'SetPriority', table: 'shop.users', priority: 1.5 }).events), 'priority must be a whole number, not 1.5');
   });
 
   it('counts re-migrations of a table, remembering whether the last one truncates target', () => {
-    const once = run(started, { type: 'Remigrate', table: 'shop.users', truncate: true }, 'bob', 'checksum mismatch');
-    assert.deepEqual(once.events.map((e) => e.event), [{ type: 'RemigrationRequested', table: 'shop.users', truncate: true }]);
+    const once = run(started, { type: 'Remigrate', table: 'shop.users', truncate: true, force: false }, 'bob', 'checksum mismatch');
+    assert.deepEqual(once.events.map((e) => e.event), [{ type: 'RemigrationRequested', table: 'shop.users', truncate: true, force: false }]);
     assert.equal(once.state.tables['shop.users']?.truncate, true);
-    const twice = run(once.state, { type: 'Remigrate', table: 'shop.users', truncate: false }).state.tables['shop.users'];
+    const twice = run(once.state, { type: 'Remigrate', table: 'shop.users', truncate: false, force: false }).state.tables['shop.users'];
     assert.equal(twice?.remigrations, 2);
     assert.equal(twice?.truncate, false);
   });
@@ -78,7 +78,7 @@ describe('decide', () => {
     const cutOver = run(started, { type: 'SetPrimary', cluster: 'target' }).state;
     const done = run(cutOver, { type: 'CompleteMigration' }).state;
     assert.equal(done.status, 'completed');
-    assert.equal(rejection(run(done, { type: 'Remigrate', table: 'shop.users', truncate: false }).events), 'no migration is running (it is completed)');
+    assert.equal(rejection(run(done, { type: 'Remigrate', table: 'shop.users', truncate: false, force: false }).events), 'no migration is running (it is completed)');
   });
 
   it('refuses a command addressed to another migration', () => {
@@ -87,7 +87,7 @@ describe('decide', () => {
 
   it('keeps an audit of who did what, when and why, refusals included', () => {
     const first = run(started, { type: 'SetPrimary', cluster: 'target' }, 'carol', 'cut-over window');
-    const second = run(first.state, { type: 'Remigrate', table: 'shop.gone', truncate: false }, 'dave');
+    const second = run(first.state, { type: 'Remigrate', table: 'shop.gone', truncate: false, force: false }, 'dave');
     const [accepted, refused] = auditTrail([...first.events, ...second.events]);
     assert.deepEqual({ ...accepted, at: 0, commandId: '' }, { at: 0, commandId: '', issuer: 'carol', reason: 'cut-over window', event: 'PrimaryChanged', detail: 'primary is now target' });
     assert.equal(refused?.issuer, 'dave');

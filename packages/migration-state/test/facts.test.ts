@@ -7,7 +7,7 @@ const command = (state: MigrationState, c: Command): EventEnvelope[] => decide({
 const fact = (event: Fact): EventEnvelope => ({ eventId: `w${++counter}`, migrationId: 'm1', commandId: `w${counter}`, at: counter, issuer: 'worker-1', event });
 const unloaded = (chunk: number, round = 0): Fact => ({ type: 'ChunkUnloaded', table: 'shop.orders', round, chunk, s3Key: `k${chunk}`, rows: 100, bytes: 5000, sha256: 'ab', unloadedAt: 1 });
 const loaded = (chunk: number, round = 0, badRows = 0): Fact => ({ type: 'ChunkLoaded', table: 'shop.orders', round, chunk, rows: 100 - badRows, writes: 120, badRows, badRowsKey: badRows === 0 ? null : `k${chunk}.bad-rows.csv` });
-const planned = (chunks: number, round = 0, budget: { maxBadRows: number | null; maxBadRowsPercent: number | null } = { maxBadRows: 0, maxBadRowsPercent: null }, table = 'shop.orders'): Fact => ({ type: 'TablePlanned', table, round, chunks, estimatedBytes: 15_000, ...budget });
+const planned = (chunks: number, round = 0, budget: { maxBadRows: number | null; maxBadRowsPercent: number | null } = { maxBadRows: 0, maxBadRowsPercent: null }, table = 'shop.orders'): Fact => ({ type: 'TablePlanned', table, round, chunks, estimatedBytes: 15_000, ...budget, counter: false });
 
 describe("the migrators' facts", () => {
   const start = command(initialState, { type: 'StartMigration', tables: ['shop.orders', 'shop.users'], collections: [] });
@@ -30,7 +30,7 @@ describe("the migrators' facts", () => {
 
   it('start over with a re-migration: facts of the earlier round no longer count', () => {
     const copied = replay([fact(planned(1)), fact(unloaded(0)), fact(loaded(0))], started);
-    const again = command(copied, { type: 'Remigrate', table: 'shop.orders', truncate: false }).reduce(evolve, copied);
+    const again = command(copied, { type: 'Remigrate', table: 'shop.orders', truncate: false, force: false }).reduce(evolve, copied);
     const late = evolve(again, fact(loaded(0)));
     assert.equal(tableProgress(late.tables['shop.orders']!).phase, 'waiting', 'the old round no longer counts: the table waits to be planned again');
     const replanned = replay([fact(planned(2, 1)), fact(loaded(0, 0)), fact(loaded(0, 1))], late);

@@ -10,7 +10,7 @@ const scope = fc.oneof(fc.constant({ kind: 'all' } as const), table.map((name) =
 const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ type: fc.constant('StartMigration' as const), tables: fc.subarray(['shop.orders', 'shop.users', 'shop.items']), collections: fc.subarray(['app.profiles']) }),
   fc.record({ type: fc.constant('SetPriority' as const), table, priority: fc.integer({ min: -3, max: 3 }) }),
-  fc.record({ type: fc.constant('Remigrate' as const), table, truncate: fc.boolean() }),
+  fc.record({ type: fc.constant('Remigrate' as const), table, truncate: fc.boolean(), force: fc.boolean() }),
   fc.record({ type: fc.constant('Pause' as const), scope }),
   fc.record({ type: fc.constant('Resume' as const), scope }),
   fc.record({ type: fc.constant('SetPrimary' as const), cluster: fc.constantFrom('origin' as const, 'target' as const) }),

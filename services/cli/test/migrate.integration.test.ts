@@ -186,3 +186,27 @@ it('a row target refuses goes to a bad-rows file: within the error budget the ta
   const failed = tableProgress((await state(badEnv)).tables[`${bks}.files`]!);
   assert.deepEqual([failed.phase, failed.failure], ['failed', '1 bad rows, over the budget of 0']);
 });
+
+it('copies a counter table, and copies it again only when the re-migration is forced', { timeout }, async () => {
+  const cks = `counts_${suffix}`;
+  const countEnv = { ...env, KAFKA_TOPIC_PREFIX: `counts-${suffix}.` };
+  await origin.execute(`CREATE KEYSPACE ${cks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+  await origin.execute(`CREATE TABLE ${cks}.hits (page int PRIMARY KEY, views counter)`);
+  await Promise.all(Array.from({ length: 40 }, (_, page) => origin.execute(`UPDATE ${cks}.hits SET views = views + ? WHERE page = ?`, [page + 1, page], { prepare: true })));
+  const views = async (client: cassandra.Client) => (await client.execute(`SELECT page, views FROM ${cks}.hits`)).rows.map((r) => `${String(r['page'])}=${String(r['views'])}`).sort();
+  assert.equal((await runCli(['control', 'start', `${cks}.hits`], countEnv)).code, 0);
+  const first = await runCli(['migrate', 'tables'], countEnv);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, new RegExp(`^${cks}\\.hits: 40 rows in 4 chunks, verified$`, 'm'));
+  assert.deepEqual(await views(target), await views(origin));
+
+  assert.equal((await runCli(['control', 'remigrate', `${cks}.hits`], countEnv)).code, 0);
+  const refused = await runCli(['migrate', 'tables'], countEnv);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stdout, new RegExp(`^${cks}\\.hits: 0 rows in 0 chunks, FAILED: ${cks}\\.hits is a counter table: copying it again adds differences, inexact if increments land meanwhile; re-migrate it with --force to copy it anyway$`, 'm'));
+
+  assert.equal((await runCli(['control', 'remigrate', `${cks}.hits`, '--force', '--truncate'], countEnv)).code, 0);
+  const forced = await runCli(['migrate', 'tables'], countEnv);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.deepEqual(await views(target), await views(origin), 'truncated and copied afresh: the counts are origin\'s, not doubled');
+});

@@ -125,7 +125,7 @@ export class ProxyServer {
     logger.warn({ table, failures }, 'target keeps failing writes to a table: asking for it to be migrated again');
     if (control === undefined) return;
     control
-      .issue({ type: 'Remigrate', table, truncate: false }, { migrationId: this.migrationId ?? 'none', issuer: `proxy ${config.proxy.id}`, reason })
+      .issue({ type: 'Remigrate', table, truncate: false, force: false }, { migrationId: this.migrationId ?? 'none', issuer: `proxy ${config.proxy.id}`, reason })
       .then((events) => logger.info({ table, decided: events.map((e) => e.event.type) }, 'remigrate command issued'))
       .catch((error: unknown) => logger.error({ err: error, table }, 'could not issue the remigrate command'));
   }

@@ -1,4 +1,4 @@
-export type MigratorErrorCode = 'SCHEMA_INCOMPATIBLE' | 'SCHEMA_NOT_FOUND' | 'COUNTER_TABLE' | 'BAD_CHUNK';
+export type MigratorErrorCode = 'SCHEMA_INCOMPATIBLE' | 'SCHEMA_NOT_FOUND' | 'BAD_CHUNK';
 
 /** Failures of the table migrator, with stable codes. */
 export class MigratorError extends Error {

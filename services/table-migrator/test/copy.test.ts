@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { MigratorError, copyPlan, exactJson, listCheck, readChunk, statementsFor, toRecord, withoutCopiedLists, writeChunk, type ColumnSchema, type TableSchema } from '../src/index.ts';
+import { copyPlan, counterRead, counterUpdate, exactJson, listCheck, readChunk, statementsFor, toRecord, withoutCopiedLists, writeChunk, type ColumnSchema, type TableSchema } from '../src/index.ts';
 
 const column = (name: string, type: string, kind: ColumnSchema['kind'] = 'regular', position = -1): ColumnSchema => ({ name, type, kind, position, clusteringOrder: kind === 'clustering' ? 'asc' : 'none' });
 const table: TableSchema = {
@@ -23,8 +23,23 @@ describe('copyPlan', () => {
     assert.deepEqual(plan.columns.map((c) => [c.name, c.static, c.multiCell]), [['owner', true, false], ['total', false, false], ['tags', false, true], ['ship_to', false, true]]);
   });
 
-  it('refuses a counter table, saying why', () => {
-    assert.throws(() => copyPlan({ ...table, columns: [column('id', 'int', 'partition_key', 0), column('hits', 'counter')] }, new Set()), (e: unknown) => e instanceof MigratorError && e.code === 'COUNTER_TABLE');
+  it('copies a counter table by its counts alone: counters have no writetime or TTL', () => {
+    const counts = copyPlan({ ...table, columns: [column('id', 'int', 'partition_key', 0), column('hits', 'counter'), column('misses', 'counter')] }, new Set());
+    assert.equal(counts.counter, true);
+    assert.deepEqual(counts.header, ['id', 'hits', 'misses']);
+    assert.equal(counts.select, 'SELECT toJson("id"), toJson("hits"), toJson("misses") FROM "shop"."orders" WHERE token("id") > ? AND token("id") <= ?');
+    assert.deepEqual(toRecord(counts, ['7', '12', 'null']), ['7', '12', 'null']);
+  });
+
+  it('brings target\'s counters to origin\'s by adding the difference, and adds nothing when they agree', () => {
+    const counts = copyPlan({ ...table, columns: [column('id', 'int', 'partition_key', 0), column('hits', 'counter'), column('misses', 'counter')] }, new Set());
+    assert.deepEqual(counterRead(counts, ['7', '12', '3']), { query: 'SELECT toJson("hits"), toJson("misses") FROM "shop"."orders" WHERE "id" = fromJson(?)', params: ['"7"'] });
+    const [update] = counterUpdate(counts, ['7', '12', '3'], ['15', '3'], ['5', 'null']);
+    assert.equal(update!.query, 'UPDATE "shop"."orders" SET "hits" = "hits" + ?, "misses" = "misses" + ? WHERE "id" = fromJson(?)');
+    assert.deepEqual(update!.params.map(String), ['10', '3', '"7"']);
+    assert.deepEqual(counterUpdate(counts, ['7', '12', '3'], ['15', '3'], ['15', '3']), []);
+    assert.deepEqual(counterUpdate(counts, ['7', '12', '3'], undefined, ['2', 'null'])[0]!.params.map(String), ['-2', '"7"'], 'gone from origin: back to 0');
+    assert.deepEqual(counterUpdate(counts, ['7', '0', 'null'], ['0', 'null'], undefined)[0]!.params.map(String), ['0', '"7"'], 'a row counting 0 is still a row');
   });
 });
 

@@ -73,7 +73,7 @@ describe('workDecision', () => {
   });
 
   it("drops the work of a table whose round failed (over its error budget)", () => {
-    const failed: TableCopy = { round: 1, chunks: 2, estimatedBytes: 0, maxBadRows: 0, maxBadRowsPercent: null, unloaded: {}, loaded: { 0: { rows: 9, badRows: 1, badRowsKey: 'k' } }, checked: {} };
+    const failed: TableCopy = { round: 1, chunks: 2, estimatedBytes: 0, maxBadRows: 0, maxBadRowsPercent: null, counter: false, unloaded: {}, loaded: { 0: { rows: 9, badRows: 1, badRowsKey: 'k' } }, checked: {} };
     assert.equal(workDecision(state({}, { copy: failed }), item), 'drop');
     assert.equal(workDecision(state({}, { copy: { ...failed, maxBadRows: 1 } }), item), 'run', 'within the budget');
   });
@@ -82,7 +82,7 @@ describe('workDecision', () => {
 describe('nextToPlan', () => {
   const table = (name: string, position: number, over: Partial<TableState> = {}): TableState => ({ name, priority: 0, position, paused: false, remigrations: 0, ...over });
   const copy = (chunks: number, unloaded: number): TableCopy => ({
-    round: 0, chunks, estimatedBytes: 0, maxBadRows: 0, maxBadRowsPercent: null, loaded: {}, checked: {},
+    round: 0, chunks, estimatedBytes: 0, maxBadRows: 0, maxBadRowsPercent: null, counter: false, loaded: {}, checked: {},
     unloaded: Object.fromEntries(Array.from({ length: unloaded }, (_, i) => [i, { rows: 1, bytes: 1 }])),
   });
   const state = (...tables: TableState[]): MigrationState => ({ ...initialState, migrationId: 'm1', status: 'running', tables: Object.fromEntries(tables.map((t) => [t.name, t])) });

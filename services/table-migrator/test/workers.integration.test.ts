@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, it } from 'node:test';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '@cutover/config';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
-import { copyFinished, tableProgress } from '@cutover/migration-state';
 import { cassandraClient, kafkaClient, s3Client } from '@cutover/stack';
 import type cassandra from 'cassandra-driver';
 import { pino } from 'pino';
-import { TableWorker, planCopy, type CopyContext } from '../src/index.ts';
+import { copyTables, planCopy, type CopyContext } from '../src/index.ts';
 
 /**
  * Two tables copied by two workers sharing the work topic on the real Kafka, clusters and S3:
@@ -33,7 +31,6 @@ const ctx: CopyContext = {
   deadLetterTopic: `${prefix}cutover.dead-letters`,
   logger: pino({ level: 'warn' }),
 };
-const workers: TableWorker[] = [];
 
 before(async () => {
   const admin = kafkaClient(config).admin();
@@ -51,7 +48,6 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(workers.map((w) => w.stop()));
   await ctx.origin.shutdown();
   await ctx.target.shutdown();
   await log.close();
@@ -61,18 +57,13 @@ async function rows(client: cassandra.Client, table: string): Promise<string[]> 
   return (await client.execute(`SELECT * FROM ${ks}.${table}`, [], { fetchSize: 10_000 })).rows.map((r) => JSON.stringify(r)).sort();
 }
 
-it('two workers share the chunks of two tables until both are copied, and target has exactly their rows', { timeout }, async () => {
+it('two workers share the chunks of two tables, planned one after the other, until both are copied, and target has exactly their rows', { timeout }, async () => {
   await control.issue({ type: 'StartMigration', tables: [`${ks}.users`, `${ks}.visits`], collections: [] }, { migrationId: 'm-copy', issuer: 'test' });
   const sizing = { chunkBytes: 1, minChunks: 6, maxChunks: 6 };
-  assert.deepEqual(await planCopy(ctx, (await control.history()).state, sizing), [`${ks}.users`, `${ks}.visits`]);
-  assert.deepEqual(await planCopy(ctx, (await control.history()).state, sizing), [], 'planned once');
+  assert.equal(await planCopy(ctx, (await control.history()).state, sizing), `${ks}.users`);
+  assert.equal(await planCopy(ctx, (await control.history()).state, sizing), undefined, 'visits waits until the chunks of users are unloaded');
 
-  for (const id of ['worker-1', 'worker-2']) workers.push(await TableWorker.start(ctx, id, `${prefix}table-workers`));
-  let progress = Object.values((await control.history()).state.tables).map(tableProgress);
-  for (let i = 0; i < 600 && !progress.every(copyFinished); i++) {
-    await delay(100);
-    progress = Object.values((await control.history()).state.tables).map(tableProgress);
-  }
+  const progress = await copyTables(ctx, { workers: 2, workerId: 'worker', group: `${prefix}table-workers`, sizing, pollMs: 200 });
   assert.deepEqual(progress.map((p) => [p.table, p.phase, p.chunksLoaded, p.rowsLoaded, p.chunksChecked]), [[`${ks}.users`, 'verified', 6, 300, 6], [`${ks}.visits`, 'verified', 6, 200, 6]]);
   for (const table of ['users', 'visits']) assert.deepEqual(await rows(ctx.target, table), await rows(ctx.origin, table), `${table} on target`);
 });

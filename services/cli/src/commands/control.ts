@@ -12,7 +12,7 @@ export const CONTROL_USAGE = `cutover control <command> [--migration id] [--issu
 
   start <keyspace.table>... [--collection database.collection]...
   set-priority <keyspace.table> <priority>      lower priorities are copied first
-  remigrate <keyspace.table> [--truncate]
+  remigrate <keyspace.table> [--truncate] [--force]   --force: a counter table too (copying adds differences)
   pause|resume [--table keyspace.table | --collection database.collection]
   set-primary origin|target                     every running proxy reads from it at once
   set-read-mode primary-only|dual-async         likewise
@@ -35,7 +35,7 @@ export async function openControlPlane(config: Config): Promise<{ plane: Control
   return { plane: new ControlPlane(log, controlTopics(config.kafka.topicPrefix)), close: () => log.close() };
 }
 
-function parseCommand(verb: string | undefined, args: string[], values: { truncate?: boolean; table?: string; collection?: string[] }): Command {
+function parseCommand(verb: string | undefined, args: string[], values: { truncate?: boolean; force?: boolean; table?: string; collection?: string[] }): Command {
   const [first, second] = args;
   const scope = (): Scope => (values.table !== undefined ? { kind: 'table', name: values.table } : values.collection?.[0] !== undefined ? { kind: 'collection', name: values.collection[0] } : { kind: 'all' });
   const need = (n: number): void => {
@@ -50,7 +50,7 @@ function parseCommand(verb: string | undefined, args: string[], values: { trunca
       return { type: 'SetPriority', table: first!, priority: Number(second) };
     case 'remigrate':
       need(1);
-      return { type: 'Remigrate', table: first!, truncate: values.truncate === true };
+      return { type: 'Remigrate', table: first!, truncate: values.truncate === true, force: values.force === true };
     case 'pause':
     case 'resume':
       need(0);
@@ -81,6 +81,7 @@ export async function controlCommand(argv: string[], config: Config, io: Output)
       issuer: { type: 'string' },
       reason: { type: 'string' },
       truncate: { type: 'boolean' },
+      force: { type: 'boolean' },
       table: { type: 'string' },
       collection: { type: 'string', multiple: true },
     },

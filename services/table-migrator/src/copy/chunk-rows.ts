@@ -16,6 +16,7 @@ export interface Statement {
  * multi-cell column's writetimes and TTLs come as lists, one per element: the latest stand.
  */
 export function toRecord(plan: CopyPlan, values: readonly unknown[]): ChunkRecord {
+  if (plan.counter) return values.map(String);
   const keys = plan.partitionKey.length + plan.clustering.length;
   const record = values.slice(0, keys).map(String);
   for (let i = 0; i < plan.columns.length; i++) {

@@ -1,4 +1,3 @@
-import { MigratorError } from '../errors.js';
 import { identifier } from '../schema/ddl.js';
 import type { TableSchema } from '../schema/schema.js';
 
@@ -21,9 +20,14 @@ export interface CopyPlan {
   readonly partitionKey: readonly string[];
   readonly clustering: readonly string[];
   readonly columns: readonly CopyColumn[];
+  /**
+   * A counter table: its counters have no writetime or TTL, and are loaded as the difference
+   * between origin's and target's counts at load time (`loadCounterChunk`).
+   */
+  readonly counter: boolean;
   /** Reads a token range: `token(pk) > ? AND token(pk) <= ?`, every value as Cassandra's own JSON. */
   readonly select: string;
-  /** The chunk file's header: the keys, then each column, its writetime and its TTL. */
+  /** The chunk file's header: the keys, then each column, its writetime and its TTL (a counter table: each counter). */
   readonly header: readonly string[];
 }
 
@@ -37,15 +41,14 @@ const COLLECTION = /^(list|set|map)</;
 export function copyPlan(table: TableSchema, userTypes: ReadonlySet<string>): CopyPlan {
   const keys = (kind: 'partition_key' | 'clustering'): string[] => table.columns.filter((c) => c.kind === kind).map((c) => c.name);
   const others = table.columns.filter((c) => c.kind === 'static' || c.kind === 'regular');
-  if (others.some((c) => c.type === 'counter')) {
-    throw new MigratorError('COUNTER_TABLE', `${table.keyspace}.${table.name} is a counter table: counters are not copied yet (adding a count twice is not idempotent)`);
-  }
+  // Cassandra allows counters only beside other counters.
+  const counter = others.some((c) => c.type === 'counter');
   const columns = others.map((c) => ({ name: c.name, type: c.type, static: c.kind === 'static', multiCell: COLLECTION.test(c.type) || userTypes.has(unquoted(c.type)) }));
   const partitionKey = keys('partition_key');
   const clustering = keys('clustering');
   const selected = [
     ...[...partitionKey, ...clustering].map((k) => `toJson(${identifier(k)})`),
-    ...columns.flatMap((c) => [`toJson(${identifier(c.name)})`, `writetime(${identifier(c.name)})`, `ttl(${identifier(c.name)})`]),
+    ...columns.flatMap((c) => (counter ? [`toJson(${identifier(c.name)})`] : [`toJson(${identifier(c.name)})`, `writetime(${identifier(c.name)})`, `ttl(${identifier(c.name)})`])),
   ];
   const token = `token(${partitionKey.map(identifier).join(', ')})`;
   return {
@@ -54,8 +57,9 @@ export function copyPlan(table: TableSchema, userTypes: ReadonlySet<string>): Co
     partitionKey,
     clustering,
     columns,
+    counter,
     select: `SELECT ${selected.join(', ')} FROM ${identifier(table.keyspace)}.${identifier(table.name)} WHERE ${token} > ? AND ${token} <= ?`,
-    header: [...partitionKey, ...clustering, ...columns.flatMap((c) => [c.name, `${c.name}:writetime`, `${c.name}:ttl`])],
+    header: [...partitionKey, ...clustering, ...columns.flatMap((c) => (counter ? [c.name] : [c.name, `${c.name}:writetime`, `${c.name}:ttl`]))],
   };
 }
 

@@ -1,9 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import cassandra from 'cassandra-driver';
-import { listCheck, statementsFor, withoutCopiedLists, type ChunkRecord } from './chunk-rows.js';
+import { listCheck, statementsFor, withoutCopiedLists, type ChunkRecord, type Statement } from './chunk-rows.js';
 import { readChunk } from './chunk-file.js';
 import type { CopyPlan } from './copy-plan.js';
+import { counterRead, counterUpdate } from './counter-rows.js';
 import type { Staging, UnloadedChunk } from './unload.js';
 
 /** A row target refused, and its answer. */
@@ -33,32 +34,71 @@ const SLICE = 2000;
  * Writes a staged chunk to target, each cell with its writetime and what remains of its TTL,
  * `concurrency` writes in flight. Loading a chunk twice changes nothing: every write carries
  * the timestamp origin had, and a list target already has from this copy is not written again.
- * A row target refuses (an invalid request: a guardrail, a value it cannot take) is a bad row,
- * returned with the reason; any other failure (target down, a timeout) fails the load, to be
- * done again.
+ * A row target refuses (an invalid request: a write over its limits, a value it cannot take)
+ * is a bad row, returned with the reason; any other failure (target down, a timeout) fails the
+ * load, to be done again.
  */
 export async function loadChunk(target: cassandra.Client, staging: Staging, plan: CopyPlan, chunk: Pick<UnloadedChunk, 'key'>, options: LoadOptions): Promise<LoadedChunk> {
-  const object = await staging.s3.send(new GetObjectCommand({ Bucket: staging.bucket, Key: chunk.key }));
-  const records = await withoutListsTargetHas(target, plan, readChunk(plan.header, Buffer.from(await object.Body!.transformToByteArray())), options.concurrency);
+  const staged = await fetchChunk(staging, plan, chunk.key);
+  const records = await withoutListsTargetHas(target, plan, staged.records, options.concurrency);
   // Unload wrote when it read the rows on the object: the TTLs have counted down since.
-  const elapsedSeconds = (Date.now() - Number(object.Metadata?.['unloaded-at'] ?? Date.now())) / 1000;
+  const elapsedSeconds = (Date.now() - staged.unloadedAt) / 1000;
   const partitionKeys = plan.partitionKey.length;
+  let previous: string | undefined;
+  return writeRows(target, records, options, (slice) =>
+    Promise.resolve(
+      slice.map((record) => {
+        // A partition's rows are consecutive in a token range: its static cells are written once.
+        const partition = record.slice(0, partitionKeys).join('\u0000');
+        const first = partition !== previous;
+        previous = partition;
+        return statementsFor(plan, record, elapsedSeconds, first);
+      }),
+    ),
+  );
+}
+
+/**
+ * Loads a staged chunk of a counter table: counters have no writetime to make a write
+ * idempotent, so each row's counters are read on both clusters now and target gets the
+ * difference added. Loading again adds nothing, and increments the proxy dual-writes meanwhile
+ * land on both sides alike; one that lands between the reads and the write is counted twice or
+ * not at all, so counter tables are best copied while their writes are quiet, and checked.
+ */
+export async function loadCounterChunk(origin: cassandra.Client, target: cassandra.Client, staging: Staging, plan: CopyPlan, chunk: Pick<UnloadedChunk, 'key'>, options: LoadOptions): Promise<LoadedChunk> {
+  const { records } = await fetchChunk(staging, plan, chunk.key);
+  return writeRows(target, records, options, async (slice) => {
+    const reads = slice.map((record) => counterRead(plan, record));
+    const [there, here] = await Promise.all(
+      [origin, target].map(async (client) => {
+        const { resultItems } = await cassandra.concurrent.executeConcurrent(client, reads, { concurrencyLevel: options.concurrency, collectResults: true });
+        return resultItems.map((result) => ((result as cassandra.types.ResultSet).first() as cassandra.types.Row | null)?.values());
+      }),
+    );
+    return slice.map((record, i) => counterUpdate(plan, record, there![i], here![i]));
+  });
+}
+
+async function fetchChunk(staging: Staging, plan: CopyPlan, key: string): Promise<{ records: ChunkRecord[]; unloadedAt: number }> {
+  const object = await staging.s3.send(new GetObjectCommand({ Bucket: staging.bucket, Key: key }));
+  const records = readChunk(plan.header, Buffer.from(await object.Body!.transformToByteArray()));
+  return { records, unloadedAt: Number(object.Metadata?.['unloaded-at'] ?? Date.now()) };
+}
+
+/**
+ * Writes records slice by slice, each record with the statements `statementsOf` gives for it,
+ * `concurrency` in flight and no more than `rate` a second; a record with a refused statement
+ * is a bad row.
+ */
+async function writeRows(target: cassandra.Client, records: readonly ChunkRecord[], options: LoadOptions, statementsOf: (slice: readonly ChunkRecord[]) => Promise<Statement[][]>): Promise<LoadedChunk> {
   const badRows: BadRow[] = [];
   let writes = 0;
-  let previous: string | undefined;
   for (let from = 0; from < records.length; from += SLICE) {
     const started = performance.now();
     const slice = records.slice(from, from + SLICE);
-    const owners: number[] = [];
-    const statements = slice.flatMap((record, i) => {
-      // A partition's rows are consecutive in a token range: its static cells are written once.
-      const partition = record.slice(0, partitionKeys).join('\u0000');
-      const first = partition !== previous;
-      previous = partition;
-      const written = statementsFor(plan, record, elapsedSeconds, first);
-      owners.push(...written.map(() => i));
-      return written;
-    });
+    const perRecord = await statementsOf(slice);
+    const owners = perRecord.flatMap((statements, i) => statements.map(() => i));
+    const statements = perRecord.flat();
     const { resultItems } = await cassandra.concurrent.executeConcurrent(target, statements, { concurrencyLevel: options.concurrency, raiseOnFirstError: false, collectResults: true });
     const refused = new Map<number, string>();
     resultItems.forEach((result: unknown, i) => {

@@ -4,6 +4,7 @@ import { nextToPlan } from '../plan/plan-order.js';
 import { estimateTableBytes } from '../plan/size-estimate.js';
 import { unloadItem } from '../plan/work-item.js';
 import { identifier } from '../schema/ddl.js';
+import { readSchema } from '../schema/read-schema.js';
 import { splitName } from '../schema/schema.js';
 import { syncSchema } from '../schema/sync-schema.js';
 import type { CopyContext } from './copy-context.js';
@@ -13,7 +14,9 @@ import { workRecord } from './table-worker.js';
  * Plans the next table's copy round, if one is due (`nextToPlan`): target gets the schema it
  * needs, then the table's chunks go on the work topic, and only then its TablePlanned fact, so
  * a planner that dies in between plans that table again (the same work ids) instead of never.
- * Returns the table planned.
+ * A counter table is copied again only when the re-migration forces it: the round is refused
+ * otherwise (copying adds differences, which concurrent increments make inexact). Returns the
+ * table planned or refused.
  */
 export async function planCopy(ctx: CopyContext, state: MigrationState, sizing: ChunkSizing = DEFAULT_SIZING): Promise<string | undefined> {
   const name = nextToPlan(state);
@@ -21,7 +24,15 @@ export async function planCopy(ctx: CopyContext, state: MigrationState, sizing: 
   if (name === undefined || migrationId === undefined) return undefined;
   await syncSchema(ctx.origin, ctx.target, [name]);
   const { keyspace, name: table } = splitName(name);
-  const { remigrations: round, truncate } = state.tables[name]!;
+  const { remigrations: round, truncate, force } = state.tables[name]!;
+  const by = { migrationId, issuer: 'planner', eventId: `${migrationId}/${name}/r${round}/plan` };
+  const counter = (await readSchema(ctx.origin, [keyspace])).keyspaces.get(keyspace)?.tables.get(table)?.columns.some((c) => c.type === 'counter') === true;
+  if (counter && round > 0 && force !== true) {
+    const reason = `${name} is a counter table: copying it again adds differences, inexact if increments land meanwhile; re-migrate it with --force to copy it anyway`;
+    await ctx.control.record({ type: 'TableRefused', table: name, round, reason }, by);
+    ctx.logger.error({ table: name, round }, reason);
+    return name;
+  }
   if (round > 0 && truncate === true) {
     await ctx.target.execute(`TRUNCATE ${identifier(keyspace)}.${identifier(table)}`);
     ctx.logger.warn({ table: name, round }, 'target table truncated before it is copied again, as the re-migration asked');
@@ -30,7 +41,7 @@ export async function planCopy(ctx: CopyContext, state: MigrationState, sizing: 
   const chunks = planChunks([{ name, estimatedBytes }], sizing);
   await ctx.log.produce(ctx.workTopic, chunks.map((chunk) => workRecord(unloadItem(migrationId, chunk, round))));
   const budget = ctx.errorBudget ?? { maxBadRows: 0, maxBadRowsPercent: null };
-  await ctx.control.record({ type: 'TablePlanned', table: name, round, chunks: chunks.length, estimatedBytes, ...budget }, { migrationId, issuer: 'planner', eventId: `${migrationId}/${name}/r${round}/plan` });
-  ctx.logger.info({ table: name, round, chunks: chunks.length, estimatedBytes }, 'table planned');
+  await ctx.control.record({ type: 'TablePlanned', table: name, round, chunks: chunks.length, estimatedBytes, ...budget, counter }, by);
+  ctx.logger.info({ table: name, round, chunks: chunks.length, estimatedBytes, counter }, 'table planned');
   return name;
 }

@@ -4,7 +4,7 @@ import { checkRange, type RangeCheck } from '../check/check-range.js';
 import { copyPlan, type CopyPlan } from '../copy/copy-plan.js';
 import { badRowsKey, writeBadRows } from '../copy/bad-rows.js';
 import { recordKey } from '../copy/chunk-rows.js';
-import { loadChunk } from '../copy/load.js';
+import { loadChunk, loadCounterChunk } from '../copy/load.js';
 import { unloadChunk } from '../copy/unload.js';
 import { chunkKey, loadItem, type WorkItem } from '../plan/work-item.js';
 import { readSchema } from '../schema/read-schema.js';
@@ -80,7 +80,8 @@ export class TableWorker {
       this.ctx.logger.info({ worker: this.id, table, chunk: item.chunk, rows: unloaded.rows, ms: Math.round(performance.now() - started) }, 'chunk unloaded');
     } else {
       const key = item.s3Key ?? chunkKey(item);
-      const loaded = await loadChunk(this.ctx.target, this.ctx.staging, plan, { key }, this.ctx.load ?? { concurrency: 64, rate: 0 });
+      const options = this.ctx.load ?? { concurrency: 64, rate: 0 };
+      const loaded = plan.counter ? await loadCounterChunk(this.ctx.origin, this.ctx.target, this.ctx.staging, plan, { key }, options) : await loadChunk(this.ctx.target, this.ctx.staging, plan, { key }, options);
       const bad = loaded.badRows.length === 0 ? null : badRowsKey(key);
       if (bad !== null) {
         await writeBadRows(this.ctx.staging, bad, plan.header, loaded.badRows);
