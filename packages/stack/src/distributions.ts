@@ -16,6 +16,8 @@ export const KAFKA_VERSION = '4.1.2';
 export const CASSANDRA_VERSION = '5.0.9';
 export const S3PROXY_VERSION = '4.1.1';
 export const MONGO_JAVA_SERVER_VERSION = '1.47.0';
+/** 1.11.0 is on Maven Central only as its parent and BOM poms, none of its modules; 1.10.0 is the newest complete one. */
+export const DSBULK_VERSION = '1.10.0';
 /** The one plugin Maven runs to fetch jars, pinned so provisioning is reproducible. */
 export const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 
@@ -47,6 +49,20 @@ export const MONGO: Distribution = {
   id: `mongo-java-server-${MONGO_JAVA_SERVER_VERSION}-${createHash('sha256').update(readFileSync(mongoLauncher)).digest('hex').slice(0, 8)}`,
   artifacts: [`de.bwaldvogel:mongo-java-server:${MONGO_JAVA_SERVER_VERSION}`, `org.slf4j:slf4j-simple:${SLF4J}`],
   javaSource: mongoLauncher,
+};
+
+/**
+ * DataStax Bulk Loader, not a server: the baseline the table-migration benchmark measures our
+ * copy against. Run as `java -cp '<lib>/*' com.datastax.oss.dsbulk.runner.DataStaxBulkLoader`.
+ * The runner finds its workflows, connector and executor at run time, so they are named here
+ * the way DSBulk's own binary distribution names them (CSV only: the benchmark needs no JSON;
+ * dsbulk-workflow-count 1.10.0 is not on Maven Central, so `count` is missing).
+ */
+export const DSBULK: Distribution = {
+  id: `dsbulk-${DSBULK_VERSION}`,
+  artifacts: [
+    'runner', 'workflow-load', 'workflow-unload', 'connectors-csv', 'batcher-reactor', 'executor-reactor',
+  ].map((module) => `com.datastax.oss:dsbulk-${module}:${DSBULK_VERSION}`),
 };
 
 /** A throwaway pom whose only purpose is to name the artifacts for the dependency plugin. */

@@ -1,5 +1,6 @@
 export { cassandraClient, kafkaClient, mongoClient, s3Client, type CassandraClientOptions } from './clients.js';
-export { CASSANDRA_VERSION, KAFKA_VERSION, MONGO_JAVA_SERVER_VERSION, S3PROXY_VERSION, type Distribution } from './distributions.js';
+export { CASSANDRA_VERSION, DSBULK, KAFKA_VERSION, MONGO_JAVA_SERVER_VERSION, S3PROXY_VERSION, type Distribution } from './distributions.js';
+export { provision } from './provision.js';
 export { StackError, type StackErrorCode } from './errors.js';
 export { findJava17, javaMajorVersion } from './java.js';
 export { planStack } from './plan.js';

@@ -17,8 +17,9 @@ describe('copyPlan', () => {
   it('reads each value as JSON with its writetime and TTL, by token range', () => {
     assert.equal(
       plan.select,
-      'SELECT toJson("id"), toJson("at"), toJson("owner"), writetime("owner"), ttl("owner"), toJson("total"), writetime("total"), ttl("total"), toJson("tags"), writetime("tags"), ttl("tags"), toJson("ship_to"), writetime("ship_to"), ttl("ship_to") FROM "shop"."orders" WHERE token("id") > ? AND token("id") <= ?',
+      'SELECT toJson("id"), toJson("at"), toJson("owner"), writetime("owner"), ttl("owner"), toJson("total"), writetime("total"), ttl("total"), toJson("tags"), writetime("tags"), ttl("tags"), toJson("ship_to"), writetime("ship_to"), ttl("ship_to"), token("id") FROM "shop"."orders" WHERE token("id") > ? AND token("id") <= ?',
     );
+    assert.equal(plan.header.at(-1), 'token', 'each row\'s token last: rows of a replica set are loaded together');
     assert.deepEqual(plan.header.slice(0, 5), ['id', 'at', 'owner', 'owner:writetime', 'owner:ttl']);
     assert.deepEqual(plan.columns.map((c) => [c.name, c.static, c.multiCell]), [['owner', true, false], ['total', false, false], ['tags', false, true], ['ship_to', false, true]]);
   });
@@ -26,9 +27,9 @@ describe('copyPlan', () => {
   it('copies a counter table by its counts alone: counters have no writetime or TTL', () => {
     const counts = copyPlan({ ...table, columns: [column('id', 'int', 'partition_key', 0), column('hits', 'counter'), column('misses', 'counter')] }, new Set());
     assert.equal(counts.counter, true);
-    assert.deepEqual(counts.header, ['id', 'hits', 'misses']);
-    assert.equal(counts.select, 'SELECT toJson("id"), toJson("hits"), toJson("misses") FROM "shop"."orders" WHERE token("id") > ? AND token("id") <= ?');
-    assert.deepEqual(toRecord(counts, ['7', '12', 'null']), ['7', '12', 'null']);
+    assert.deepEqual(counts.header, ['id', 'hits', 'misses', 'token']);
+    assert.equal(counts.select, 'SELECT toJson("id"), toJson("hits"), toJson("misses"), token("id") FROM "shop"."orders" WHERE token("id") > ? AND token("id") <= ?');
+    assert.deepEqual(toRecord(counts, ['7', '12', 'null', long('-42')]), ['7', '12', 'null', '-42']);
   });
 
   it('brings target\'s counters to origin\'s by adding the difference, and adds nothing when they agree', () => {
@@ -45,8 +46,8 @@ describe('copyPlan', () => {
 
 describe('chunk records', () => {
   it("keeps a multi-cell column's latest writetime and TTL", () => {
-    const record = toRecord(plan, ['1', '"2026-01-01"', '"ann"', long('5'), null, '1.10', long('6'), 60, '["a", "b"]', [long('7'), long('9')], [null, 30], 'null', null, null]);
-    assert.deepEqual(record, ['1', '"2026-01-01"', '"ann"', '5', '', '1.10', '6', '60', '["a", "b"]', '9', '30', 'null', '', '']);
+    const record = toRecord(plan, ['1', '"2026-01-01"', '"ann"', long('5'), null, '1.10', long('6'), 60, '["a", "b"]', [long('7'), long('9')], [null, 30], 'null', null, null, long('-42')]);
+    assert.deepEqual(record, ['1', '"2026-01-01"', '"ann"', '5', '', '1.10', '6', '60', '["a", "b"]', '9', '30', 'null', '', '', '-42']);
   });
 
   it('groups the cells of a row by writetime and remaining TTL, statics once per partition, expired cells left out', () => {

@@ -23,6 +23,7 @@ export function toRecord(plan: CopyPlan, values: readonly unknown[]): ChunkRecor
     const [json, writetime, ttl] = values.slice(keys + i * 3, keys + i * 3 + 3);
     record.push(String(json), latest(writetime), latest(ttl));
   }
+  record.push(String(values.at(-1)));
   return record;
 }
 

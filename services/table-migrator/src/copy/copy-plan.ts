@@ -25,9 +25,12 @@ export interface CopyPlan {
    * between origin's and target's counts at load time (`loadCounterChunk`).
    */
   readonly counter: boolean;
-  /** Reads a token range: `token(pk) > ? AND token(pk) <= ?`, every value as Cassandra's own JSON. */
+  /** Reads a token range: `token(pk) > ? AND token(pk) <= ?`, every value as Cassandra's own JSON, each row's token last. */
   readonly select: string;
-  /** The chunk file's header: the keys, then each column, its writetime and its TTL (a counter table: each counter). */
+  /**
+   * The chunk file's header: the keys, then each column, its writetime and its TTL (a counter
+   * table: each counter), then the row's token (rows of one replica set are loaded together).
+   */
   readonly header: readonly string[];
 }
 
@@ -51,6 +54,7 @@ export function copyPlan(table: TableSchema, userTypes: ReadonlySet<string>): Co
     ...columns.flatMap((c) => (counter ? [`toJson(${identifier(c.name)})`] : [`toJson(${identifier(c.name)})`, `writetime(${identifier(c.name)})`, `ttl(${identifier(c.name)})`])),
   ];
   const token = `token(${partitionKey.map(identifier).join(', ')})`;
+  selected.push(token);
   return {
     keyspace: table.keyspace,
     table: table.name,
@@ -59,7 +63,7 @@ export function copyPlan(table: TableSchema, userTypes: ReadonlySet<string>): Co
     columns,
     counter,
     select: `SELECT ${selected.join(', ')} FROM ${identifier(table.keyspace)}.${identifier(table.name)} WHERE ${token} > ? AND ${token} <= ?`,
-    header: [...partitionKey, ...clustering, ...columns.flatMap((c) => (counter ? [c.name] : [c.name, `${c.name}:writetime`, `${c.name}:ttl`]))],
+    header: [...partitionKey, ...clustering, ...columns.flatMap((c) => (counter ? [c.name] : [c.name, `${c.name}:writetime`, `${c.name}:ttl`])), 'token'],
   };
 }
 

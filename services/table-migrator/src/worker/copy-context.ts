@@ -19,7 +19,7 @@ export interface CopyContext {
   /** Where work items that cannot be read go, with the reason (cutover.dead-letters). */
   readonly deadLetterTopic: string;
   readonly logger: Logger;
-  /** Writes in flight and per second, per worker, while loading a chunk (MIGRATOR_LOAD_CONCURRENCY, MIGRATOR_LOAD_RATE); 64 and no limit by default. */
+  /** Writes in flight and per second, per worker, while loading a chunk (MIGRATOR_LOAD_CONCURRENCY, MIGRATOR_LOAD_RATE); 256 and no limit by default. */
   readonly load?: LoadOptions;
   /** Bad rows a table's copy tolerates before it fails (MIGRATOR_MAX_BAD_ROWS); none by default. */
   readonly errorBudget?: { readonly maxBadRows: number | null; readonly maxBadRowsPercent: number | null };

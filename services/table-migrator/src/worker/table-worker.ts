@@ -80,7 +80,7 @@ export class TableWorker {
       this.ctx.logger.info({ worker: this.id, table, chunk: item.chunk, rows: unloaded.rows, ms: Math.round(performance.now() - started) }, 'chunk unloaded');
     } else {
       const key = item.s3Key ?? chunkKey(item);
-      const options = this.ctx.load ?? { concurrency: 64, rate: 0 };
+      const options = this.ctx.load ?? { concurrency: 256, rate: 0 };
       const loaded = plan.counter ? await loadCounterChunk(this.ctx.origin, this.ctx.target, this.ctx.staging, plan, { key }, options) : await loadChunk(this.ctx.target, this.ctx.staging, plan, { key }, options);
       const bad = loaded.badRows.length === 0 ? null : badRowsKey(key);
       if (bad !== null) {
