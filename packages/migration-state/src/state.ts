@@ -28,8 +28,8 @@ export interface TableCopy {
   readonly counter: boolean;
   /** Why the migrator would not copy this round, when it would not. */
   readonly refused?: string;
-  /** By chunk number: rows and CSV bytes staged. */
-  readonly unloaded: Readonly<Record<number, { readonly rows: number; readonly bytes: number }>>;
+  /** By chunk number: where it is staged, its rows, and the size and SHA-256 of its CSV. */
+  readonly unloaded: Readonly<Record<number, { readonly s3Key: string; readonly rows: number; readonly bytes: number; readonly sha256: string }>>;
   /** By chunk number: rows written to target, and those target refused (listed in the bad-rows file in S3). */
   readonly loaded: Readonly<Record<number, { readonly rows: number; readonly badRows: number; readonly badRowsKey: string | null }>>;
   /** By chunk number: whether the range matched on both clusters when checked after loading. */
@@ -156,7 +156,7 @@ function withFact(state: MigrationState, fact: Fact): MigrationState {
   if (copy === undefined) return state;
   switch (fact.type) {
     case 'ChunkUnloaded':
-      return set({ ...copy, unloaded: { ...copy.unloaded, [fact.chunk]: { rows: fact.rows, bytes: fact.bytes } } });
+      return set({ ...copy, unloaded: { ...copy.unloaded, [fact.chunk]: { s3Key: fact.s3Key, rows: fact.rows, bytes: fact.bytes, sha256: fact.sha256 } } });
     case 'ChunkLoaded':
       return set({ ...copy, loaded: { ...copy.loaded, [fact.chunk]: { rows: fact.rows, badRows: fact.badRows, badRowsKey: fact.badRowsKey } } });
     case 'ChunkChecked':

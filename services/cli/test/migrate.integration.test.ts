@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { after, before, it } from 'node:test';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '@cutover/config';
@@ -34,7 +35,7 @@ after(async () => {
   await target.shutdown();
 });
 
-const state = async (on: Record<string, string>) => JSON.parse((await runCli(['state', '--json'], on)).stdout) as { tables: Record<string, TableState> };
+const state = async (on: Record<string, string>) => JSON.parse((await runCli(['state', '--json'], on)).stdout) as { migrationId: string; tables: Record<string, TableState> };
 const rows = async (client: cassandra.Client, table: string): Promise<string[]> => (await client.execute(`SELECT * FROM ${ks}.${table}`)).rows.map((r) => JSON.stringify(r)).sort();
 
 it('says there is nothing to copy before a migration starts, then copies its tables', { timeout }, async () => {
@@ -50,6 +51,12 @@ it('says there is nothing to copy before a migration starts, then copies its tab
   assert.match(migrate.stdout, /^copied 2 table\(s\), 150 rows in [\d.]+ s \(\d+ rows\/s\)$/m);
   assert.match(migrate.stderr, new RegExp(`${ks}\\.stock \\[[█░]+\\] 4/4 chunks \\| 50/50 rows \\| \\d+ rows/s \\| ETA \\S+ \\| [\\d.]+ MiB staged`), 'a progress bar per table: rows of the estimate, rate, ETA, bytes');
   for (const table of ['items', 'stock']) assert.deepEqual(await rows(target, table), await rows(origin, table), `${table} on target`);
+
+  const { migrationId } = await state(env);
+  const staged = async (key: string) => Buffer.from(await (await s3Client(config).send(new GetObjectCommand({ Bucket: env.S3_BUCKET, Key: key }))).Body!.transformToByteArray());
+  const manifest = JSON.parse((await staged(`${migrationId}/${ks}.items/r0/manifest.json`)).toString()) as { rows: number; chunks: { key: string; rows: number; sha256: string }[] };
+  assert.deepEqual([manifest.rows, manifest.chunks.length], [100, 4], 'the manifest lists the round\'s chunks');
+  for (const chunk of manifest.chunks) assert.equal(createHash('sha256').update(gunzipSync(await staged(chunk.key))).digest('hex'), chunk.sha256, `${chunk.key}'s checksum`);
 
   const again = await runCli(['migrate', 'tables'], env);
   assert.equal(again.code, 0, again.stderr);

@@ -11,6 +11,7 @@ export { copyPlan, type CopyColumn, type CopyPlan } from './copy/copy-plan.js';
 export { exactJson, listCheck, recordKey, statementsFor, toRecord, withoutCopiedLists, type ChunkRecord, type Statement } from './copy/chunk-rows.js';
 export { readChunk, writeChunk, type ChunkFile } from './copy/chunk-file.js';
 export { unloadChunk, type Staging, type UnloadedChunk } from './copy/unload.js';
+export { manifestKey, tableManifest, writeManifest, type Manifest } from './copy/manifest.js';
 export { loadChunk, loadCounterChunk, type BadRow, type LoadOptions, type LoadedChunk } from './copy/load.js';
 export { counterRead, counterUpdate } from './copy/counter-rows.js';
 export { badRowsKey, writeBadRows } from './copy/bad-rows.js';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { SchemaCatalogue, decodeRecord, encodeRecord } from '@cutover/event-log';
 import fc from 'fast-check';
 import { initialState, type MigrationState, type TableCopy, type TableState } from '@cutover/migration-state';
-import { MAX_TOKEN, MIN_TOKEN, chunkCount, nextToPlan, planChunks, splitRing, unloadItem, workDecision, type WorkItem } from '../src/index.ts';
+import { MAX_TOKEN, MIN_TOKEN, chunkCount, manifestKey, nextToPlan, planChunks, splitRing, tableManifest, unloadItem, workDecision, type WorkItem } from '../src/index.ts';
 
 describe('splitRing', () => {
   it('covers the whole Murmur3 ring in contiguous ranges of nearly equal width', () => {
@@ -83,7 +83,7 @@ describe('nextToPlan', () => {
   const table = (name: string, position: number, over: Partial<TableState> = {}): TableState => ({ name, priority: 0, position, paused: false, remigrations: 0, ...over });
   const copy = (chunks: number, unloaded: number): TableCopy => ({
     round: 0, chunks, estimatedBytes: 0, maxBadRows: 0, maxBadRowsPercent: null, counter: false, loaded: {}, checked: {},
-    unloaded: Object.fromEntries(Array.from({ length: unloaded }, (_, i) => [i, { rows: 1, bytes: 1 }])),
+    unloaded: Object.fromEntries(Array.from({ length: unloaded }, (_, i) => [i, { s3Key: `k${i}`, rows: 1, bytes: 1, sha256: 'ab' }])),
   });
   const state = (...tables: TableState[]): MigrationState => ({ ...initialState, migrationId: 'm1', status: 'running', tables: Object.fromEntries(tables.map((t) => [t.name, t])) });
 
@@ -100,5 +100,25 @@ describe('nextToPlan', () => {
     assert.equal(nextToPlan(state(table('a', 0, { copy: copy(4, 4), remigrations: 1 }))), 'a');
     assert.equal(nextToPlan(state(table('a', 0, { copy: copy(4, 4) }))), undefined);
     assert.equal(nextToPlan({ ...state(table('a', 0)), status: 'completed' }), undefined);
+  });
+});
+
+describe('tableManifest', () => {
+  const unloaded = (chunk: number) => ({ s3Key: `m1/shop.users/r1/chunk-0000${chunk}.csv.gz`, rows: 10 + chunk, bytes: 100, sha256: `sha${chunk}` });
+  const table = (chunksUnloaded: number): TableState => ({
+    name: 'shop.users', priority: 0, position: 0, paused: false, remigrations: 1,
+    copy: { round: 1, chunks: 2, estimatedBytes: 0, maxBadRows: 0, maxBadRowsPercent: null, counter: false, loaded: {}, checked: {}, unloaded: Object.fromEntries(Array.from({ length: chunksUnloaded }, (_, i) => [i, unloaded(i)])) },
+  });
+
+  it("lists every chunk of the round with its token range, rows and checksum, once they are all staged", () => {
+    assert.equal(tableManifest('m1', table(1)), undefined, 'a chunk is still to be unloaded');
+    const manifest = tableManifest('m1', table(2))!;
+    assert.deepEqual({ ...manifest, chunks: manifest.chunks.map((c) => [c.chunk, c.key, c.rows, c.sha256]) }, {
+      migrationId: 'm1', table: 'shop.users', round: 1, rows: 21, bytes: 200,
+      chunks: [[0, 'm1/shop.users/r1/chunk-00000.csv.gz', 10, 'sha0'], [1, 'm1/shop.users/r1/chunk-00001.csv.gz', 11, 'sha1']],
+    });
+    assert.deepEqual([manifest.chunks[0]!.rangeStart, manifest.chunks[1]!.rangeEnd], [MIN_TOKEN.toString(), MAX_TOKEN.toString()]);
+    assert.equal(manifestKey(manifest), 'm1/shop.users/r1/manifest.json');
+    assert.equal(tableManifest('m1', { ...table(2), remigrations: 2 }), undefined, 'a newer round is not staged yet');
   });
 });
