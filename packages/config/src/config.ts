@@ -59,6 +59,7 @@ export interface Config {
   readonly migrator: {
     readonly workers: number;
     readonly chunkBytes: number;
+    readonly minChunks: number;
     readonly loadConcurrency: number;
     /** Writes per second each worker may send to target; 0: as fast as target takes them. */
     readonly loadRate: number;

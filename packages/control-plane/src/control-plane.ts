@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventLogError, SchemaCatalogue, deadLetter, decodeRecord, encodeRecord, topicCatalogue, type EventLog, type StoredRecord, type Subscription, type TopicSpec } from '@cutover/event-log';
 import { decide, evolve, initialState, isFact, type Command, type CommandEnvelope, type EventEnvelope, type Fact, type MigrationState } from '@cutover/migration-state';
+import { LiveHistory, decideAll } from './live-history.js';
 import { migrationEventFromAvro, migrationEventToAvro, type AvroMigrationEvent } from './migration-event-codec.js';
 import { updateFromAvro, updateToAvro, type AvroUpdate } from './update-codec.js';
 
@@ -29,6 +30,9 @@ export interface History {
   readonly events: readonly EventEnvelope[];
   /** Records of the control and events topics that could not be read (the control topic's are in the dead letters). */
   readonly unreadable: number;
+  /** How many records of the control topic, and distinct facts of the events topic, it was rebuilt from. */
+  readonly commands: number;
+  readonly facts: number;
 }
 
 export interface IssueOptions {
@@ -73,39 +77,51 @@ export class ControlPlane {
     let { state, unreadable } = decided;
     const seen = new Set<string>();
     for (const record of await this.log.readAll(this.topics.events)) {
-      let envelope: EventEnvelope;
-      try {
-        envelope = migrationEventFromAvro(decodeRecord<AvroMigrationEvent>(this.catalogue, 'MigrationEvent', record.value).value);
-      } catch (error) {
-        if (!(error instanceof EventLogError)) throw error;
-        unreadable++;
-        continue;
-      }
+      const envelope = this.readFact(record);
+      if (envelope instanceof EventLogError) unreadable++;
       // A fact recorded twice (a redone chunk) has the same id.
-      if (isFact(envelope.event) && !seen.has(envelope.eventId)) {
+      else if (envelope !== undefined && !seen.has(envelope.eventId)) {
         seen.add(envelope.eventId);
         state = evolve(state, envelope);
       }
     }
-    return { state, events: decided.events, unreadable };
+    return { state, events: decided.events, unreadable, facts: seen.size, commands: decided.commands };
+  }
+
+  /**
+   * The state as `history` rebuilds it, kept current: both topics are read from their start
+   * and followed. Resolves once it has caught up with the logs as they were when called.
+   */
+  async live(subscriber: string): Promise<LiveHistory> {
+    const now = await this.history();
+    const live = new LiveHistory();
+    // Groups of their own for each run: every start reads the whole logs.
+    const group = `${subscriber}-${randomUUID()}`;
+    live.subscriptions.push(
+      await this.log.consume(this.topics.control, `${group}-control`, (record) => Promise.resolve(live.addCommand(this.read(record)))),
+      await this.log.consume(this.topics.events, `${group}-events`, (record) => Promise.resolve(live.addFact(this.readFact(record)))),
+    );
+    await live.caughtUp(now);
+    return live;
   }
 
   /** Every command of the control topic decided in order: the state before the migrators' facts. */
-  private async decided(): Promise<History> {
-    let state = initialState;
-    const events: EventEnvelope[] = [];
-    let unreadable = 0;
-    for (const record of await this.log.readAll(this.topics.control)) {
-      const envelope = this.read(record);
-      if (envelope instanceof EventLogError) {
-        unreadable++;
-        continue;
-      }
-      const decided = decide(envelope, state);
-      state = decided.reduce(evolve, state);
-      events.push(...decided);
+  private async decided(): Promise<Omit<History, 'facts'>> {
+    const records = await this.log.readAll(this.topics.control);
+    const commands = records.map((record) => this.read(record)).filter((envelope): envelope is CommandEnvelope => !(envelope instanceof EventLogError));
+    const { state, events } = decideAll(commands);
+    return { state, events, unreadable: records.length - commands.length, commands: records.length };
+  }
+
+  /** A fact of the events topic; undefined for a decided event (the control topic has those). */
+  private readFact(record: StoredRecord): EventEnvelope | EventLogError | undefined {
+    try {
+      const envelope = migrationEventFromAvro(decodeRecord<AvroMigrationEvent>(this.catalogue, 'MigrationEvent', record.value).value);
+      return isFact(envelope.event) ? envelope : undefined;
+    } catch (error) {
+      if (error instanceof EventLogError) return error;
+      throw error;
     }
-    return { state, events, unreadable };
   }
 
   /** Records what a migrator did. `eventId` names the work, so redoing it records the same fact. */

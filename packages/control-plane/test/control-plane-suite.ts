@@ -70,6 +70,27 @@ export function controlPlaneSuite(name: string, make: () => Promise<Subject>): v
       assert.equal((await plane.history()).unreadable, 1);
     });
 
+    it('keeps a live state that agrees with the history, from the start and as commands and facts come', { timeout }, async () => {
+      await ready;
+      const plane = new ControlPlane(subject.log, controlTopics(await subject.prefix()));
+      await plane.issue({ type: 'StartMigration', tables: ['shop.orders'], collections: [] }, as);
+      const by = (eventId: string) => ({ migrationId: 'm1', issuer: 'worker-1', eventId });
+      await plane.record({ type: 'TablePlanned', table: 'shop.orders', round: 0, chunks: 2, estimatedBytes: 10, maxBadRows: 0, maxBadRowsPercent: null, counter: false }, by('plan'));
+      const live = await plane.live('test');
+      try {
+        assert.deepEqual(live.state, (await plane.history()).state, 'caught up once it resolves');
+        await plane.record({ type: 'ChunkLoaded', table: 'shop.orders', round: 0, chunk: 0, rows: 5, writes: 5, badRows: 0, badRowsKey: null }, by('w0'));
+        await plane.issue({ type: 'Pause', scope: { kind: 'all' } }, as);
+        const expected = (await plane.history()).state;
+        for (let i = 0; i < 500 && JSON.stringify(live.state) !== JSON.stringify(expected); i++) await delay(20);
+        assert.deepEqual(live.state, expected);
+        assert.equal(live.state.paused, true);
+        assert.deepEqual(live.state.tables['shop.orders']?.copy?.loaded, { 0: { rows: 5, badRows: 0, badRowsKey: null } });
+      } finally {
+        await live.close();
+      }
+    });
+
     it("folds the migrators' facts into the state, once each, whatever round they name", { timeout }, async () => {
       await ready;
       const plane = new ControlPlane(subject.log, controlTopics(await subject.prefix()));

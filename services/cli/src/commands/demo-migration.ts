@@ -66,7 +66,7 @@ export async function liveMigration(config: Config, say: (line: string) => void)
       workers: 2,
       workerId: 'demo-worker',
       group: `${prefix}cutover-table-workers`,
-      sizing: { chunkBytes: config.migrator.chunkBytes, minChunks: 4, maxChunks: 4096 },
+      sizing: { chunkBytes: config.migrator.chunkBytes, minChunks: config.migrator.minChunks, maxChunks: 4096 },
       pollMs: 500,
       onProgress(progress) {
         if (Date.now() > deadline) throw new Error(`the copy did not finish in 3 minutes: ${progress.map((p) => `${p.table} ${p.chunksLoaded}/${p.chunks}`).join(', ')} chunks loaded`);

@@ -44,7 +44,7 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
           workers: config.migrator.workers,
           workerId: `${config.proxy.id}-worker`,
           group: `${prefix}cutover-table-workers`,
-          sizing: { chunkBytes: config.migrator.chunkBytes, minChunks: 4, maxChunks: 4096 },
+          sizing: { chunkBytes: config.migrator.chunkBytes, minChunks: config.migrator.minChunks, maxChunks: 4096 },
           onProgress: (p) => bars.show(p),
         },
       );

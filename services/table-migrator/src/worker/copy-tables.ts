@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { copyFinished, tableProgress, type TableProgress } from '@cutover/migration-state';
+import { copyFinished, tableProgress, type MigrationState, type TableProgress } from '@cutover/migration-state';
 import { tableManifest, writeManifest } from '../copy/manifest.js';
 import type { ChunkSizing } from '../plan/chunk-plan.js';
 import type { CopyContext } from './copy-context.js';
@@ -12,45 +12,58 @@ export interface CopyTablesOptions {
   readonly workerId: string;
   readonly group: string;
   readonly sizing: ChunkSizing;
-  /** How often the state is rebuilt from the logs (1 s by default). */
+  /** How often the state is looked at (250 ms by default). */
   readonly pollMs?: number;
   /** Each state's progress, by table; throwing stops the copy (with the error). */
   readonly onProgress?: (progress: readonly TableProgress[]) => void;
 }
 
 /**
- * Copies the migration's tables: runs `workers` workers on the work topic, and rebuilds the
- * state from the logs every `pollMs`, planning tables as they come due (a re-migration issued
- * meanwhile included) and staging each round's manifest once its chunks are all staged, until
- * every table's round is over: verified, mismatched or failed. Other processes doing the same
- * share the work.
+ * Copies the migration's tables: runs `workers` workers on the work topic, and follows the
+ * state the logs tell, planning tables as they come due (a re-migration issued meanwhile
+ * included) and staging each round's manifest once its chunks are all staged, until every
+ * table's round is over: verified, mismatched or failed. Other processes doing the same share
+ * the work.
  */
 export async function copyTables(ctx: CopyContext, options: CopyTablesOptions): Promise<readonly TableProgress[]> {
   // Workers decide on queued work from this (pauses, re-migrations), so it is always a whole state.
-  const live = { state: (await ctx.control.history()).state };
+  const live = await ctx.control.live(options.workerId);
   const shared: CopyContext = { ...ctx, live };
   ctx.metrics?.follow(() => live.state);
   const workers: TableWorker[] = [];
   const manifests = new Set<string>();
+  // A round planned here that the state does not show yet: planning it again would queue its work twice.
+  let planned: { table: string; round: number } | undefined;
   try {
-    await planCopy(shared, live.state, options.sizing);
+    // Every worker in the group before work is queued: a worker busy with a chunk holds up the
+    // group's rebalance, and the others would wait idle until it is done.
     for (let i = 1; i <= options.workers; i++) workers.push(await TableWorker.start(shared, `${options.workerId}-${i}`, options.group));
     for (;;) {
-      const progress = Object.values(live.state.tables).map(tableProgress);
-      for (const table of Object.values(live.state.tables)) {
-        const manifest = live.state.migrationId === undefined ? undefined : tableManifest(live.state.migrationId, table);
+      const state = live.state;
+      if (planned === undefined || shows(state, planned)) {
+        const table = await planCopy(shared, state, options.sizing);
+        planned = table === undefined ? undefined : { table, round: state.tables[table]!.remigrations };
+      }
+      for (const table of Object.values(state.tables)) {
+        const manifest = state.migrationId === undefined ? undefined : tableManifest(state.migrationId, table);
         if (manifest === undefined || manifests.has(`${manifest.table}/${manifest.round}`)) continue;
         const key = await writeManifest(ctx.staging, manifest);
         manifests.add(`${manifest.table}/${manifest.round}`);
         ctx.logger.info({ table: manifest.table, round: manifest.round, chunks: manifest.chunks.length, rows: manifest.rows, manifest: `s3://${ctx.staging.bucket}/${key}` }, 'manifest staged');
       }
+      const progress = Object.values(state.tables).map(tableProgress);
       options.onProgress?.(progress);
-      if (progress.every(copyFinished)) return progress;
-      await delay(options.pollMs ?? 1000);
-      live.state = (await ctx.control.history()).state;
-      await planCopy(shared, live.state, options.sizing);
+      if (planned === undefined && progress.every(copyFinished)) return progress;
+      await delay(options.pollMs ?? 250);
     }
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
+    await live.close();
   }
+}
+
+/** Whether the state has the round planned (or a newer one asked for). */
+function shows(state: MigrationState, planned: { table: string; round: number }): boolean {
+  const table = state.tables[planned.table];
+  return table === undefined || table.copy?.round === planned.round || table.remigrations > planned.round;
 }

@@ -60,42 +60,55 @@ export class TableWorker {
       return this.ctx.log.produce(this.ctx.deadLetterTopic, [deadLetter(record, `${error.code}: ${error.message}`)]);
     }
     const decision = this.ctx.live ? workDecision(this.ctx.live.state, item) : 'run';
-    if (decision === 'drop') return this.ctx.logger.info({ worker: this.id, workId: item.workId }, 'work of an earlier round or another migration dropped');
+    if (decision === 'drop') return this.ctx.logger.info({ worker: this.id, workId: item.workId }, 'work dropped: of an earlier round, a failed table, or another migration');
     if (decision === 'defer') {
       // Back to the end of the queue, after a pause of its own, so a paused table does not spin.
       await delay(DEFER_MS);
       return this.ctx.log.produce(this.ctx.workTopic, [workRecord(item)]);
     }
     const plan = await this.plan(item);
+    await (item.kind === 'UNLOAD' ? this.unload(item, plan) : this.load(item, plan));
+  }
+
+  /** Stages the chunk's token range, queues its load, and records ChunkUnloaded. */
+  private async unload(item: WorkItem, plan: CopyPlan): Promise<void> {
     const table = `${item.keyspace}.${item.table}`;
-    const by = { migrationId: item.migrationId, issuer: this.id, eventId: item.workId };
     const started = performance.now();
-    if (item.kind === 'UNLOAD') {
-      const unloaded = await unloadChunk(this.ctx.origin, this.ctx.staging, plan, { keyspace: item.keyspace, table: item.table, chunk: item.chunk, rangeStart: BigInt(item.rangeStart), rangeEnd: BigInt(item.rangeEnd) }, chunkKey(item));
-      await this.ctx.log.produce(this.ctx.workTopic, [workRecord(loadItem(item))]);
-      await this.ctx.control.record({ type: 'ChunkUnloaded', table, round: item.round, chunk: item.chunk, s3Key: unloaded.key, rows: unloaded.rows, bytes: unloaded.bytes, sha256: unloaded.sha256, unloadedAt: unloaded.unloadedAt }, by);
-      this.ctx.metrics?.rows.inc({ table, step: 'unload' }, unloaded.rows);
-      this.ctx.metrics?.bytes.inc({ table }, unloaded.bytes);
-      this.ctx.metrics?.chunkSeconds.observe({ step: 'unload' }, (performance.now() - started) / 1000);
-      this.ctx.logger.info({ worker: this.id, table, chunk: item.chunk, rows: unloaded.rows, ms: Math.round(performance.now() - started) }, 'chunk unloaded');
-    } else {
-      const key = item.s3Key ?? chunkKey(item);
-      const options = this.ctx.load ?? { concurrency: 256, rate: 0 };
-      const loaded = plan.counter ? await loadCounterChunk(this.ctx.origin, this.ctx.target, this.ctx.staging, plan, { key }, options) : await loadChunk(this.ctx.target, this.ctx.staging, plan, { key }, options);
-      const bad = loaded.badRows.length === 0 ? null : badRowsKey(key);
-      if (bad !== null) {
-        await writeBadRows(this.ctx.staging, bad, plan.header, loaded.badRows);
-        this.ctx.logger.error({ worker: this.id, table, chunk: item.chunk, badRows: loaded.badRows.length, file: `s3://${this.ctx.staging.bucket}/${bad}`, reason: loaded.badRows[0]!.reason }, 'target refused rows of a chunk');
-      }
-      await this.ctx.control.record({ type: 'ChunkLoaded', table, round: item.round, chunk: item.chunk, rows: loaded.rows, writes: loaded.writes, badRows: loaded.badRows.length, badRowsKey: bad }, by);
-      this.ctx.logger.info({ worker: this.id, table, chunk: item.chunk, rows: loaded.rows, ms: Math.round(performance.now() - started) }, 'chunk loaded');
-      const check = await this.check(plan, item, new Set(loaded.badRows.map((b) => recordKey(plan, b.record))));
-      await this.ctx.control.record({ type: 'ChunkChecked', table, round: item.round, chunk: item.chunk, originRows: check.rows.origin, targetRows: check.rows.target, matches: check.matches }, { ...by, eventId: `${item.workId}/check` });
-      this.ctx.metrics?.rows.inc({ table, step: 'load' }, loaded.rows);
-      this.ctx.metrics?.badRows.inc({ table }, loaded.badRows.length);
-      this.ctx.metrics?.chunkSeconds.observe({ step: 'load' }, (performance.now() - started) / 1000);
-      if (!check.matches) this.ctx.logger.error({ worker: this.id, table, chunk: item.chunk, rows: check.rows, range: [item.rangeStart, item.rangeEnd] }, 'a loaded chunk differs between origin and target');
+    const unloaded = await unloadChunk(this.ctx.origin, this.ctx.staging, plan, { keyspace: item.keyspace, table: item.table, chunk: item.chunk, rangeStart: BigInt(item.rangeStart), rangeEnd: BigInt(item.rangeEnd) }, chunkKey(item));
+    await this.ctx.log.produce(this.ctx.workTopic, [workRecord(loadItem(item))]);
+    const { key: s3Key, rows, bytes, sha256, unloadedAt } = unloaded;
+    await this.ctx.control.record({ type: 'ChunkUnloaded', table, round: item.round, chunk: item.chunk, s3Key, rows, bytes, sha256, unloadedAt }, this.by(item));
+    this.ctx.metrics?.rows.inc({ table, step: 'unload' }, rows);
+    this.ctx.metrics?.bytes.inc({ table }, bytes);
+    this.ctx.metrics?.chunkSeconds.observe({ step: 'unload' }, (performance.now() - started) / 1000);
+    this.ctx.logger.info({ worker: this.id, table, chunk: item.chunk, rows, ms: Math.round(performance.now() - started) }, 'chunk unloaded');
+  }
+
+  /** Writes the staged chunk to target (its bad rows to their file), checks its range, and records ChunkLoaded and ChunkChecked. */
+  private async load(item: WorkItem, plan: CopyPlan): Promise<void> {
+    const table = `${item.keyspace}.${item.table}`;
+    const started = performance.now();
+    const key = item.s3Key ?? chunkKey(item);
+    const options = this.ctx.load ?? { concurrency: 256, rate: 0 };
+    const loaded = plan.counter ? await loadCounterChunk(this.ctx.origin, this.ctx.target, this.ctx.staging, plan, { key }, options) : await loadChunk(this.ctx.target, this.ctx.staging, plan, { key }, options);
+    const bad = loaded.badRows.length === 0 ? null : badRowsKey(key);
+    if (bad !== null) {
+      await writeBadRows(this.ctx.staging, bad, plan.header, loaded.badRows);
+      this.ctx.logger.error({ worker: this.id, table, chunk: item.chunk, badRows: loaded.badRows.length, file: `s3://${this.ctx.staging.bucket}/${bad}`, reason: loaded.badRows[0]!.reason }, 'target refused rows of a chunk');
     }
+    await this.ctx.control.record({ type: 'ChunkLoaded', table, round: item.round, chunk: item.chunk, rows: loaded.rows, writes: loaded.writes, badRows: loaded.badRows.length, badRowsKey: bad }, this.by(item));
+    this.ctx.logger.info({ worker: this.id, table, chunk: item.chunk, rows: loaded.rows, ms: Math.round(performance.now() - started) }, 'chunk loaded');
+    const check = await this.check(plan, item, new Set(loaded.badRows.map((b) => recordKey(plan, b.record))));
+    await this.ctx.control.record({ type: 'ChunkChecked', table, round: item.round, chunk: item.chunk, originRows: check.rows.origin, targetRows: check.rows.target, matches: check.matches }, { ...this.by(item), eventId: `${item.workId}/check` });
+    this.ctx.metrics?.rows.inc({ table, step: 'load' }, loaded.rows);
+    this.ctx.metrics?.badRows.inc({ table }, loaded.badRows.length);
+    this.ctx.metrics?.chunkSeconds.observe({ step: 'load' }, (performance.now() - started) / 1000);
+    if (!check.matches) this.ctx.logger.error({ worker: this.id, table, chunk: item.chunk, rows: check.rows, range: [item.rangeStart, item.rangeEnd] }, 'a loaded chunk differs between origin and target');
+  }
+
+  /** Facts are recorded under the work's id: work done twice records the same fact once. */
+  private by(item: WorkItem): { migrationId: string; issuer: string; eventId: string } {
+    return { migrationId: item.migrationId, issuer: this.id, eventId: item.workId };
   }
 
   /**
