@@ -98,6 +98,11 @@ export function classify(query: string): StatementInfo {
       return end > 1 ? info('ddl', {}) : OTHER;
     case 'list':
       return end > 1 ? info('read', {}) : OTHER;
+    // Server-side DESCRIBE (Cassandra 4+) pages with the schema version of the cluster that
+    // answered the first page: it reads from the primary like any read.
+    case 'describe':
+    case 'desc':
+      return info('read', {});
     case 'use': {
       const name = tokens[1];
       return end === 2 && isName(name) ? info('use', { keyspace: name.value }) : OTHER;

@@ -172,6 +172,8 @@ const CASES: readonly Case[] = [
   { q: 'LIST ROLES', kind: 'read' },
   { q: 'LIST USERS;', kind: 'read' },
   { q: 'LIST ALL PERMISSIONS OF alice', kind: 'read' },
+  { q: 'DESCRIBE KEYSPACES', kind: 'read' },
+  { q: 'desc table shop.orders;', kind: 'read' },
   // other
   { q: '', kind: 'other' },
   { q: '   ;  ', kind: 'other' },
@@ -187,7 +189,6 @@ const CASES: readonly Case[] = [
   { q: 'BEGIN BATCH INSERT INTO t (k) VALUES (1)', kind: 'other' },
   { q: 'BEGIN BATCH SELECT * FROM t; APPLY BATCH', kind: 'other' },
   { q: 'CREATE SOMETHING x', kind: 'other' },
-  { q: 'DESCRIBE KEYSPACES', kind: 'other' },
   { q: "'just a string'", kind: 'other' },
   { q: "SELECT * FROM t WHERE v = 'unterminated", kind: 'read', table: 't' },
   { q: 'INSERT INTO t (k) VALUES (1) /* unterminated IF NOT EXISTS', kind: 'write', table: 't', mutation: 'insert' },
