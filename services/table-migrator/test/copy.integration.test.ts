@@ -169,3 +169,22 @@ it("copies a counter table by adding to target the difference from origin's coun
   assert.deepEqual(await counts(target), await counts(origin));
   assert.equal((await checkRange(origin, target, hits, { start: MIN_TOKEN, end: MAX_TOKEN })).matches, true);
 });
+
+it('copies a partition larger than a page, read page by page within it', { timeout }, async () => {
+  await origin.execute(`CREATE TABLE ${ks}.events (device int, at int, reading text, PRIMARY KEY (device, at))`);
+  await syncSchema(origin, target, [`${ks}.events`]);
+  // 5,000 rows of one partition: five pages of unload's 1,000.
+  for (let from = 0; from < 5000; from += 500) {
+    await Promise.all(Array.from({ length: 500 }, (_, i) => origin.execute(`INSERT INTO ${ks}.events (device, at, reading) VALUES (1, ?, ?)`, [from + i, `r${from + i}`], { prepare: true })));
+  }
+  await origin.execute(`INSERT INTO ${ks}.events (device, at, reading) VALUES (2, 0, 'small')`);
+  const schema = (await readSchema(origin, [ks])).keyspaces.get(ks)!;
+  const events = copyPlan(schema.tables.get('events')!, new Set());
+  const key = `${ks}/events/chunk-00000.csv.gz`;
+  const unloaded = await unloadChunk(origin, staging, events, { keyspace: ks, table: 'events', chunk: 0, rangeStart: MIN_TOKEN, rangeEnd: MAX_TOKEN }, key);
+  assert.equal(unloaded.rows, 5001);
+  await loadChunk(target, staging, events, { key }, load);
+  const count = async (client: cassandra.Client) => (await client.execute(`SELECT count(*) AS n FROM ${ks}.events WHERE device = 1`)).first()['n'] as cassandra.types.Long;
+  assert.equal(Number(await count(target)), 5000);
+  assert.deepEqual(await checkRange(origin, target, events, { start: MIN_TOKEN, end: MAX_TOKEN }), { range: { start: MIN_TOKEN, end: MAX_TOKEN }, rows: { origin: 5001, target: 5001 }, matches: true });
+});
