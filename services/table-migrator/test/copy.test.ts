@@ -45,9 +45,9 @@ describe('copyPlan', () => {
 });
 
 describe('chunk records', () => {
-  it("keeps a multi-cell column's latest writetime and TTL", () => {
+  it("keeps a set's or map's writetime and TTL per element, and the latest of a user type's", () => {
     const record = toRecord(plan, ['1', '"2026-01-01"', '"ann"', long('5'), null, '1.10', long('6'), 60, '["a", "b"]', [long('7'), long('9')], [null, 30], 'null', null, null, long('-42')]);
-    assert.deepEqual(record, ['1', '"2026-01-01"', '"ann"', '5', '', '1.10', '6', '60', '["a", "b"]', '9', '30', 'null', '', '', '-42']);
+    assert.deepEqual(record, ['1', '"2026-01-01"', '"ann"', '5', '', '1.10', '6', '60', '["a", "b"]', '["7","9"]', '[null,"30"]', 'null', '', '', '-42']);
   });
 
   it('groups the cells of a row by writetime and remaining TTL, statics once per partition, expired cells left out', () => {
@@ -59,6 +59,18 @@ describe('chunk records', () => {
     ]);
     assert.equal(statementsFor(plan, record, 10, false).length, 1, 'the static cell is written once per partition');
     assert.deepEqual(statementsFor(plan, record, 61, false).map((s) => s.query), [`INSERT INTO "shop"."orders" ("id", "at") VALUES (fromJson(?), fromJson(?)) USING TIMESTAMP 1`], 'expired cells are left out; the row keeps its key');
+  });
+
+  it("adds a set's or map's elements each with its own writetime and remaining TTL, numbers exact", () => {
+    const record = ['1', '"2026-01-01"', 'null', '', '', 'null', '', '', '["a", "b", "c"]', '["7","9","7"]', '[null,"30",null]', 'null', '', ''];
+    const statements = statementsFor(plan, record, 10, true).map((s) => ({ query: s.query, params: s.params.map(String) }));
+    assert.deepEqual(statements, [
+      { query: 'UPDATE "shop"."orders" USING TIMESTAMP ? AND TTL ? SET "tags" = "tags" + fromJson(?) WHERE "id" = fromJson(?) AND "at" = fromJson(?)', params: ['7', '0', '["a","c"]', '"1"', '"2026-01-01"'] },
+      { query: 'UPDATE "shop"."orders" USING TIMESTAMP ? AND TTL ? SET "tags" = "tags" + fromJson(?) WHERE "id" = fromJson(?) AND "at" = fromJson(?)', params: ['9', '20', '["b"]', '"1"', '"2026-01-01"'] },
+    ]);
+    const counts = copyPlan({ ...table, columns: [column('id', 'int', 'partition_key', 0), column('m', 'map<int, decimal>')] }, new Set());
+    const [added] = statementsFor(counts, ['1', '{"1": 1.10, "2": 2.5}', '["5","5"]', '[null,null]', '0'], 0, true);
+    assert.deepEqual(added!.params.map(String), ['5', '0', '{"1":"1.10","2":"2.5"}', '"1"']);
   });
 
   it('writes a static-only partition as its static cells alone', () => {

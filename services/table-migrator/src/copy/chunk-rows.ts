@@ -1,7 +1,7 @@
 import cassandra from 'cassandra-driver';
 import { isLosslessNumber, parse, stringify } from 'lossless-json';
 import { identifier } from '../schema/ddl.js';
-import type { CopyPlan } from './copy-plan.js';
+import type { CopyColumn, CopyPlan } from './copy-plan.js';
 
 /** One row as a chunk file holds it, in the order of `CopyPlan.header`; '' where a column has no cell. */
 export type ChunkRecord = readonly string[];
@@ -13,7 +13,9 @@ export interface Statement {
 
 /**
  * A row as unload reads it (`CopyPlan.select`'s columns, in order) to its chunk record. A
- * multi-cell column's writetimes and TTLs come as lists, one per element: the latest stand.
+ * multi-cell column's writetimes and TTLs come as lists, one per element, in the order of its
+ * JSON: a set's or map's are kept as JSON arrays of strings (TTL null where none), the latest
+ * stand for the others.
  */
 export function toRecord(plan: CopyPlan, values: readonly unknown[]): ChunkRecord {
   if (plan.counter) return values.map(String);
@@ -21,7 +23,8 @@ export function toRecord(plan: CopyPlan, values: readonly unknown[]): ChunkRecor
   const record = values.slice(0, keys).map(String);
   for (let i = 0; i < plan.columns.length; i++) {
     const [json, writetime, ttl] = values.slice(keys + i * 3, keys + i * 3 + 3);
-    record.push(String(json), latest(writetime), latest(ttl));
+    const each = plan.columns[i]!.perElement && Array.isArray(writetime);
+    record.push(String(json), each ? perElement(writetime) : latest(writetime), each ? perElement(ttl) : latest(ttl));
   }
   record.push(String(values.at(-1)));
   return record;
@@ -32,6 +35,10 @@ export function recordKey(plan: CopyPlan, record: ChunkRecord): string {
   return JSON.stringify(record.slice(0, plan.partitionKey.length + plan.clustering.length));
 }
 
+function perElement(values: unknown): string {
+  return JSON.stringify((Array.isArray(values) ? values : []).map((v) => (v === null || v === undefined ? null : String(v))));
+}
+
 function latest(value: unknown): string {
   const all = (Array.isArray(value) ? value : [value]).filter((v) => v !== null && v !== undefined).map((v) => BigInt(String(v)));
   return all.length === 0 ? '' : String(all.reduce((a, b) => (a > b ? a : b)));
@@ -40,30 +47,44 @@ function latest(value: unknown): string {
 /**
  * The writes that put a chunk record on target: each group of cells that share a writetime
  * and TTL in one UPDATE with that timestamp and the TTL that remains after `elapsedSeconds`
- * (expired cells are left out), static cells keyed by the partition alone (with `statics`,
- * once per partition). UPDATE writes no row marker of its own; a row with no cell but its key
+ * (expired cells are left out), a set's or map's elements added each in its own group, static
+ * cells keyed by the partition alone (with `statics`, once per partition). UPDATE writes no row marker of its own; a row with no cell but its key
  * is INSERTed with the oldest timestamp there is, so that it never outlives a delete.
  */
 export function statementsFor(plan: CopyPlan, record: ChunkRecord, elapsedSeconds: number, statics: boolean): Statement[] {
   const keys = [...plan.partitionKey, ...plan.clustering];
   const keyValues = record.slice(0, keys.length).map(exactJson);
   const staticOnly = plan.clustering.length > 0 && keyValues.slice(plan.partitionKey.length).some((k) => k === 'null');
-  const groups = new Map<string, { timestamp: string; ttl: number; cells: { name: string; json: string }[]; static: boolean }>();
+  const groups = new Map<string, { timestamp: string; ttl: number; cells: { set: string; json: string }[]; static: boolean }>();
+  const add = (column: CopyColumn, timestamp: string, ttl: string | null, set: string, json: string): void => {
+    const remaining = ttl === null || ttl === '' ? 0 : Number(ttl) - Math.floor(elapsedSeconds);
+    if (ttl !== null && ttl !== '' && remaining <= 0) return; // expired since it was unloaded
+    const group = `${column.static}/${timestamp}/${remaining}`;
+    if (!groups.has(group)) groups.set(group, { timestamp, ttl: remaining, cells: [], static: column.static });
+    groups.get(group)!.cells.push({ set, json });
+  };
   plan.columns.forEach((column, i) => {
     const [json, timestamp, ttl] = record.slice(keys.length + i * 3, keys.length + i * 3 + 3) as [string, string, string];
     if (timestamp === '' || (column.static ? !statics : staticOnly)) return;
-    const remaining = ttl === '' ? 0 : Number(ttl) - Math.floor(elapsedSeconds);
-    if (ttl !== '' && remaining <= 0) return; // expired since it was unloaded
-    const group = `${column.static}/${timestamp}/${remaining}`;
-    if (!groups.has(group)) groups.set(group, { timestamp, ttl: remaining, cells: [], static: column.static });
-    groups.get(group)!.cells.push({ name: column.name, json: exactJson(json) });
+    const name = identifier(column.name);
+    if (!timestamp.startsWith('[')) return add(column, timestamp, ttl, `${name} = fromJson(?)`, exactJson(json));
+    // A set's or map's elements, each added with its own writetime and TTL.
+    const timestamps = JSON.parse(timestamp) as string[];
+    const ttls = JSON.parse(ttl) as (string | null)[];
+    const elements = elementsOf(json);
+    const byCell = new Map<string, number[]>();
+    timestamps.forEach((t, e) => {
+      const cell = `${t}/${ttls[e] ?? ''}`;
+      byCell.set(cell, [...(byCell.get(cell) ?? []), e]);
+    });
+    for (const chosen of byCell.values()) add(column, timestamps[chosen[0]!]!, ttls[chosen[0]!] ?? null, `${name} = ${name} + fromJson(?)`, elements(chosen));
   });
   const table = `${identifier(plan.keyspace)}.${identifier(plan.table)}`;
   const where = (names: readonly string[]): string => names.map((k) => `${identifier(k)} = fromJson(?)`).join(' AND ');
   const statements = [...groups.values()].map((g) => {
     const keyed = g.static ? plan.partitionKey : keys;
     return {
-      query: `UPDATE ${table} USING TIMESTAMP ? AND TTL ? SET ${g.cells.map((c) => `${identifier(c.name)} = fromJson(?)`).join(', ')} WHERE ${where(keyed)}`,
+      query: `UPDATE ${table} USING TIMESTAMP ? AND TTL ? SET ${g.cells.map((c) => c.set).join(', ')} WHERE ${where(keyed)}`,
       params: [cassandra.types.Long.fromString(g.timestamp), g.ttl, ...g.cells.map((c) => c.json), ...keyValues.slice(0, keyed.length)],
     };
   });
@@ -71,6 +92,15 @@ export function statementsFor(plan: CopyPlan, record: ChunkRecord, elapsedSecond
     statements.push({ query: `INSERT INTO ${table} (${keys.map(identifier).join(', ')}) VALUES (${keys.map(() => 'fromJson(?)').join(', ')}) USING TIMESTAMP 1`, params: keyValues });
   }
   return statements;
+}
+
+/** The JSON of some elements (by position) of a set (a JSON array) or map (a JSON object), numbers written exactly. */
+function elementsOf(json: string): (positions: readonly number[]) => string {
+  const value = parse(json) as unknown[] | Record<string, unknown>;
+  const exact = (v: unknown): string => stringify(v, (_key, x: unknown) => (isLosslessNumber(x) ? x.toString() : x))!;
+  if (Array.isArray(value)) return (positions) => exact(positions.map((p) => value[p]));
+  const entries = Object.entries(value);
+  return (positions) => exact(Object.fromEntries(positions.map((p) => entries[p]!)));
 }
 
 /**

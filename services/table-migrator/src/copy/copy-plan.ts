@@ -7,10 +7,12 @@ export interface CopyColumn {
   readonly type: string;
   readonly static: boolean;
   /**
-   * A collection or user type that is not frozen keeps a writetime and TTL per element; the
-   * copy moves it whole, with the latest of them.
+   * A collection or user type that is not frozen keeps a writetime and TTL per element. A set's
+   * or map's elements are copied each with its own (`perElement`); a list or user type is moved
+   * whole, with the latest of them (a list's elements cannot be written again idempotently).
    */
   readonly multiCell: boolean;
+  readonly perElement: boolean;
 }
 
 /** How one table is copied: what is read from each token range, and the columns of its chunks. */
@@ -46,7 +48,7 @@ export function copyPlan(table: TableSchema, userTypes: ReadonlySet<string>): Co
   const others = table.columns.filter((c) => c.kind === 'static' || c.kind === 'regular');
   // Cassandra allows counters only beside other counters.
   const counter = others.some((c) => c.type === 'counter');
-  const columns = others.map((c) => ({ name: c.name, type: c.type, static: c.kind === 'static', multiCell: COLLECTION.test(c.type) || userTypes.has(unquoted(c.type)) }));
+  const columns = others.map((c) => ({ name: c.name, type: c.type, static: c.kind === 'static', multiCell: COLLECTION.test(c.type) || userTypes.has(unquoted(c.type)), perElement: /^(set|map)</.test(c.type) }));
   const partitionKey = keys('partition_key');
   const clustering = keys('clustering');
   const selected = [
