@@ -24,6 +24,13 @@ describe('copyPlan', () => {
     assert.deepEqual(plan.columns.map((c) => [c.name, c.static, c.multiCell]), [['owner', true, false], ['total', false, false], ['tags', false, true], ['ship_to', false, true]]);
   });
 
+  it('reads a float or double as the number itself, since toJson writes NaN and the infinities as null', () => {
+    const scores = copyPlan({ ...table, columns: [column('id', 'int', 'partition_key', 0), column('score', 'double')] }, new Set());
+    assert.match(scores.select, /^SELECT toJson\("id"\), "score", writetime\("score"\)/);
+    const json = (score: unknown) => toRecord(scores, ['1', score, long('5'), null, long('0')])[1];
+    assert.deepEqual([NaN, -Infinity, -0, 2.5e100, 0.1, null].map(json), ['"NaN"', '"-Infinity"', '"-0.0"', '2.5e+100', '0.1', 'null']);
+  });
+
   it('copies a counter table by its counts alone: counters have no writetime or TTL', () => {
     const counts = copyPlan({ ...table, columns: [column('id', 'int', 'partition_key', 0), column('hits', 'counter'), column('misses', 'counter')] }, new Set());
     assert.equal(counts.counter, true);

@@ -22,9 +22,11 @@ export function toRecord(plan: CopyPlan, values: readonly unknown[]): ChunkRecor
   const keys = plan.partitionKey.length + plan.clustering.length;
   const record = values.slice(0, keys).map(String);
   for (let i = 0; i < plan.columns.length; i++) {
-    const [json, writetime, ttl] = values.slice(keys + i * 3, keys + i * 3 + 3);
-    const each = plan.columns[i]!.perElement && Array.isArray(writetime);
-    record.push(String(json), each ? perElement(writetime) : latest(writetime), each ? perElement(ttl) : latest(ttl));
+    const at = keys + i * 3;
+    const [json, writetime, ttl] = [values[at], values[at + 1], values[at + 2]];
+    const column = plan.columns[i]!;
+    const each = column.perElement && Array.isArray(writetime);
+    record.push(column.native ? numberJson(json) : String(json), each ? perElement(writetime) : latest(writetime), each ? perElement(ttl) : latest(ttl));
   }
   record.push(String(values.at(-1)));
   return record;
@@ -35,12 +37,21 @@ export function recordKey(plan: CopyPlan, record: ChunkRecord): string {
   return JSON.stringify(record.slice(0, plan.partitionKey.length + plan.clustering.length));
 }
 
+/** A float or double as JSON fromJson reads back exactly: NaN, the infinities and -0 as strings. */
+function numberJson(value: unknown): string {
+  if (typeof value !== 'number') return 'null';
+  if (Object.is(value, -0)) return '"-0.0"';
+  return Number.isFinite(value) ? String(value) : `"${String(value)}"`;
+}
+
 function perElement(values: unknown): string {
   return JSON.stringify((Array.isArray(values) ? values : []).map((v) => (v === null || v === undefined ? null : String(v))));
 }
 
 function latest(value: unknown): string {
-  const all = (Array.isArray(value) ? value : [value]).filter((v) => v !== null && v !== undefined).map((v) => BigInt(String(v)));
+  // Most cells are one, with one writetime (a Long or a number): no list to reduce.
+  if (!Array.isArray(value)) return value === null || value === undefined ? '' : (value as { toString(): string }).toString();
+  const all = value.filter((v) => v !== null && v !== undefined).map((v) => BigInt(String(v)));
   return all.length === 0 ? '' : String(all.reduce((a, b) => (a > b ? a : b)));
 }
 
@@ -142,11 +153,14 @@ export function withoutCopiedLists(plan: CopyPlan, record: ChunkRecord, writetim
   return out;
 }
 
+const NUMBER = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
+
 /**
  * Cassandra's JSON with every number written as a string, which fromJson reads exactly for
  * every numeric type; as a number it would go through a double (a decimal's 1.10 would become 1.1).
  */
 export function exactJson(json: string): string {
   if (json.startsWith('"') || json === 'null') return json;
+  if (NUMBER.test(json)) return `"${json}"`;
   return stringify(parse(json), (_key, value: unknown) => (isLosslessNumber(value) ? value.toString() : value))!;
 }

@@ -13,6 +13,11 @@ export interface CopyColumn {
    */
   readonly multiCell: boolean;
   readonly perElement: boolean;
+  /**
+   * A float or double: read as the number itself, since toJson writes NaN and the infinities
+   * as null (inside a collection they stay null, which target refuses: a bad row, not a loss).
+   */
+  readonly native: boolean;
 }
 
 /** How one table is copied: what is read from each token range, and the columns of its chunks. */
@@ -48,12 +53,15 @@ export function copyPlan(table: TableSchema, userTypes: ReadonlySet<string>): Co
   const others = table.columns.filter((c) => c.kind === 'static' || c.kind === 'regular');
   // Cassandra allows counters only beside other counters.
   const counter = others.some((c) => c.type === 'counter');
-  const columns = others.map((c) => ({ name: c.name, type: c.type, static: c.kind === 'static', multiCell: COLLECTION.test(c.type) || userTypes.has(unquoted(c.type)), perElement: /^(set|map)</.test(c.type) }));
+  const columns = others.map((c) => ({ name: c.name, type: c.type, static: c.kind === 'static', multiCell: COLLECTION.test(c.type) || userTypes.has(unquoted(c.type)), perElement: /^(set|map)</.test(c.type), native: c.type === 'float' || c.type === 'double' }));
   const partitionKey = keys('partition_key');
   const clustering = keys('clustering');
   const selected = [
     ...[...partitionKey, ...clustering].map((k) => `toJson(${identifier(k)})`),
-    ...columns.flatMap((c) => (counter ? [`toJson(${identifier(c.name)})`] : [`toJson(${identifier(c.name)})`, `writetime(${identifier(c.name)})`, `ttl(${identifier(c.name)})`])),
+    ...columns.flatMap((c) => {
+      const value = c.native ? identifier(c.name) : `toJson(${identifier(c.name)})`;
+      return counter ? [value] : [value, `writetime(${identifier(c.name)})`, `ttl(${identifier(c.name)})`];
+    }),
   ];
   const token = `token(${partitionKey.map(identifier).join(', ')})`;
   selected.push(token);
