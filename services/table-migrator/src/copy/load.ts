@@ -187,11 +187,12 @@ async function refusedOneByOne(target: cassandra.Client, slice: readonly ChunkRe
   return refused;
 }
 
-const INVALID: number = cassandra.types.responseErrorCodes.invalid;
+/** An invalid request, or a function (fromJson) failing on the value: sent again, it would fail again. */
+const REFUSALS: ReadonlySet<number> = new Set([cassandra.types.responseErrorCodes.invalid, cassandra.types.responseErrorCodes.functionFailure]);
 
 /** Target's answer to a write it will never take, however often it is sent. */
 function isRefusal(error: Error): boolean {
-  return error instanceof cassandra.errors.ResponseError && error.code === INVALID;
+  return error instanceof cassandra.errors.ResponseError && REFUSALS.has(error.code);
 }
 
 /** Drops from the records the lists target already has from an earlier load of this chunk or newer writes. */
