@@ -32,11 +32,11 @@ const SLICE = 2000;
 
 /**
  * Writes a staged chunk to target, each cell with its writetime and what remains of its TTL,
- * `concurrency` writes in flight. Loading a chunk twice changes nothing: every write carries
- * the timestamp origin had, and a list target already has from this copy is not written again.
- * A row target refuses (an invalid request: a write over its limits, a value it cannot take)
- * is a bad row, returned with the reason; any other failure (target down, a timeout) fails the
- * load, to be done again.
+ * in unlogged batches of rows of one replica set, about `concurrency` rows in flight. Loading a
+ * chunk twice changes nothing: every write carries the timestamp origin had, and a list target
+ * already has from this copy is not written again. A row target refuses (a write over its
+ * limits, a value it cannot take) is a bad row, returned with the reason; any other failure
+ * (target down, a timeout) fails the load, to be done again.
  */
 export async function loadChunk(target: cassandra.Client, staging: Staging, plan: CopyPlan, chunk: Pick<UnloadedChunk, 'key'>, options: LoadOptions): Promise<LoadedChunk> {
   const staged = await fetchChunk(staging, plan, chunk.key);
@@ -45,11 +45,7 @@ export async function loadChunk(target: cassandra.Client, staging: Staging, plan
   const elapsedSeconds = (Date.now() - staged.unloadedAt) / 1000;
   const partitionKeys = plan.partitionKey.length;
   let previous: string | undefined;
-  return writeRows(
-    target,
-    records,
-    options,
-    (slice) =>
+  const statementsOf = (slice: readonly ChunkRecord[]): Promise<Statement[][]> =>
     Promise.resolve(
       slice.map((record) => {
         // A partition's rows are consecutive in a token range: its static cells are written once.
@@ -58,9 +54,8 @@ export async function loadChunk(target: cassandra.Client, staging: Staging, plan
         previous = partition;
         return statementsFor(plan, record, elapsedSeconds, first);
       }),
-    ),
-    replicaGroups(target, plan),
-  );
+    );
+  return writeRows(target, records, options, statementsOf, replicaGroups(target, plan));
 }
 
 /**
