@@ -20,6 +20,7 @@ import { loadConfig } from '@cutover/config';
 import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
 import { LocalStack, kafkaClient } from '@cutover/stack';
 import { CREATE_KEYSPACE, CREATE_TABLE, LoadGenerator, driverFor, mergeResults, type LoadResult } from '../proxy/load.ts';
+import { machineCpuSeconds, processCpuSeconds } from '../cpu.ts';
 import { ProxyProcess } from '../proxy/proxy-process.ts';
 
 const GOAL_DROP = 0.1;
@@ -46,18 +47,8 @@ const [brokerPid, originPid, targetPid] = ['kafka', 'origin', 'target'].map((nam
   return pid;
 }) as [number, number, number];
 
-/** CPU the whole machine has been busy, µs, from /proc/stat (every CPU, all but idle and iowait). */
-function machineCpuUs(): number {
-  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = ticks;
-  return (user! + nice! + system! + irq! + softirq! + steal!) * 10_000;
-}
-
-/** CPU a process has used, µs, from /proc (utime + stime, in clock ticks of 10 ms). */
-function processCpuUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
+const machineCpuUs = (): number => machineCpuSeconds() * 1e6;
+const processCpuUs = (pid: number): number => processCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8')) * 1e6;
 
 const results: Record<'off' | 'on', Awaited<ReturnType<LoadGenerator['run']>>[]> = { off: [], on: [] };
 interface Spent { requests: number; proxyUs: number; brokerUs: number; clustersUs: number; machineUs: number }

@@ -30,6 +30,7 @@ import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from 
 import { loadConfig, type ClusterConfig } from '@cutover/config';
 import { DSBULK, LocalStack, cassandraClient, findJava17, kafkaClient, provision, s3Client } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
+import { machineCpuSeconds, processCpuSeconds } from '../cpu.ts';
 
 const GOAL_RATIO = 2;
 const rows = Number(process.env['BENCH_ROWS'] ?? 1_000_000);
@@ -60,21 +61,14 @@ const runId = randomBytes(3).toString('hex');
 const origin = cassandraClient(config.origin);
 const target = cassandraClient(config.target);
 
-/** CPU a process has used, seconds, from /proc (utime + stime, or with `children` what it has waited for, in ticks of 10 ms). */
-function cpuSeconds(statLine: string, children = false): number {
-  const fields = statLine.split(') ')[1]!.split(' ');
-  return children ? (Number(fields[13]) + Number(fields[14])) / 100 : (Number(fields[11]) + Number(fields[12])) / 100;
-}
 /** A server's pid and CPU seconds, or the machine's CPU seconds (all but idle and iowait, from /proc/stat): what else ran shows there. */
 type CpuSample = Record<string, { pid: number | null; cpu: number }>;
 async function stackCpu(): Promise<CpuSample> {
-  const [, ...ticks] = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = ticks;
-  const sample: CpuSample = { machine: { pid: null, cpu: (user! + nice! + system! + irq! + softirq! + steal!) / 100 } };
+  const sample: CpuSample = { machine: { pid: null, cpu: machineCpuSeconds() } };
   // Looked up every time: the stack is shared, and a server restarted meanwhile has a new pid.
   for (const s of await new LocalStack(config).status(stackServers)) {
     const stat = s.pid == null ? undefined : await readFile(`/proc/${s.pid}/stat`, 'utf8').catch(() => undefined);
-    if (stat !== undefined) sample[s.name] = { pid: s.pid, cpu: cpuSeconds(stat) };
+    if (stat !== undefined) sample[s.name] = { pid: s.pid, cpu: processCpuSeconds(stat) };
   }
   return sample;
 }
@@ -114,7 +108,7 @@ async function run(what: string, command: string, args: readonly string[], env: 
   const [code] = (await once(child, 'close')) as [number | null];
   const seconds = (performance.now() - started) / 1000;
   if (code !== 0) throw new Error(`${what} failed (exit ${code}):\n${output.trim().split('\n').slice(-25).join('\n')}`);
-  const cpu = cpuSeconds(await readFile(statFile, 'utf8'), true);
+  const cpu = processCpuSeconds(await readFile(statFile, 'utf8'), true);
   await rm(statFile, { force: true });
   return { seconds, cpuSeconds: cpu, stdout };
 }

@@ -1,10 +1,10 @@
 import type { MigrationState } from '@cutover/migration-state';
+import { copyPlan } from '../copy/copy-plan.js';
 import { DEFAULT_SIZING, planChunks, type ChunkSizing } from '../plan/chunk-plan.js';
 import { nextToPlan } from '../plan/plan-order.js';
 import { estimateTableBytes } from '../plan/size-estimate.js';
 import { unloadItem } from '../plan/work-item.js';
 import { identifier } from '../schema/ddl.js';
-import { readSchema } from '../schema/read-schema.js';
 import { splitName } from '../schema/schema.js';
 import { syncSchema } from '../schema/sync-schema.js';
 import type { CopyContext } from './copy-context.js';
@@ -22,11 +22,12 @@ export async function planCopy(ctx: CopyContext, state: MigrationState, sizing: 
   const name = nextToPlan(state);
   const migrationId = state.migrationId;
   if (name === undefined || migrationId === undefined) return undefined;
-  await syncSchema(ctx.origin, ctx.target, [name]);
+  const { origin } = await syncSchema(ctx.origin, ctx.target, [name]);
   const { keyspace, name: table } = splitName(name);
   const { remigrations: round, truncate, force } = state.tables[name]!;
   const by = { migrationId, issuer: 'planner', eventId: `${migrationId}/${name}/r${round}/plan` };
-  const counter = (await readSchema(ctx.origin, [keyspace])).keyspaces.get(keyspace)?.tables.get(table)?.columns.some((c) => c.type === 'counter') === true;
+  const schema = origin.keyspaces.get(keyspace)!;
+  const { counter } = copyPlan(schema.tables.get(table)!, new Set(schema.types.keys()));
   if (counter && round > 0 && force !== true) {
     const reason = `${name} is a counter table: copying it again adds differences, inexact if increments land meanwhile; re-migrate it with --force to copy it anyway`;
     await ctx.control.record({ type: 'TableRefused', table: name, round, reason }, by);
