@@ -61,9 +61,10 @@ if (mode === 'all') {
   }
 }
 
-// A cap on every test and hook, and an exit once the tests are done even if something left a
-// handle open: a hung test fails its file instead of hanging the whole run.
-const runner = ['--import', 'tsx', '--test', '--test-timeout=300000', '--test-force-exit'];
+// A cap on every test and hook, and an exit a little after a file's tests are done even if
+// something left a handle open (scripts/exit-when-done.ts): a hung test fails its file
+// instead of hanging the whole run, and no test's result is lost.
+const runner = ['--import', 'tsx', '--import', './scripts/exit-when-done.ts', '--test', '--test-timeout=300000'];
 const status = phase(`${mode === 'all' ? '' : 'unit '}tests (${files.length} files)`, () => run(process.execPath, [...runner, ...files]));
 
 if (startedStack && process.env['CUTOVER_KEEP_STACK'] !== '1') phase('stack down', () => cli('stack', 'down'));
