@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { loadConfig } from '@cutover/config';
-import { KafkaEventLog, SchemaCatalogue, createTopics, decodeRecord, topicCatalogue } from '@cutover/event-log';
-import { ProxyServer, PublishingSink, Spool, applyMutation, type LoggedMutation } from '@cutover/proxy';
+import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { readMutations } from '@cutover/mutation-log';
+import { ProxyServer, PublishingSink, applyMutation } from '@cutover/proxy';
 import { cassandraClient, kafkaClient } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
 import { pino } from 'pino';
@@ -19,7 +20,7 @@ const timeout = 180_000;
 const prefix = `replay-${randomBytes(3).toString('hex')}.`;
 const topic = `${prefix}cutover.mutations`;
 const ks = `replay_${randomBytes(3).toString('hex')}`;
-const config = loadConfig({ env: { ...process.env, KAFKA_TOPIC_PREFIX: prefix, PROXY_QUERY_PORT: '19902', PROXY_METRICS_PORT: '19901', PROXY_ID: 'replay' } });
+const config = loadConfig({ env: { ...process.env, KAFKA_TOPIC_PREFIX: prefix, PROXY_QUERY_PORT: '19902', PROXY_METRICS_PORT: '19901', PROXY_ID: 'replay', PROXY_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'cutover-journal-')) } });
 const logger = pino({ level: 'warn' });
 const log = new KafkaEventLog(config.kafka);
 const origin = cassandraClient(config.origin, { metadata: false });
@@ -32,7 +33,7 @@ before(async () => {
   await admin.connect();
   await createTopics(admin, topicCatalogue(prefix).filter((t) => t.name === topic));
   await admin.disconnect();
-  sink = new PublishingSink(log, { topic, spool: new Spool(join(mkdtempSync(join(tmpdir(), 'cutover-spool-')), 'proxy.spool')), logger, lingerMs: 5 });
+  sink = await PublishingSink.open(log, config, logger);
   proxy = await ProxyServer.start(config, { sink, logger });
 });
 
@@ -73,10 +74,9 @@ it('replaying the mutation log into an empty target table reproduces the origin 
   await sink.flushed();
 
   await target.execute(`TRUNCATE ${ks}.t`);
-  const catalogue = SchemaCatalogue.load();
   const seen = new Set<string>();
   const ofTable = (await log.readAll(topic))
-    .map((r) => decodeRecord<LoggedMutation>(catalogue, 'MutationEvent', r.value).value)
+    .flatMap((r) => readMutations(r))
     .filter((m) => m.keyspace === ks && m.kind !== 'DDL' && !seen.has(m.eventId) && seen.add(m.eventId));
   assert.ok(ofTable.length >= 81, `the log holds the workload (${ofTable.length} mutations)`);
   for (const mutation of ofTable) await applyMutation(target, mutation);

@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     const sink = {
       record: (mutation: Parameters<InstanceType<typeof InMemoryMutationSink>['record']>[0]) => {
         counted++;
-        (publishing ?? memory)?.record(mutation);
+        return (publishing ?? memory)?.record(mutation);
       },
     };
     const proxy = await ProxyServer.start(config, { sink, logger: pino({ level: config.log.level }, pino.destination(2)) });
@@ -219,5 +219,5 @@ async function kafkaSink(config: import('@cutover/config').Config): Promise<impo
   const { KafkaEventLog } = await import('@cutover/event-log');
   const { PublishingSink } = await import('../../services/proxy/src/index.ts');
   const spoolDir = mkdtempSync(join(tmpdir(), 'bench-spool-'));
-  return PublishingSink.fromConfig(new KafkaEventLog(config.kafka), { ...config, proxy: { ...config.proxy, spoolDir } }, pinoModule.pino({ level: 'warn' }, pinoModule.pino.destination(2)));
+  return PublishingSink.open(new KafkaEventLog(config.kafka), { ...config, proxy: { ...config.proxy, spoolDir } }, pinoModule.pino({ level: 'warn' }, pinoModule.pino.destination(2)));
 }

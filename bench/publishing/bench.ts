@@ -1,38 +1,43 @@
 /**
- * The proxy's throughput with every mutation published to Kafka, against the same proxy with
- * publishing off, in the same run on the same workload (90% writes, prepared statements,
- * against the local stack's real clusters). Goal: publishing costs at most 10% of throughput.
- * The runs alternate (off, on, on, off, …) so that slow phases of the clusters hit both alike.
+ * What logging every mutation costs the proxy: the same proxy with publishing off, with
+ * LOG_DURABILITY=async and with LOG_DURABILITY=acked, in the same run on the same workload (90%
+ * writes, prepared statements, against the local stack's real clusters), at saturation and at
+ * a fixed rate. The modes alternate from round to round so that slow phases of the clusters
+ * hit them alike.
  *
- *   BENCH_ROUNDS (4)  BENCH_DURATION_S per run (10)  BENCH_CONCURRENCY (32)
+ *   BENCH_ROUNDS (3)  BENCH_DURATION_S per run (10)  BENCH_CONCURRENCY (32)  BENCH_RATE (8000 req/s)
  *
- * Beside throughput, each run reads the CPU the proxy process and the Kafka broker spent per
- * request: on this machine everything shares two cores, so the broker's work and the proxy's
- * take throughput from the clusters; the proxy's CPU per request is what bounds one proxy
- * where Kafka runs on machines of its own.
+ * Goals (issue 10): at saturation, async costs at most 10% of throughput; at the fixed rate,
+ * publishing adds at most 3 µs of proxy CPU and 3 µs of broker CPU per mutation, and acked adds
+ * at most 1 ms to p99. Each run reads the CPU the proxy process, the Kafka broker and both
+ * Cassandra nodes spent: on this machine everything shares two cores.
  *
  * Results: bench/results/publishing.json.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, platform, release, totalmem } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '@cutover/config';
 import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { readMutations } from '@cutover/mutation-log';
 import { LocalStack, kafkaClient } from '@cutover/stack';
-import { CREATE_KEYSPACE, CREATE_TABLE, LoadGenerator, driverFor, mergeResults, type LoadResult } from '../proxy/load.ts';
+import { CREATE_KEYSPACE, CREATE_TABLE, LoadGenerator, driverFor, mergeResults } from '../proxy/load.ts';
 import { machineCpuSeconds, processCpuSeconds } from '../cpu.ts';
 import { ProxyProcess } from '../proxy/proxy-process.ts';
 
-const GOAL_DROP = 0.1;
-const rounds = Number(process.env['BENCH_ROUNDS'] ?? 4);
+const GOALS = { maxDropAsync: 0.1, maxProxyCpuUsPerMutation: 3, maxBrokerCpuUsPerMutation: 3, maxAckedP99AddedMs: 1 };
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const durationMs = Number(process.env['BENCH_DURATION_S'] ?? 10) * 1000;
 const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 32);
+const rate = Number(process.env['BENCH_RATE'] ?? 8000);
 const config = loadConfig();
 const prefix = `bench-pub-${randomBytes(3).toString('hex')}.`;
+const topic = `${prefix}cutover.mutations`;
 const kafka = kafkaClient(config);
 const admin = kafka.admin();
 await admin.connect();
-await createTopics(admin, topicCatalogue(prefix).filter((t) => t.name.endsWith('cutover.mutations')));
+await createTopics(admin, topicCatalogue(prefix).filter((t) => t.name === topic));
 for (const cluster of [config.origin, config.target]) {
   const client = driverFor(cluster);
   await client.execute(CREATE_KEYSPACE);
@@ -46,73 +51,116 @@ const [brokerPid, originPid, targetPid] = ['kafka', 'origin', 'target'].map((nam
   if (pid == null) throw new Error(`the stack's ${name} is not running: npx cutover stack up`);
   return pid;
 }) as [number, number, number];
-
-const machineCpuUs = (): number => machineCpuSeconds() * 1e6;
 const processCpuUs = (pid: number): number => processCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8')) * 1e6;
 
-const results: Record<'off' | 'on', Awaited<ReturnType<LoadGenerator['run']>>[]> = { off: [], on: [] };
-interface Spent { requests: number; proxyUs: number; brokerUs: number; clustersUs: number; machineUs: number }
-const none = (): Spent => ({ requests: 0, proxyUs: 0, brokerUs: 0, clustersUs: 0, machineUs: 0 });
-const cpu: Record<'off' | 'on', Spent> = { off: none(), on: none() };
+type Mode = 'off' | 'async' | 'acked';
+type Load = 'saturation' | 'fixed-rate';
+const MODES: readonly Mode[] = ['off', 'async', 'acked'];
+interface Spent { requests: number; writes: number; proxyUs: number; brokerUs: number; clustersUs: number; machineUs: number }
+const none = (): Spent => ({ requests: 0, writes: 0, proxyUs: 0, brokerUs: 0, clustersUs: 0, machineUs: 0 });
+const runs = new Map<string, { results: Awaited<ReturnType<LoadGenerator['run']>>[]; spent: Spent }>();
+const key = (mode: Mode, load: Load): string => `${mode}/${load}`;
+for (const mode of MODES) for (const load of ['saturation', 'fixed-rate'] as const) runs.set(key(mode, load), { results: [], spent: none() });
+
 for (let round = 0; round < rounds; round++) {
-  for (const publishing of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
-    const proxy = await ProxyProcess.start({ env: { KAFKA_TOPIC_PREFIX: prefix, PROXY_QUERY_PORT: '19942', PROXY_METRICS_PORT: '19941', BENCH_PROXY_SINK: publishing === 'on' ? 'kafka' : 'count' } });
+  // Each round starts with another mode, so that no mode always runs first (or last).
+  const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]!);
+  for (const mode of order) {
+    const env: Record<string, string> = {
+      KAFKA_TOPIC_PREFIX: prefix,
+      PROXY_QUERY_PORT: '19942',
+      PROXY_METRICS_PORT: '19941',
+      PROXY_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'bench-journal-')),
+      BENCH_PROXY_SINK: mode === 'off' ? 'count' : 'kafka',
+      LOG_DURABILITY: mode === 'acked' ? 'acked' : 'async',
+    };
+    const proxy = await ProxyProcess.start({ env });
     const generator = await LoadGenerator.open({ mode: 'proxy', origin: { host: proxy.address.host, port: proxy.address.port } });
     await generator.run({ concurrency, durationMs: 2000, seed: 99 });
-    const clustersCpuUs = (): number => processCpuUs(originPid) + processCpuUs(targetPid);
-    const [proxyBefore, brokerBefore, clustersBefore, machineBefore] = [await proxy.usage(), processCpuUs(brokerPid), clustersCpuUs(), machineCpuUs()];
-    const result = await generator.run({ concurrency, durationMs, seed: round + 1 });
-    const [proxyAfter, brokerAfter, clustersAfter, machineAfter] = [await proxy.usage(), processCpuUs(brokerPid), clustersCpuUs(), machineCpuUs()];
-    results[publishing].push(result);
-    const spent = cpu[publishing];
-    spent.requests += result.requests;
-    spent.proxyUs += proxyAfter.user + proxyAfter.system - proxyBefore.user - proxyBefore.system;
-    spent.brokerUs += brokerAfter - brokerBefore;
-    spent.clustersUs += clustersAfter - clustersBefore;
-    spent.machineUs += machineAfter - machineBefore;
-    console.log(`round ${round + 1} publishing ${publishing.padEnd(3)} ${result.throughput} req/s  p50 ${result.latency.p50Ms.toFixed(3)} ms  p99 ${result.latency.p99Ms.toFixed(3)} ms  errors ${result.errors}`);
+    for (const load of ['saturation', 'fixed-rate'] as const) {
+      const clustersUs = (): number => processCpuUs(originPid) + processCpuUs(targetPid);
+      const before = { proxy: await proxy.usage(), broker: processCpuUs(brokerPid), clusters: clustersUs(), machine: machineCpuSeconds() * 1e6 };
+      const result = await generator.run({ concurrency, durationMs, seed: round + 1, ...(load === 'fixed-rate' ? { rate } : {}) });
+      const after = { proxy: await proxy.usage(), broker: processCpuUs(brokerPid), clusters: clustersUs(), machine: machineCpuSeconds() * 1e6 };
+      const run = runs.get(key(mode, load))!;
+      run.results.push(result);
+      run.spent.requests += result.requests;
+      run.spent.writes += result.writes;
+      run.spent.proxyUs += after.proxy.user + after.proxy.system - before.proxy.user - before.proxy.system;
+      run.spent.brokerUs += after.broker - before.broker;
+      run.spent.clustersUs += after.clusters - before.clusters;
+      run.spent.machineUs += after.machine - before.machine;
+      console.log(`round ${round + 1} ${mode.padEnd(5)} ${load.padEnd(10)} ${result.throughput} req/s  p50 ${result.latency.p50Ms.toFixed(3)} ms  p99 ${result.latency.p99Ms.toFixed(3)} ms  errors ${result.errors}`);
+    }
     await generator.close();
     await proxy.stop();
   }
 }
 
-const off: LoadResult = mergeResults(results.off);
-const on: LoadResult = mergeResults(results.on);
-const published = (await new KafkaEventLog(config.kafka).readAll(`${prefix}cutover.mutations`)).length;
-const writesWithPublishing = results.on.reduce((sum, r) => sum + r.writes, 0);
-await admin.deleteTopics({ topics: [`${prefix}cutover.mutations`] });
+const log = new KafkaEventLog(config.kafka);
+const records = await log.readAll(topic);
+const mutationsInKafka = records.reduce((sum, r) => sum + readMutations(r).length, 0);
+await log.close();
+await admin.deleteTopics({ topics: [topic] });
 await admin.disconnect();
 
-const drop = 1 - on.throughput / off.throughput;
-const perRequest = (c: Spent) => ({
-  proxyCpuUs: round2(c.proxyUs / c.requests),
-  brokerCpuUs: round2(c.brokerUs / c.requests),
-  clustersCpuUs: round2(c.clustersUs / c.requests),
-  machineCpuUs: round2(c.machineUs / c.requests),
-  machineBusy: round2(c.machineUs / (cores * durationMs * 1000 * rounds)),
-});
-const cores = cpus().length;
 const round2 = (n: number): number => Math.round(n * 100) / 100;
-const cpuOff = perRequest(cpu.off);
-const cpuOn = perRequest(cpu.on);
+const summarize = (mode: Mode, load: Load) => {
+  const { results, spent } = runs.get(key(mode, load))!;
+  const merged = mergeResults(results);
+  return {
+    throughput: merged.throughput,
+    p50Ms: merged.latency.p50Ms,
+    p99Ms: merged.latency.p99Ms,
+    errors: merged.errors,
+    cpuPerRequestUs: {
+      proxy: round2(spent.proxyUs / spent.requests),
+      broker: round2(spent.brokerUs / spent.requests),
+      clusters: round2(spent.clustersUs / spent.requests),
+      machine: round2(spent.machineUs / spent.requests),
+    },
+    cpuPerWriteUs: { proxy: round2(spent.proxyUs / spent.writes), broker: round2(spent.brokerUs / spent.writes) },
+    writes: spent.writes,
+  };
+};
+const table = Object.fromEntries(MODES.map((mode) => [mode, { saturation: summarize(mode, 'saturation'), fixedRate: summarize(mode, 'fixed-rate') }])) as Record<Mode, Record<'saturation' | 'fixedRate', ReturnType<typeof summarize>>>;
+const drop = (mode: Mode): number => Math.round((1 - table[mode].saturation.throughput / table.off.saturation.throughput) * 1000) / 1000;
+// CPU a mutation costs beyond the same request unlogged, at the same rate (the fixed-rate runs).
+const added = (mode: Mode, process: 'proxy' | 'broker'): number => round2(table[mode].fixedRate.cpuPerWriteUs[process] - table.off.fixedRate.cpuPerWriteUs[process]);
+const verdicts = {
+  asyncDropAtSaturation: drop('async'),
+  ackedDropAtSaturation: drop('acked'),
+  proxyCpuUsPerMutation: { async: added('async', 'proxy'), acked: added('acked', 'proxy') },
+  brokerCpuUsPerMutation: { async: added('async', 'broker'), acked: added('acked', 'broker') },
+  // Against no log at all: what a client of the proxy sees.
+  p99AddedMs: {
+    async: { fixedRate: round2(table.async.fixedRate.p99Ms - table.off.fixedRate.p99Ms), saturation: round2(table.async.saturation.p99Ms - table.off.saturation.p99Ms) },
+    acked: { fixedRate: round2(table.acked.fixedRate.p99Ms - table.off.fixedRate.p99Ms), saturation: round2(table.acked.saturation.p99Ms - table.off.saturation.p99Ms) },
+  },
+};
+const pass = {
+  drop: verdicts.asyncDropAtSaturation <= GOALS.maxDropAsync,
+  proxyCpu: verdicts.proxyCpuUsPerMutation.async <= GOALS.maxProxyCpuUsPerMutation,
+  brokerCpu: verdicts.brokerCpuUsPerMutation.async <= GOALS.maxBrokerCpuUsPerMutation,
+  ackedP99: verdicts.p99AddedMs.acked.fixedRate <= GOALS.maxAckedP99AddedMs,
+};
 const summary = {
   benchmark: 'publishing',
   date: new Date().toISOString(),
   machine: { cpu: cpus()[0]?.model, cores: cpus().length, totalMemoryBytes: totalmem(), platform: `${platform()} ${release()}`, node: process.version },
-  parameters: { rounds, durationMs, concurrency, workload: '90% prepared INSERT / 10% SELECT by key, through the proxy in a child process, real clusters' },
-  publishingOff: { throughput: off.throughput, p50Ms: off.latency.p50Ms, p99Ms: off.latency.p99Ms, errors: off.errors },
-  publishingOn: { throughput: on.throughput, p50Ms: on.latency.p50Ms, p99Ms: on.latency.p99Ms, errors: on.errors, writes: writesWithPublishing, mutationEventsInKafka: published },
-  throughputDrop: Math.round(drop * 1000) / 1000,
-  cpuPerRequest: {
-    publishingOff: cpuOff,
-    publishingOn: cpuOn,
-    // What one proxy core could serve if it had the core to itself.
-    proxyCapacityDrop: Math.round((1 - cpuOff.proxyCpuUs / cpuOn.proxyCpuUs) * 1000) / 1000,
-  },
-  goal: { maxDrop: GOAL_DROP, pass: drop <= GOAL_DROP },
+  parameters: { rounds, durationMs, concurrency, rate, workload: '90% prepared INSERT / 10% SELECT by key, through the proxy in a child process, real clusters; off = no log, async/acked = LOG_DURABILITY' },
+  modes: table,
+  mutationsInKafka,
+  ...verdicts,
+  goals: { ...GOALS, pass },
 };
 writeFileSync(new URL('../results/publishing.json', import.meta.url), `${JSON.stringify(summary, null, 2)}\n`);
-console.log(`publishing off: ${off.throughput} req/s; on: ${on.throughput} req/s; drop ${(drop * 100).toFixed(1)}% (goal ≤ ${GOAL_DROP * 100}%: ${summary.goal.pass ? 'PASS' : 'FAIL'})`);
-console.log(`CPU per request, off → on: proxy ${cpuOff.proxyCpuUs} → ${cpuOn.proxyCpuUs} µs; Kafka broker ${cpuOff.brokerCpuUs} → ${cpuOn.brokerCpuUs} µs; both Cassandra nodes ${cpuOff.clustersCpuUs} → ${cpuOn.clustersCpuUs} µs; the whole machine ${cpuOff.machineCpuUs} → ${cpuOn.machineCpuUs} µs (busy ${cpuOff.machineBusy * 100}% → ${cpuOn.machineBusy * 100}%)`);
-console.log(`mutation events in Kafka: ${published} for ${writesWithPublishing} writes acknowledged with publishing on (warm-ups included in the events)`);
-process.exitCode = summary.goal.pass ? 0 : 1;
+for (const mode of MODES) {
+  const { saturation: s, fixedRate: f } = table[mode];
+  console.log(`${mode.padEnd(5)} saturation ${s.throughput} req/s p99 ${s.p99Ms} ms | ${rate} req/s: p50 ${f.p50Ms} ms p99 ${f.p99Ms} ms, CPU per write: proxy ${f.cpuPerWriteUs.proxy} µs, broker ${f.cpuPerWriteUs.broker} µs`);
+}
+console.log(`async: ${(verdicts.asyncDropAtSaturation * 100).toFixed(1)}% fewer req/s at saturation (goal ≤ ${GOALS.maxDropAsync * 100}%: ${pass.drop ? 'PASS' : 'FAIL'})`);
+console.log(`per mutation at ${rate} req/s: proxy +${verdicts.proxyCpuUsPerMutation.async} µs (goal ≤ ${GOALS.maxProxyCpuUsPerMutation}: ${pass.proxyCpu ? 'PASS' : 'FAIL'}), broker +${verdicts.brokerCpuUsPerMutation.async} µs (goal ≤ ${GOALS.maxBrokerCpuUsPerMutation}: ${pass.brokerCpu ? 'PASS' : 'FAIL'})`);
+console.log(`p99 added at ${rate} req/s: acked ${verdicts.p99AddedMs.acked.fixedRate} ms (goal ≤ ${GOALS.maxAckedP99AddedMs}: ${pass.ackedP99 ? 'PASS' : 'FAIL'}), async ${verdicts.p99AddedMs.async.fixedRate} ms; at saturation: acked ${verdicts.p99AddedMs.acked.saturation} ms, async ${verdicts.p99AddedMs.async.saturation} ms`);
+console.log(`mutations in Kafka: ${mutationsInKafka}`);
+process.exitCode = Object.values(pass).every(Boolean) ? 0 : 1;

@@ -33,6 +33,9 @@ export interface ProxyConfig {
   readonly replaceNowUuid: boolean;
   readonly spoolDir: string;
   readonly spoolFsync: 'always' | 'never';
+  readonly spoolMaxBytes: number;
+  readonly logDurability: 'acked' | 'async';
+  readonly logStallMs: number;
   readonly publishLingerMs: number;
   readonly logFailurePolicy: 'spool' | 'reject';
   readonly targetFailurePolicy: 'strict' | 'origin-acked';

@@ -56,6 +56,10 @@ function deriveDefaults(config: Record<string, unknown>, problems: ConfigProblem
   proxy['topologyAddresses'] ??= [proxy['listenHost']];
   proxy['id'] ??= `proxy-${proxy['topologyIndex'] as number}`;
   proxy['spoolDir'] ??= join(stack['home'] as string, 'spool');
+  if (proxy['targetFailurePolicy'] === 'origin-acked' && proxy['logDurability'] !== 'acked') {
+    // Under origin-acked the log is target's only copy of a write it failed: it must not be lost.
+    problems.push({ setting: 'LOG_DURABILITY', reason: 'must be acked when TARGET_FAILURE_POLICY=origin-acked (the healer re-applies target\'s failed writes from the log)' });
+  }
   const addresses = proxy['topologyAddresses'] as string[];
   if ((proxy['topologyIndex'] as number) >= addresses.length) {
     problems.push({ setting: 'PROXY_TOPOLOGY_INDEX', reason: `is ${proxy['topologyIndex'] as number}, but PROXY_TOPOLOGY_ADDRESSES lists only ${addresses.length} address(es)` });

@@ -110,6 +110,15 @@ export const heapSize: Parser<string> = (raw) => {
   return value;
 };
 
+/** A size in bytes: a whole number, or one with a unit (KiB, MiB, GiB, TiB; KB, MB, GB as the same powers of 1024). */
+export const byteSize: Parser<number> = (raw) => {
+  const match = /^(\d+)\s*(b|ki?b?|mi?b?|gi?b?|ti?b?)?$/i.exec(text(raw));
+  const units: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+  const n = match === null ? NaN : Number(match[1]) * units[(match[2] ?? 'b')[0]!.toLowerCase()]!;
+  if (!Number.isSafeInteger(n) || n < 1) throw new ParseFailure('must be a size in bytes, such as 1073741824, 512MiB or 10GiB');
+  return n;
+};
+
 /** A directory; `~` is the user's home, a relative path is taken from the working directory. */
 export const directory: Parser<string> = (raw) => {
   const value = nonEmpty(raw);

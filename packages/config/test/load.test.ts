@@ -178,5 +178,21 @@ describe('proxy settings', () => {
     const file = yamlFile('x');
     assert.deepEqual(problemsOf(() => loadConfig({ env: { PROXY_TLS_CERT_PATH: file } })), ['PROXY_TLS_KEY_PATH: must be set together with PROXY_TLS_CERT_PATH']);
     assert.deepEqual(problemsOf(() => loadConfig({ env: { PROXY_REPLACE_NOW_UUID: 'maybe' } })), ['PROXY_REPLACE_NOW_UUID="maybe": must be true or false']);
+    assert.deepEqual(problemsOf(() => loadConfig({ env: { TARGET_FAILURE_POLICY: 'origin-acked', LOG_DURABILITY: 'async' } })), [
+      "LOG_DURABILITY: must be acked when TARGET_FAILURE_POLICY=origin-acked (the healer re-applies target's failed writes from the log)",
+    ]);
+  });
+
+  it('keeps acknowledged mutations in a bounded journal by default, and reads sizes with units', () => {
+    const { proxy } = loadConfig({ env: {} });
+    assert.equal(proxy.logDurability, 'acked');
+    assert.equal(proxy.spoolMaxBytes, 10 * 1024 ** 3);
+    assert.equal(proxy.logStallMs, 60_000);
+    for (const [raw, bytes] of [['1048576', 1048576], ['512MiB', 512 * 1024 ** 2], ['64 KiB', 64 * 1024], ['2g', 2 * 1024 ** 3], ['1TiB', 1024 ** 4]] as const) {
+      assert.equal(loadConfig({ env: { PROXY_SPOOL_MAX_BYTES: raw } }).proxy.spoolMaxBytes, bytes, raw);
+    }
+    for (const raw of ['0', '-1', '1.5GiB', '10 PB', 'lots']) {
+      assert.match(problemsOf(() => loadConfig({ env: { PROXY_SPOOL_MAX_BYTES: raw } }))[0] ?? '', /must be a size in bytes/, raw);
+    }
   });
 });

@@ -1,4 +1,4 @@
-export type EventLogErrorCode = 'NOT_WIRE_FORMAT' | 'UNKNOWN_SCHEMA' | 'WRONG_SUBJECT' | 'INVALID_RECORD' | 'BAD_CATALOGUE';
+export type EventLogErrorCode = 'NOT_WIRE_FORMAT' | 'UNKNOWN_SCHEMA' | 'WRONG_SUBJECT' | 'INVALID_RECORD' | 'BAD_CATALOGUE' | 'RECORDS_REFUSED';
 
 /** A record that cannot be written or read, with a stable code: what goes to the dead-letter topic as the reason. */
 export class EventLogError extends Error {
@@ -8,5 +8,23 @@ export class EventLogError extends Error {
   ) {
     super(message);
     this.name = 'EventLogError';
+  }
+}
+
+/** A record the log refused, by its index in the records passed to `produce`; `code` is the broker's (MESSAGE_TOO_LARGE, INVALID_RECORD, …). */
+export interface RefusedRecord {
+  readonly index: number;
+  readonly code: string;
+  readonly reason: string;
+}
+
+/**
+ * Some records of a `produce` call were refused for a reason retrying cannot fix; every other
+ * record of the call was written. The caller dead-letters the refused ones and moves on.
+ */
+export class RecordsRefused extends EventLogError {
+  constructor(readonly refused: readonly RefusedRecord[]) {
+    super('RECORDS_REFUSED', `${refused.length} record(s) refused: ${refused.map((r) => `#${r.index} ${r.code} (${r.reason})`).join('; ')}`);
+    this.name = 'RecordsRefused';
   }
 }

@@ -3,6 +3,26 @@ export interface LogRecord {
   readonly key: Buffer | null;
   readonly value: Buffer;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Where to write it; without it the key decides (`partitionOf`), and a null key means partition 0. */
+  readonly partition?: number;
+}
+
+/** What a topic takes: read from the broker once per topic. */
+export interface TopicLimits {
+  readonly partitions: number;
+  /**
+   * The largest record (key, value and header names and values, in bytes) that is written as one
+   * Kafka record. A larger one is still written, split into fragments that readers put back together.
+   */
+  readonly maxRecordBytes: number;
+}
+
+export interface ReadOptions {
+  /** Ms since the epoch: the first record read is the first one appended at or after it. Default: the beginning. */
+  readonly fromTimestamp?: number;
+  /** Goes on past the end, waiting for new records, until `signal` aborts. */
+  readonly follow?: boolean;
+  readonly signal?: AbortSignal;
 }
 
 /** A record as the log holds it. */
@@ -25,10 +45,21 @@ export interface Subscription {
  * in-memory one for fast tests, both held to the same contract.
  */
 export interface EventLog {
-  /** Appends records, durably (all in-sync replicas) and without duplicates on retry. */
+  /**
+   * Appends records, durably (all in-sync replicas), in order within each partition. A record the
+   * log refuses for a reason retrying cannot fix fails alone: every other record is written, then
+   * `RecordsRefused` says which were not. Any other error means nothing is known to be written:
+   * retry (records may then be there twice; consumers dedupe by their own ids).
+   */
   produce(topic: string, records: readonly LogRecord[]): Promise<void>;
+  limits(topic: string): Promise<TopicLimits>;
   /** Every record of `topic` from the first to the last one there when called, in order within each partition. */
   readAll(topic: string): Promise<StoredRecord[]>;
+  /**
+   * The records of `topic` in order within each partition, without a consumer group: up to the
+   * end as it was when called, or, with `follow`, on until `signal` aborts (then it just ends).
+   */
+  read(topic: string, options?: ReadOptions): AsyncIterable<StoredRecord>;
   /**
    * Delivers `topic`'s records to `handler` one at a time for the consumer `group`, from where
    * the group last committed. A record's offset is committed only after `handler` resolves, so

@@ -1,8 +1,21 @@
-import type { EventLog, LogRecord, StoredRecord, Subscription } from './event-log.js';
+import { RecordsRefused, type RefusedRecord } from './errors.js';
+import type { EventLog, LogRecord, ReadOptions, StoredRecord, Subscription, TopicLimits } from './event-log.js';
+import { partitionOf } from './partition.js';
+import { payloadBytes } from './record-size.js';
 
 interface Group {
   /** Next offset to deliver, per partition: what was committed. */
   readonly committed: number[];
+}
+
+export interface MemoryLogOptions {
+  /** A topic's partition count (1 by default). */
+  readonly partitions?: (topic: string) => number;
+  /**
+   * Records whose key, value and headers take more bytes than this are refused (RecordsRefused,
+   * MESSAGE_TOO_LARGE), to test what callers do with a refused record; no limit by default.
+   */
+  readonly maxRecordBytes?: number;
 }
 
 /** The event log in memory: the same contract as Kafka, for unit tests and single-process tools. */
@@ -10,22 +23,63 @@ export class MemoryEventLog implements EventLog {
   private readonly topics = new Map<string, StoredRecord[][]>();
   private readonly groups = new Map<string, Group>();
   private readonly wakers = new Set<() => void>();
+  private readonly options: MemoryLogOptions;
 
-  constructor(private readonly partitions: (topic: string) => number = () => 1) {}
+  /** Options, or (as before them) just the partition count per topic. */
+  constructor(options: MemoryLogOptions | ((topic: string) => number) = {}) {
+    this.options = typeof options === 'function' ? { partitions: options } : options;
+  }
 
   produce(topic: string, records: readonly LogRecord[]): Promise<void> {
     const partitions = this.partitionsOf(topic);
-    for (const record of records) {
-      const partition = record.key === null ? 0 : hash(record.key) % partitions.length;
+    const maxRecordBytes = this.options.maxRecordBytes ?? Number.MAX_SAFE_INTEGER;
+    const refused: RefusedRecord[] = [];
+    records.forEach((record, index) => {
+      const partition = record.partition ?? (record.key === null ? 0 : partitionOf(record.key, partitions.length));
+      if (!Number.isInteger(partition) || partition < 0 || partition >= partitions.length) {
+        refused.push({ index, code: 'UNKNOWN_TOPIC_OR_PARTITION', reason: `${topic} has no partition ${partition}` });
+        return;
+      }
+      if (payloadBytes(record) > maxRecordBytes) {
+        refused.push({ index, code: 'MESSAGE_TOO_LARGE', reason: `${payloadBytes(record)} bytes, over the ${maxRecordBytes} this log takes` });
+        return;
+      }
       const list = partitions[partition]!;
-      list.push({ ...record, topic, partition, offset: String(list.length), timestamp: Date.now() });
-    }
-    for (const wake of this.wakers) wake();
-    return Promise.resolve();
+      const { partition: _, ...rest } = record;
+      list.push({ ...rest, topic, partition, offset: String(list.length), timestamp: Date.now() });
+    });
+    this.wake();
+    return refused.length > 0 ? Promise.reject(new RecordsRefused(refused)) : Promise.resolve();
+  }
+
+  limits(topic: string): Promise<TopicLimits> {
+    return Promise.resolve({ partitions: this.partitionsOf(topic).length, maxRecordBytes: this.options.maxRecordBytes ?? Number.MAX_SAFE_INTEGER });
   }
 
   readAll(topic: string): Promise<StoredRecord[]> {
     return Promise.resolve(this.partitionsOf(topic).flat());
+  }
+
+  async *read(topic: string, options: ReadOptions = {}): AsyncGenerator<StoredRecord> {
+    const { fromTimestamp, follow = false, signal } = options;
+    const partitions = this.partitionsOf(topic);
+    const positions = partitions.map((list) => {
+      const at = fromTimestamp === undefined ? 0 : list.findIndex((r) => r.timestamp >= fromTimestamp);
+      return at === -1 ? list.length : at;
+    });
+    const ends = follow ? undefined : partitions.map((list) => list.length);
+    for (;;) {
+      let read = false;
+      for (const [p, list] of partitions.entries()) {
+        while (positions[p]! < (ends?.[p] ?? list.length)) {
+          if (signal?.aborted === true) return;
+          read = true;
+          yield list[positions[p]!++]!;
+        }
+      }
+      if (!follow || signal?.aborted === true) return;
+      if (!read) await this.nextProduce(signal);
+    }
   }
 
   consume(topic: string, group: string, handler: (record: StoredRecord) => Promise<void>): Promise<Subscription> {
@@ -75,19 +129,29 @@ export class MemoryEventLog implements EventLog {
     return Promise.resolve();
   }
 
+  private wake(): void {
+    for (const wake of this.wakers) wake();
+  }
+
+  /** Resolves at the next produce, or when `signal` aborts. */
+  private nextProduce(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.wakers.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      this.wakers.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
   private partitionsOf(topic: string): StoredRecord[][] {
     let partitions = this.topics.get(topic);
     if (partitions === undefined) {
-      partitions = Array.from({ length: this.partitions(topic) }, () => []);
+      partitions = Array.from({ length: this.options.partitions?.(topic) ?? 1 }, () => []);
       this.topics.set(topic, partitions);
     }
     return partitions;
   }
-}
-
-/** FNV-1a: any stable hash keeps one key on one partition. */
-function hash(key: Buffer): number {
-  let h = 0x811c9dc5;
-  for (const byte of key) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
-  return h;
 }

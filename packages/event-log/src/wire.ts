@@ -1,5 +1,5 @@
 import type avro from 'avsc';
-import type { SchemaCatalogue, Subject } from './catalogue.js';
+import type { SchemaCatalogue, SchemaVersion, Subject } from './catalogue.js';
 import { EventLogError } from './errors.js';
 
 const MAGIC = 0;
@@ -38,21 +38,10 @@ const resolvers = new WeakMap<avro.Type, WeakMap<avro.Type, avro.Resolver>>();
 
 /** Reads a record written with any version of `subject`, resolved to the latest version. */
 export function decodeRecord<T>(catalogue: SchemaCatalogue, subject: Subject, bytes: Buffer): DecodedRecord<T> {
-  if (bytes.length < HEADER || bytes.readUInt8(0) !== MAGIC) {
-    throw new EventLogError('NOT_WIRE_FORMAT', `not a Confluent wire-format record (${bytes.length} bytes, first byte ${bytes[0] ?? 'none'})`);
-  }
-  const id = bytes.readUInt32BE(1);
-  const writer = catalogue.byId(id);
-  if (writer === undefined) throw new EventLogError('UNKNOWN_SCHEMA', `schema id ${id} is not in the catalogue`);
-  if (writer.subject !== subject) throw new EventLogError('WRONG_SUBJECT', `schema id ${id} is ${writer.subject}, not ${subject}`);
+  const writer = writerOf(catalogue, subject, bytes);
   const reader = catalogue.latest(subject);
-  try {
-    const body = bytes.subarray(HEADER);
-    const value: unknown = reader.id === id ? reader.type.fromBuffer(body) : reader.type.fromBuffer(body, resolver(reader.type, writer.type));
-    return { value: value as T, writerVersion: writer.version };
-  } catch (error) {
-    throw new EventLogError('INVALID_RECORD', `${subject} (schema id ${id}) does not decode: ${(error as Error).message}`);
-  }
+  const value = readBody(writer, bytes, (body) => (reader.id === writer.id ? reader.type.fromBuffer(body) : reader.type.fromBuffer(body, resolver(reader.type, writer.type))));
+  return { value: value as T, writerVersion: writer.version };
 }
 
 function resolver(reader: avro.Type, writer: avro.Type): avro.Resolver {
@@ -61,4 +50,34 @@ function resolver(reader: avro.Type, writer: avro.Type): avro.Resolver {
   let found = forReader.get(writer);
   if (found === undefined) forReader.set(writer, (found = reader.createResolver(writer)));
   return found;
+}
+
+/**
+ * Reads a record of any version of `subject` in its writer's own shape, without resolving it to
+ * the latest: for subjects whose versions differ too much for Avro's resolution (MutationEvent
+ * v1 and v2 events against v3 batches), the caller reads each version its own way.
+ */
+export function decodeAsWritten(catalogue: SchemaCatalogue, subject: Subject, bytes: Buffer): DecodedRecord<unknown> {
+  const writer = writerOf(catalogue, subject, bytes);
+  return { value: readBody(writer, bytes, (body) => writer.type.fromBuffer(body)), writerVersion: writer.version };
+}
+
+/** The schema version a record says it was written with, checked against the subject expected. */
+function writerOf(catalogue: SchemaCatalogue, subject: Subject, bytes: Buffer): SchemaVersion {
+  if (bytes.length < HEADER || bytes.readUInt8(0) !== MAGIC) {
+    throw new EventLogError('NOT_WIRE_FORMAT', `not a Confluent wire-format record (${bytes.length} bytes, first byte ${bytes[0] ?? 'none'})`);
+  }
+  const id = bytes.readUInt32BE(1);
+  const writer = catalogue.byId(id);
+  if (writer === undefined) throw new EventLogError('UNKNOWN_SCHEMA', `schema id ${id} is not in the catalogue`);
+  if (writer.subject !== subject) throw new EventLogError('WRONG_SUBJECT', `schema id ${id} is ${writer.subject}, not ${subject}`);
+  return writer;
+}
+
+function readBody(writer: SchemaVersion, bytes: Buffer, read: (body: Buffer) => unknown): unknown {
+  try {
+    return read(bytes.subarray(HEADER));
+  } catch (error) {
+    throw new EventLogError('INVALID_RECORD', `${writer.subject} (schema id ${writer.id}) does not decode: ${(error as Error).message}`);
+  }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import type { EventLog, StoredRecord } from '../src/index.ts';
+import { RecordsRefused, partitionOf, type EventLog, type StoredRecord } from '../src/index.ts';
 
 export interface ContractSubject {
   readonly log: EventLog;
@@ -11,6 +11,12 @@ export interface ContractSubject {
 
 const record = (key: string, value: string, headers?: Record<string, string>) => ({ key: Buffer.from(key), value: Buffer.from(value), ...(headers ? { headers } : {}) });
 const text = (r: StoredRecord): string => `${r.key?.toString()}=${r.value.toString()}`;
+
+async function all(records: AsyncIterable<StoredRecord>): Promise<StoredRecord[]> {
+  const out: StoredRecord[] = [];
+  for await (const r of records) out.push(r);
+  return out;
+}
 
 /** Collects what a subscription delivers until `count` records have arrived. */
 async function collect(log: EventLog, topic: string, group: string, count: number, handler?: (r: StoredRecord) => void): Promise<StoredRecord[]> {
@@ -59,6 +65,63 @@ export function eventLogContract(name: string, make: () => Promise<ContractSubje
       assert.deepEqual(await subject.log.readAll(topic), []);
       await subject.log.produce(topic, [record('k', 'v')]);
       assert.deepEqual((await subject.log.readAll(topic)).map(text), ['k=v']);
+    });
+
+    it('knows the partition count, and places records by partitionOf or where they say', { timeout }, async () => {
+      await ready;
+      const topic = await subject.topic();
+      const limits = await subject.log.limits(topic);
+      assert.equal(limits.partitions, 3);
+      assert.ok(limits.maxRecordBytes > 100_000);
+      const keys = Array.from({ length: 12 }, (_, i) => `key-${i}`);
+      await subject.log.produce(topic, [...keys.map((k) => record(k, 'v')), { ...record('key-0', 'placed'), partition: (partitionOf(Buffer.from('key-0'), 3) + 1) % 3 }]);
+      const stored = await subject.log.readAll(topic);
+      for (const k of keys) assert.equal(stored.find((r) => r.key?.toString() === k)?.partition, partitionOf(Buffer.from(k), 3), k);
+      assert.equal(stored.find((r) => r.value.toString() === 'placed')?.partition, (partitionOf(Buffer.from('key-0'), 3) + 1) % 3);
+      assert.equal(new Set(keys.map((k) => partitionOf(Buffer.from(k), 3))).size, 3, 'the keys spread over every partition');
+    });
+
+    it('refuses a record for a partition the topic lacks, alone: the others are written', { timeout }, async () => {
+      await ready;
+      const topic = await subject.topic();
+      const refusal = await subject.log.produce(topic, [record('a', '1'), { ...record('b', 'nowhere'), partition: 7 }, record('a', '2')]).then(
+        () => assert.fail('produce should refuse record 1'),
+        (error: unknown) => error,
+      );
+      assert.ok(refusal instanceof RecordsRefused);
+      assert.equal(refusal.code, 'RECORDS_REFUSED');
+      assert.deepEqual(
+        refusal.refused.map((r) => [r.index, r.code]),
+        [[1, 'UNKNOWN_TOPIC_OR_PARTITION']],
+      );
+      assert.deepEqual((await subject.log.readAll(topic)).map(text), ['a=1', 'a=2']);
+    });
+
+    it('reads without a group: to the end as it was, from a time, and following until aborted', { timeout }, async () => {
+      await ready;
+      const topic = await subject.topic();
+      await subject.log.produce(topic, [record('a', '1'), record('b', '1')]);
+      await delay(30);
+      const middle = Date.now();
+      await delay(30);
+      await subject.log.produce(topic, [record('a', '2'), record('c', '2')]);
+      const reading = all(subject.log.read(topic));
+      assert.deepEqual((await reading).map(text).sort(), ['a=1', 'a=2', 'b=1', 'c=2']);
+      assert.deepEqual((await all(subject.log.read(topic, { fromTimestamp: middle }))).map(text).sort(), ['a=2', 'c=2']);
+      assert.deepEqual(await all(subject.log.read(topic, { fromTimestamp: Date.now() + 60_000 })), []);
+
+      const controller = new AbortController();
+      const followed: string[] = [];
+      const following = (async () => {
+        for await (const r of subject.log.read(topic, { fromTimestamp: middle, follow: true, signal: controller.signal })) followed.push(text(r));
+      })();
+      for (let i = 0; i < 600 && followed.length < 2; i++) await delay(50);
+      await subject.log.produce(topic, [record('a', '3')]);
+      for (let i = 0; i < 600 && followed.length < 3; i++) await delay(50);
+      controller.abort();
+      await following;
+      assert.deepEqual(followed.sort(), ['a=2', 'a=3', 'c=2']);
+      assert.equal(await subject.log.lag(topic, 'never-used'), 5, 'reading left no committed offsets behind');
     });
 
     it('delivers to a consumer group, resumes after what it committed, and knows its lag', { timeout }, async () => {

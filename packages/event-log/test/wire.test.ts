@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import avro from 'avsc';
-import { EventLogError, SCHEMAS_DIR, SchemaCatalogue, decodeRecord, encodeRecord } from '../src/index.ts';
+import { EventLogError, SCHEMAS_DIR, SchemaCatalogue, decodeAsWritten, decodeRecord, encodeRecord } from '../src/index.ts';
 
 const catalogue = SchemaCatalogue.load();
 
@@ -23,6 +23,7 @@ function eventLogError(fn: () => unknown, code: string): string {
 
 const cluster = (ok: boolean) => ({ ok, errorCode: ok ? null : 4352, errorMessage: ok ? null : 'target did not answer', timedOut: !ok, latencyMs: 1.25 });
 const boundValue = { name: 'id', type: 'int', rendered: '7', bytes: Buffer.from([0, 0, 0, 7]), unset: false };
+const update = { commandId: 'c1', migrationId: 'm1', issuedAt: 1_795_000_000_000, issuer: 'alice', reason: 'because', command: { 'dev.cutover.control.SetPriority': { table: 'shop.orders', priority: -1 } } };
 const mutationV1 = {
   eventId: '6f1c2b1e-2c36-4a5f-9d5e-4b0c6a1d2e3f',
   proxyId: 'proxy-0',
@@ -69,39 +70,50 @@ describe('schemas', () => {
   it('gives every version its own id and knows the latest of each subject', () => {
     assert.deepEqual(
       catalogue.versions.map((v) => `${v.id} ${v.subject} v${v.version}`),
-      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1', '7 MigrationEvent v2', '8 WorkItem v2', '9 MigrationEvent v3', '10 Update v2'],
+      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1', '7 MigrationEvent v2', '8 WorkItem v2', '9 MigrationEvent v3', '10 Update v2', '11 MutationEvent v3'],
     );
-    assert.equal(catalogue.latest('MutationEvent').id, 2);
+    assert.equal(catalogue.latest('MutationEvent').id, 11);
     assert.equal(catalogue.latest('MigrationEvent').id, 9);
   });
 });
 
 describe('the Confluent wire format', () => {
   it('writes magic byte 0, the schema id and the Avro body, and reads it back', () => {
-    const value = { ...mutationV1, driver: 'DataStax Node.js Driver 4.10.0' };
-    const bytes = encodeRecord(catalogue, 'MutationEvent', value);
+    const bytes = encodeRecord(catalogue, 'Update', update);
     assert.equal(bytes[0], 0);
-    assert.equal(bytes.readUInt32BE(1), 2);
-    const decoded = decodeRecord<typeof value>(catalogue, 'MutationEvent', bytes);
+    assert.equal(bytes.readUInt32BE(1), 10);
+    const decoded = decodeRecord<typeof update>(catalogue, 'Update', bytes);
     assert.equal(decoded.writerVersion, 2);
-    assert.deepEqual(plain(decoded.value), plain(value));
+    assert.deepEqual(plain(decoded.value), plain(update));
   });
 
   it('writes records of any size, each in a buffer of its own', () => {
-    const large = { ...mutationV1, statement: 'x'.repeat(300_000), driver: null };
-    const first = encodeRecord(catalogue, 'MutationEvent', large);
-    const second = encodeRecord(catalogue, 'MutationEvent', { ...mutationV1, driver: 'second' });
-    assert.equal(decodeRecord<typeof large>(catalogue, 'MutationEvent', first).value.statement.length, 300_000, 'the first is intact after the second was written');
-    assert.equal(decodeRecord<{ driver: string }>(catalogue, 'MutationEvent', second).value.driver, 'second');
+    const large = { ...update, reason: 'x'.repeat(300_000) };
+    const first = encodeRecord(catalogue, 'Update', large);
+    const second = encodeRecord(catalogue, 'Update', { ...update, reason: 'second' });
+    assert.equal(decodeRecord<typeof large>(catalogue, 'Update', first).value.reason.length, 300_000, 'the first is intact after the second was written');
+    assert.equal(decodeRecord<{ reason: string }>(catalogue, 'Update', second).value.reason, 'second');
   });
 
   it('reads a record written with the previous version through the resolver, new fields at their defaults', () => {
-    const v1 = catalogue.byId(1)!;
-    const written = Buffer.concat([Buffer.from([0, 0, 0, 0, 1]), v1.type.toBuffer(mutationV1)]);
-    const decoded = decodeRecord<Record<string, unknown>>(catalogue, 'MutationEvent', written);
+    const v1 = catalogue.byId(3)!;
+    const remigrate = { ...update, command: { 'dev.cutover.control.Remigrate': { table: 'shop.orders', truncate: true } } };
+    const written = Buffer.concat([Buffer.from([0, 0, 0, 0, 3]), v1.type.toBuffer(remigrate)]);
+    const decoded = decodeRecord<Record<string, unknown>>(catalogue, 'Update', written);
     assert.equal(decoded.writerVersion, 1);
-    assert.equal(decoded.value['driver'], null);
-    assert.deepEqual(plain({ ...decoded.value, driver: undefined }), plain(mutationV1));
+    assert.deepEqual(plain(decoded.value['command']), { 'dev.cutover.control.Remigrate': { table: 'shop.orders', truncate: true, force: false } });
+  });
+
+  it('reads MutationEvent v1 and v2 records as they were written: v3 is a batch, too different to resolve them to', () => {
+    const v1 = Buffer.concat([Buffer.from([0, 0, 0, 0, 1]), catalogue.byId(1)!.type.toBuffer(mutationV1)]);
+    const v2 = Buffer.concat([Buffer.from([0, 0, 0, 0, 2]), catalogue.byId(2)!.type.toBuffer({ ...mutationV1, driver: 'DataStax Node.js Driver 4.10.0' })]);
+    const first = decodeAsWritten(catalogue, 'MutationEvent', v1);
+    assert.equal(first.writerVersion, 1);
+    assert.deepEqual(plain(first.value), plain(mutationV1));
+    const second = decodeAsWritten(catalogue, 'MutationEvent', v2);
+    assert.equal(second.writerVersion, 2);
+    assert.equal((second.value as { driver: string }).driver, 'DataStax Node.js Driver 4.10.0');
+    assert.match(eventLogError(() => decodeRecord(catalogue, 'MutationEvent', v2), 'INVALID_RECORD'), /does not decode/);
   });
 
   it('round-trips every control command and every migration event', () => {
@@ -145,14 +157,14 @@ describe('the Confluent wire format', () => {
   });
 
   it('refuses what it cannot read, with a code and a reason', () => {
-    const good = encodeRecord(catalogue, 'MutationEvent', { ...mutationV1, driver: null });
+    const good = Buffer.concat([Buffer.from([0, 0, 0, 0, 2]), catalogue.byId(2)!.type.toBuffer({ ...mutationV1, driver: null })]);
     assert.match(eventLogError(() => decodeRecord(catalogue, 'MutationEvent', Buffer.from('{"json": true}')), 'NOT_WIRE_FORMAT'), /first byte 123/);
     const unknown = Buffer.from(good);
     unknown.writeUInt32BE(99, 1);
     assert.equal(eventLogError(() => decodeRecord(catalogue, 'MutationEvent', unknown), 'UNKNOWN_SCHEMA'), 'schema id 99 is not in the catalogue');
     assert.equal(eventLogError(() => decodeRecord(catalogue, 'Update', good), 'WRONG_SUBJECT'), 'schema id 2 is MutationEvent, not Update');
-    assert.match(eventLogError(() => decodeRecord(catalogue, 'MutationEvent', good.subarray(0, good.length - 10)), 'INVALID_RECORD'), /does not decode/);
-    assert.match(eventLogError(() => encodeRecord(catalogue, 'MutationEvent', { ...mutationV1, kind: 'UPSERT', driver: null }), 'INVALID_RECORD'), /bad kind/);
+    assert.match(eventLogError(() => decodeAsWritten(catalogue, 'MutationEvent', good.subarray(0, good.length - 10)), 'INVALID_RECORD'), /does not decode/);
+    assert.match(eventLogError(() => encodeRecord(catalogue, 'Update', { ...update, issuer: 42 }), 'INVALID_RECORD'), /bad issuer/);
   });
 
   it('agrees with avsc on what a schema is', () => {

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from '@cutover/config';
 import { StackError } from '@cutover/stack';
 import { CONTROL_USAGE, auditCommand, controlCommand, stateCommand } from './commands/control.js';
 import { demoCommand } from './commands/demo.js';
+import { LOG_USAGE, logCommand } from './commands/log.js';
 import { MIGRATE_USAGE, migrateCommand } from './commands/migrate.js';
 import { proxyCommand } from './commands/proxy.js';
 import { STACK_USAGE, stackCommand } from './commands/stack.js';
@@ -22,6 +23,7 @@ commands:
   migrate copy the migration's tables to target
   state   the migration's state, rebuilt from the control log
   audit   who did what, when and why
+  log     read the mutation log: what the proxies intercepted and what each cluster answered
 
 Settings come from environment variables and the optional YAML file (--config or CUTOVER_CONFIG);
 see the README's configuration reference.
@@ -32,7 +34,9 @@ ${TOPICS_USAGE}
 
 ${CONTROL_USAGE}
 
-${MIGRATE_USAGE}`;
+${MIGRATE_USAGE}
+
+${LOG_USAGE}`;
 
 /** Runs the CLI and returns its exit code: 0 ok, 1 failed, 2 bad usage or configuration, 3 not all up. */
 export async function main(argv: readonly string[], io: Output = consoleOutput): Promise<number> {
@@ -60,6 +64,8 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
         return await stateCommand(args, config, io);
       case 'audit':
         return await auditCommand(args, config, io);
+      case 'log':
+        return await logCommand(args, config, io);
       default:
         throw new UsageError(`unknown command "${command}"; try cutover --help`);
     }

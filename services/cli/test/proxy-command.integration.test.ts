@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@cutover/config';
-import { KafkaEventLog, SchemaCatalogue, decodeRecord } from '@cutover/event-log';
+import { KafkaEventLog } from '@cutover/event-log';
+import { readMutations } from '@cutover/mutation-log';
 import cassandra from 'cassandra-driver';
 
 const BIN = fileURLToPath(new URL('../../../bin/cutover.js', import.meta.url));
@@ -40,8 +41,7 @@ it('cutover proxy serves drivers, publishes their mutations to Kafka, and stops 
 
     // Stopping flushed what was recorded: the insert is in the topic.
     const log = new KafkaEventLog(loadConfig({ env }).kafka);
-    const catalogue = SchemaCatalogue.load();
-    const events = (await log.readAll(`${prefix}cutover.mutations`)).map((r) => decodeRecord<{ kind: string; values: { rendered: string }[] }>(catalogue, 'MutationEvent', r.value).value);
+    const events = (await log.readAll(`${prefix}cutover.mutations`)).flatMap((r) => readMutations(r));
     await log.close();
     assert.ok(events.some((e) => e.kind === 'INSERT' && e.values.some((v) => v.rendered === `'${marker}'`)), JSON.stringify(events.map((e) => e.kind)));
   } finally {

@@ -3,7 +3,9 @@ export type ProxyErrorCode =
   | 'CLUSTER_TIMEOUT'
   | 'CLUSTER_OVERLOADED'
   | 'CLUSTER_PROTOCOL'
-  | 'AUTH_NOT_CONFIGURED';
+  | 'AUTH_NOT_CONFIGURED'
+  | 'SPOOL_LOCKED'
+  | 'JOURNAL_FULL';
 
 /** Failures of the proxy's own doing (as opposed to errors a cluster answered), with stable codes. */
 export class ProxyError extends Error {

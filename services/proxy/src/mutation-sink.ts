@@ -1,5 +1,6 @@
 import type { ClusterName } from '@cutover/config';
-import type { MutationKind, NonIdempotence } from '@cutover/cql-protocol';
+import type { ColumnSpec, MutationKind, NonIdempotence } from '@cutover/cql-protocol';
+import type { Registry } from 'prom-client';
 
 export interface BoundValue {
   readonly name?: string;
@@ -26,6 +27,9 @@ export interface MutationStatement {
   readonly table?: string;
   readonly values: readonly BoundValue[];
   readonly partitionKey?: readonly BoundValue[];
+  /** The bound variables of a prepared statement, and which of them make the partition key. */
+  readonly columns?: readonly ColumnSpec[];
+  readonly pkIndexes?: readonly number[];
 }
 
 /** Everything the proxy saw and did for one mutation: what the event log records. */
@@ -46,13 +50,24 @@ export interface MutationRecord extends MutationStatement {
   /** A batch's statements. */
   readonly children?: readonly MutationStatement[];
   readonly results: Readonly<Record<ClusterName, ClusterResult>>;
+  /** The request as origin received it (the proxy's timestamp and generated values in it): the log keeps these bytes. */
+  readonly request: { readonly version: number; readonly opcode: number; readonly flags: number; readonly body: Buffer };
 }
 
 /** Where the proxy hands every mutation. It must not block: the request path calls it inline. */
 export interface MutationSink {
-  record(mutation: MutationRecord): void;
-  /** False while the sink cannot log mutations (LOG_FAILURE_POLICY=reject then refuses them); always true if absent. */
-  available?(): boolean;
+  /**
+   * Takes a mutation both clusters have run. A promise means the client's answer waits for it
+   * (LOG_DURABILITY=acked): resolved, the mutation is durably in the log; rejected, it is not,
+   * and the client must not see the write acknowledged.
+   */
+  record(mutation: MutationRecord): Promise<void> | undefined;
+  /** Why a mutation of about `bytes` cannot be taken now (it is then refused before any cluster runs it); undefined if it can. */
+  refusal?(bytes: number): string | undefined;
+  /** Why the log is not healthy now (for /health/ready), if it is not. */
+  unhealthy?(): string | undefined;
+  /** Adds the sink's metrics to the proxy's registry. */
+  registerMetrics?(registry: Registry): void;
 }
 
 /** Origin took it and target did not: under origin-acked the client was told it succeeded, so target needs healing. */
@@ -71,9 +86,10 @@ export class InMemoryMutationSink implements MutationSink {
 
   constructor(private readonly capacity = Infinity) {}
 
-  record(mutation: MutationRecord): void {
+  record(mutation: MutationRecord): undefined {
     this.recorded++;
     this.mutations.push(mutation);
     if (this.mutations.length >= 2 * this.capacity) this.mutations.splice(0, this.mutations.length - this.capacity);
+    return undefined;
   }
 }

@@ -23,6 +23,7 @@ export interface RecordInput {
   /** One per statement: a batch has several. */
   readonly infos: readonly StatementInfo[];
   readonly statements: readonly RecordedStatement[];
+  readonly request: MutationRecord['request'];
   readonly outcomes: Outcomes;
 }
 
@@ -74,6 +75,7 @@ export function mutationRecord(input: RecordInput): MutationRecord {
     nonIdempotent: union(input.infos.map((info, i) => resolveIncrement(info, input.statements[i]!.prepared))),
     children: batch ? statements : undefined,
     results: { origin: result(input.outcomes, 'origin'), target: result(input.outcomes, 'target') },
+    request: input.request,
   };
 }
 
@@ -88,6 +90,8 @@ function describe(s: RecordedStatement, info: StatementInfo, sessionKeyspace: st
     table: info.table ?? columns?.[0]?.table,
     values,
     partitionKey: pk !== undefined && pk.length > 0 && pk.every((i) => i < values.length) ? pk.map((i) => values[i]!) : undefined,
+    columns,
+    pkIndexes: pk,
   };
 }
 

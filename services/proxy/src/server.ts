@@ -51,10 +51,11 @@ export class ProxyServer {
       const tls = clusterTlsOptions(config[name].tls);
       return { name, host: config[name].host, port: config[name].port, ...(tls ? { tls } : {}) };
     };
-    const sink = options.sink ?? new InMemoryMutationSink();
+    const sink: MutationSink = options.sink ?? new InMemoryMutationSink();
     let remigrate = (_table: string, _failures: number): void => undefined;
     const watched = config.proxy.targetFailurePolicy === 'origin-acked' ? watchTargetFailures(sink, config.proxy.remigrateThreshold, (table, failures) => remigrate(table, failures)) : sink;
     const ctx = createContext(config, { origin: endpoint('origin'), target: endpoint('target') }, watched, logger);
+    sink.registerMetrics?.(ctx.metrics.registry);
     const tls = listenerTls(config.proxy.tls);
     const listener = tls ? createTlsServer(tls) : createTcpServer();
     const proxy = new ProxyServer(ctx, listener, healthAndMetrics(ctx));
@@ -181,13 +182,14 @@ function healthAndMetrics(ctx: ProxyContext): FastifyInstance {
   app.get('/health/live', () => ({ status: 'ok' }));
   app.get('/health/ready', async (_request, reply) => {
     const [origin, target] = await Promise.all([reachable(ctx.endpoints.origin), reachable(ctx.endpoints.target)]);
-    const ready = origin === 'up' && target === 'up';
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', origin, target });
+    const log = ctx.sink.unhealthy?.() ?? 'ok';
+    const ready = origin === 'up' && target === 'up' && log === 'ok';
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', origin, target, log });
   });
   return app;
 }
 
-/** Ready means both clusters accept connections now. */
+/** Ready means both clusters accept connections now, and the mutation log is advancing. */
 function reachable(endpoint: ClusterEndpoint): Promise<string> {
   return new Promise((resolve) => {
     const socket = endpoint.tls

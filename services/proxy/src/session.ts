@@ -25,6 +25,7 @@ import { ProxyError } from './errors.js';
 import { bindNowAndUuid, hideInjected, replaceNowAndUuid, withInjected } from './nondeterministic.js';
 import { chooseResponse, other, type Outcome, type Outcomes } from './outcome.js';
 import type { PreparedStatement } from './prepared-cache.js';
+import type { MutationRecord } from './mutation-sink.js';
 import { mutationRecord, type RecordedStatement } from './records.js';
 import { PROXY_VERSIONS, errorFrame, plainToken, supportedByBoth, timeoutFrame, unsupportedVersionMessage, type RequestKind } from './replies.js';
 import { rejoin } from './rejoin.js';
@@ -35,6 +36,8 @@ type Phase = 'new' | 'authenticating' | 'ready' | 'closed';
 type QueryMessage = Extract<Request, { type: 'QUERY' }>;
 type ExecuteMessage = Extract<Request, { type: 'EXECUTE' }>;
 type BatchMessage = Extract<Request, { type: 'BATCH' }>;
+/** The request the log keeps: as origin received it. */
+type LoggedRequest = { readonly opcode: number; readonly flags: number; readonly body: Buffer };
 
 /** How to send one request to one cluster, and rebuild it if that cluster lost the statement. */
 interface ClusterRequest {
@@ -361,8 +364,8 @@ export class ClientSession {
     const params = this.withTimestamp(info, message.params);
     const body = query === message.query && params === message.params ? frame.body : encodeRequestBody({ type: 'QUERY', query, params }, this.version, envelope.customPayload);
     const receivedAt = Date.now();
-    const outcomes = await this.forwardToBoth(frame, { ...request, body: () => body }, info.kind);
-    this.afterStatement(receivedAt, info, params, { statement: query, values: params.values ?? [], names: params.names }, outcomes);
+    const recorded: RecordedStatement = { statement: query, values: params.values ?? [], names: params.names };
+    await this.forwardToBoth(frame, { ...request, body: () => body }, info.kind, (outcomes) => this.afterStatement(receivedAt, info, params, recorded, { opcode: frame.opcode, flags: frame.flags, body }, outcomes));
   }
 
   private async prepare(frame: Frame, query: string): Promise<void> {
@@ -402,14 +405,16 @@ export class ClientSession {
     if (info.kind !== 'use' && this.refusedUnlogged(frame)) return;
 
     const receivedAt = Date.now();
-    const outcomes = await this.forwardToBoth(frame, request, info.kind);
-    this.afterStatement(receivedAt, info, params, { statement: statement.query, prepared: statement, values: params.values ?? [], names: params.names }, outcomes);
+    const recorded: RecordedStatement = { statement: statement.query, prepared: statement, values: params.values ?? [], names: params.names };
+    // Origin's body is built after the calls: a statement origin had lost is prepared there again under a new id.
+    await this.forwardToBoth(frame, request, info.kind, (outcomes) => this.afterStatement(receivedAt, info, params, recorded, { opcode: frame.opcode, flags: frame.flags, body: body('origin') }, outcomes));
   }
 
-  /** After a statement both clusters ran: follow a USE, and record anything that may have changed data. */
-  private afterStatement(receivedAt: number, info: StatementInfo, params: QueryParameters, statement: RecordedStatement, outcomes: Outcomes): void {
+  /** After a statement both clusters ran: follow a USE; anything that may have changed data is the log's. */
+  private afterStatement(receivedAt: number, info: StatementInfo, params: QueryParameters, statement: RecordedStatement, request: LoggedRequest, outcomes: Outcomes): MutationRecord | undefined {
     if (info.kind === 'use') this.noteKeyspace(outcomes);
-    else if (info.kind !== 'read') this.record(receivedAt, info, params, statement, outcomes);
+    else if (info.kind !== 'read') return this.record(receivedAt, info, params, statement, request, outcomes);
+    return undefined;
   }
 
   private async batch(frame: Frame, envelope: Envelope<Request>, message: BatchMessage): Promise<void> {
@@ -440,8 +445,8 @@ export class ClientSession {
       );
     const prepared = children.flatMap((c) => (c.prepared ? [c.prepared] : []));
     const receivedAt = Date.now();
-    const outcomes = await this.forwardToBoth(frame, { opcode: frame.opcode, flags: frame.flags, body, kind: 'write', consistency: message.consistency, batch: true, prepared }, 'batch');
-    this.ctx.sink.record(
+    const request: ClusterRequest = { opcode: frame.opcode, flags: frame.flags, body, kind: 'write', consistency: message.consistency, batch: true, prepared };
+    await this.forwardToBoth(frame, request, 'batch', (outcomes) =>
       mutationRecord({
         ctx: this.ctx,
         session: this,
@@ -457,19 +462,22 @@ export class ClientSession {
           values: c.statement.values,
           names: c.statement.names,
         })),
+        request: { version: this.version, opcode: frame.opcode, flags: frame.flags, body: body('origin') },
         outcomes,
       }),
     );
   }
 
   /**
-   * Under LOG_FAILURE_POLICY=reject, while the log cannot take mutations, a new one is refused
-   * before any cluster sees it: nothing is applied that the log would not have.
+   * A mutation the log cannot take now (its journal is full, or Kafka is away under
+   * LOG_FAILURE_POLICY=reject) is refused before any cluster sees it: nothing is applied that
+   * the log would not have.
    */
   private refusedUnlogged(frame: Frame): boolean {
-    if (this.ctx.config.proxy.logFailurePolicy !== 'reject' || this.ctx.sink.available?.() !== false) return false;
+    const refusal = this.ctx.sink.refusal?.(frame.body.length);
+    if (refusal === undefined) return false;
     this.ctx.metrics.refusedMutations.inc();
-    this.replyError(frame.stream, ErrorCode.OVERLOADED, 'the mutation log (Kafka) is unavailable and LOG_FAILURE_POLICY=reject: the mutation was not applied; retry once the log is back');
+    this.replyError(frame.stream, ErrorCode.OVERLOADED, refusal);
     return true;
   }
 
@@ -498,11 +506,25 @@ export class ClientSession {
 
   // ── forwarding ─────────────────────────────────────────────────────────────────────────
 
-  /** Both clusters, then the client gets the answer the merge rules choose. */
-  private async forwardToBoth(frame: Frame, request: ClusterRequest, kind: string): Promise<Outcomes> {
+  /**
+   * Both clusters, then the client gets the answer the merge rules choose. A mutation goes to
+   * the log first: under LOG_DURABILITY=acked the answer waits until the journal has it, and a
+   * mutation the journal could not take is not acknowledged.
+   */
+  private async forwardToBoth(frame: Frame, request: ClusterRequest, kind: string, toLog?: (outcomes: Outcomes) => MutationRecord | undefined): Promise<void> {
     const outcomes = await this.callBoth(request, kind);
-    this.answer(frame.stream, chooseResponse(outcomes, this.ctx.live.primary, this.ctx.config.proxy.targetFailurePolicy));
-    return outcomes;
+    const answer = chooseResponse(outcomes, this.ctx.live.primary, this.ctx.config.proxy.targetFailurePolicy);
+    const mutation = toLog?.(outcomes);
+    const logged = mutation === undefined ? undefined : this.ctx.sink.record(mutation);
+    if (logged !== undefined) {
+      try {
+        await logged;
+      } catch (error) {
+        this.ctx.logger.error({ err: error, session: this.id }, 'a mutation both clusters ran could not be logged: answered with an error, not acknowledged');
+        return this.replyError(frame.stream, ErrorCode.SERVER_ERROR, `the mutation was applied but could not be written to the proxy's mutation log, so it is not acknowledged: ${(error as Error).message}`);
+      }
+    }
+    this.answer(frame.stream, answer);
   }
 
   private async callBoth(request: ClusterRequest, kind: string): Promise<Outcomes> {
@@ -629,21 +651,20 @@ export class ClientSession {
 
   // ── output ─────────────────────────────────────────────────────────────────────────────
 
-  private record(receivedAt: number, info: StatementInfo, params: QueryParameters, statement: RecordedStatement, outcomes: Outcomes): void {
-    this.ctx.sink.record(
-      mutationRecord({
-        ctx: this.ctx,
-        session: this,
-        receivedAt,
-        kind: info.kind === 'write' ? (info.mutation ?? 'update') : info.kind === 'ddl' ? 'ddl' : 'other',
-        consistency: params.consistency,
-        serialConsistency: params.serialConsistency,
-        writeTimestamp: params.timestamp,
-        infos: [info],
-        statements: [statement],
-        outcomes,
-      }),
-    );
+  private record(receivedAt: number, info: StatementInfo, params: QueryParameters, statement: RecordedStatement, request: LoggedRequest, outcomes: Outcomes): MutationRecord {
+    return mutationRecord({
+      ctx: this.ctx,
+      session: this,
+      receivedAt,
+      kind: info.kind === 'write' ? (info.mutation ?? 'update') : info.kind === 'ddl' ? 'ddl' : 'other',
+      consistency: params.consistency,
+      serialConsistency: params.serialConsistency,
+      writeTimestamp: params.timestamp,
+      infos: [info],
+      statements: [statement],
+      request: { version: this.version, ...request },
+      outcomes,
+    });
   }
 
   /** Sends a cluster's answer (or a synthesized error) to the client on the client's stream. */

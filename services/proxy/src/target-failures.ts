@@ -9,13 +9,16 @@ export function watchTargetFailures(sink: MutationSink, threshold: number, onThr
   const failures = new Map<string, number>();
   return {
     record(mutation) {
-      sink.record(mutation);
-      if (!needsHealing(mutation) || mutation.table === undefined) return;
+      const logged = sink.record(mutation);
+      if (!needsHealing(mutation) || mutation.table === undefined) return logged;
       const table = `${mutation.keyspace ?? ''}.${mutation.table}`;
       const count = (failures.get(table) ?? 0) + 1;
       failures.set(table, count);
       if (count === threshold) onThreshold(table, count);
+      return logged;
     },
-    available: () => sink.available?.() ?? true,
+    refusal: (bytes) => sink.refusal?.(bytes),
+    unhealthy: () => sink.unhealthy?.(),
+    registerMetrics: (registry) => sink.registerMetrics?.(registry),
   };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { MemoryEventLog, SchemaCatalogue, encodeRecord } from '@cutover/event-log';
+import { MemoryEventLog, SchemaCatalogue, type EventLog } from '@cutover/event-log';
 import cassandra from 'cassandra-driver';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -30,7 +30,8 @@ class FakeTarget {
 
 function event(id: string, overrides: { counter?: boolean } = {}): Buffer {
   const result = (ok: boolean) => ({ ok, errorCode: ok ? null : 0x1100, errorMessage: null, timedOut: !ok, latencyMs: 1 });
-  return encodeRecord(catalogue, 'MutationEvent', {
+  // A v2 event, one mutation per record, as proxies before the v3 log wrote them.
+  return v2Record({
     eventId: id, proxyId: 'p', connectionId: 'c1', clientAddress: '127.0.0.1:1', receivedAt: 1, kind: 'UPDATE',
     statement: 'UPDATE t SET v = ? WHERE id = ?', preparedId: null, keyspace: 'shop', table: 't',
     values: [{ name: 'v', type: 'int', rendered: '7', bytes: Buffer.from([0, 0, 0, 7]), unset: false }, { name: 'id', type: 'int', rendered: '1', bytes: Buffer.from([0, 0, 0, 1]), unset: false }],
@@ -38,6 +39,10 @@ function event(id: string, overrides: { counter?: boolean } = {}): Buffer {
     nonIdempotent: { counter: overrides.counter ?? false, listAppend: false, lwt: false, now: false, uuid: false },
     children: [], origin: result(true), target: result(false), driver: null,
   });
+}
+
+function v2Record(event: object): Buffer {
+  return Buffer.concat([Buffer.from([0, 0, 0, 0, 2]), catalogue.byId(2)!.type.toBuffer(event)]);
 }
 
 async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
@@ -57,7 +62,7 @@ describe('Healer', () => {
     await until(async () => (await log.lag('heals', 'healer')) === 0);
     await healer.stop();
     assert.equal(target.keyspace, 'shop', 'unqualified names resolve in the logged keyspace');
-    assert.deepEqual(target.applied, [{ query: 'UPDATE t SET v = ? WHERE id = ?', params: [Buffer.from([0, 0, 0, 7]), Buffer.from([0, 0, 0, 1])], timestamp: 1_795_000_000_000_123 }]);
+    assert.deepEqual(target.applied.map((a) => ({ ...a, timestamp: String(a.timestamp) })), [{ query: 'UPDATE t SET v = ? WHERE id = ?', params: [Buffer.from([0, 0, 0, 7]), Buffer.from([0, 0, 0, 1])], timestamp: '1795000000000123' }]);
     const metrics = await registry.metrics();
     assert.match(metrics, /cutover_proxy_heals_total\{result="healed"\} 1/);
     assert.match(metrics, /cutover_proxy_pending_heals 0/);
@@ -77,5 +82,24 @@ describe('Healer', () => {
     assert.match(reasons[1]!, /counter update adds again/);
     assert.match(reasons[2]!, /unreadable/);
     assert.equal(target.applied.length, 0);
+  });
+
+  it('started while Kafka is away, joins once it is back; a heal target keeps timing out goes to the dead letters after maxTries', async () => {
+    const memory = new MemoryEventLog();
+    let refusals = 3;
+    const log: EventLog = Object.assign(Object.create(memory) as EventLog, {
+      consume: (...args: Parameters<EventLog['consume']>) => (refusals-- > 0 ? Promise.reject(new Error('Kafka is unreachable')) : memory.consume(...args)),
+    });
+    const target = new FakeTarget();
+    target.failures = Array.from({ length: 4 }, () => new cassandra.errors.ResponseError(0x1100, 'Operation timed out'));
+    await memory.produce('heals', [{ key: null, value: event('slow') }, { key: null, value: event('next') }]);
+    const healer = await Healer.start(log, { topic: 'heals', deadLetterTopic: 'dead', group: 'healer', target: target as unknown as cassandra.Client, logger, retryMs: 5, maxTries: 4 });
+    await until(() => target.applied.length === 1);
+    await healer.stop();
+    assert.equal(refusals, -1, 'it kept trying to join');
+    const dead = await memory.readAll('dead');
+    assert.equal(dead.length, 1, 'the heal that kept failing');
+    assert.match(dead[0]!.headers?.['cutover-error'] ?? '', /target failed it 4 times: Operation timed out/);
+    assert.equal(dead[0]!.headers?.['cutover-event-id'], 'slow');
   });
 });

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, it } from 'node:test';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
-import { KafkaEventLog, SchemaCatalogue, createTopics, decodeRecord, topicCatalogue } from '@cutover/event-log';
+import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { readMutations } from '@cutover/mutation-log';
 import { LocalStack, kafkaClient } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
 import { pino } from 'pino';
-import { ProxyServer, PublishingSink, Spool } from '../src/index.ts';
+import { ProxyServer, PublishingSink } from '../src/index.ts';
 import { REPLICATION, configWith, directClients, rowsOf, uniqueKeyspace } from './support.ts';
 
 /**
@@ -21,17 +21,17 @@ import { REPLICATION, configWith, directClients, rowsOf, uniqueKeyspace } from '
  */
 const prefix = `outage-${randomBytes(3).toString('hex')}.`;
 const topic = `${prefix}cutover.mutations`;
-const timeout = 240_000;
+const timeout = 420_000;
 const ks = uniqueKeyspace('outage');
 const stack = new LocalStack(configWith());
 const logger = pino({ level: 'warn' });
-const catalogue = SchemaCatalogue.load();
 
 interface Running {
   readonly proxy: ProxyServer;
   readonly sink: PublishingSink;
   readonly log: KafkaEventLog;
   readonly client: cassandra.Client;
+  readonly spoolDir: string;
 }
 const running: Running[] = [];
 let direct: ReturnType<typeof directClients>;
@@ -39,10 +39,12 @@ let direct: ReturnType<typeof directClients>;
 async function startProxy(port: number, policy: 'spool' | 'reject', id = `outage-${policy}`): Promise<Running> {
   const config = configWith({ KAFKA_TOPIC_PREFIX: prefix, PROXY_QUERY_PORT: String(port), PROXY_METRICS_PORT: String(port - 1), PROXY_ID: id, LOG_FAILURE_POLICY: policy });
   const log = new KafkaEventLog(config.kafka, pino({ level: 'error' })); // its retries while Kafka is away are warnings
-  const sink = new PublishingSink(log, { topic, spool: new Spool(join(mkdtempSync(join(tmpdir(), 'cutover-spool-')), 'proxy.spool')), logger, retryMs: 200, lingerMs: config.proxy.publishLingerMs });
+  // Small journal segments, so an outage spans many of them.
+  const sink = await PublishingSink.open(log, config, logger, { segmentBytes: 64 * 1024 });
   const proxy = await ProxyServer.start(config, { sink, logger: pino({ level: 'error' }), control: new ControlPlane(log, controlTopics(prefix)) });
+  const spoolDir = join(config.proxy.spoolDir, id);
   const client = new cassandra.Client({ contactPoints: [`127.0.0.1:${port}`], localDataCenter: 'datacenter1', queryOptions: { prepare: true } });
-  const started = { proxy, sink, log, client };
+  const started = { proxy, sink, log, client, spoolDir };
   running.push(started);
   return started;
 }
@@ -90,14 +92,17 @@ it('spool: clients never wait for Kafka, and every acknowledged mutation is in t
   for (; n < 20; n++) await write(n);
   await rejecting.client.execute(update, [1, 100]);
 
+  // Kafka away for a minute under a steady load.
   await stack.down(['kafka']);
   const slowest = { ms: 0 };
-  for (; n < 60; n++) {
+  for (const downAt = Date.now(); Date.now() - downAt < 60_000 && n < 100_000; n++) {
     const started = performance.now();
     await write(n);
     slowest.ms = Math.max(slowest.ms, performance.now() - started);
   }
   assert.ok(slowest.ms < 1000, `no write waited for Kafka (slowest ${slowest.ms.toFixed(0)} ms)`);
+  const segments = (): number => readdirSync(spooling.spoolDir).filter((f) => f.endsWith('.seg')).length;
+  assert.ok(segments() > 3, `the journal grew over several segments (${segments()})`);
 
   // The rejecting proxy takes mutations until it knows the log refuses them, then refuses them.
   let refused: { id: number; error: Error } | undefined;
@@ -108,22 +113,20 @@ it('spool: clients never wait for Kafka, and every acknowledged mutation is in t
   assert.ok(refused, 'the rejecting proxy refused a mutation while Kafka was down');
   assert.match(refused.error.message, /LOG_FAILURE_POLICY=reject: the mutation was not applied/);
   for (const cluster of [direct.origin, direct.target]) assert.deepEqual(await rowsOf(cluster, `SELECT v FROM ${ks}.t WHERE id = ?`, [refused.id]), [], 'a refused mutation was applied nowhere');
-  assert.deepEqual(await rowsOf(rejecting.client, `SELECT v FROM ${ks}.t WHERE id = 1`), [{ v: 56 }], 'reads still work');
-  assert.ok(spooling.sink.spooled > 0, 'the spooling proxy spooled');
+  const lastOfKey1 = Math.max(...acknowledged.filter((v) => v % 5 === 1));
+  assert.deepEqual(await rowsOf(rejecting.client, `SELECT v FROM ${ks}.t WHERE id = 1`), [{ v: lastOfKey1 }], 'reads still work');
+  assert.ok(spooling.sink.backlog > 0, 'the spooling proxy spooled');
   const late = await startProxy(19952, 'spool', 'outage-late');
-  assert.deepEqual(await rowsOf(late.client, `SELECT v FROM ${ks}.t WHERE id = 1`), [{ v: 56 }], 'a proxy started without Kafka serves its clients');
+  assert.deepEqual(await rowsOf(late.client, `SELECT v FROM ${ks}.t WHERE id = 1`), [{ v: lastOfKey1 }], 'a proxy started without Kafka serves its clients');
 
   await stack.up(['kafka']);
-  await until('both spools drain', () => spooling.sink.spooled === 0 && rejecting.sink.spooled === 0);
+  await until('both journals drain', () => spooling.sink.backlog === 0 && rejecting.sink.backlog === 0, 180);
+  assert.ok(segments() <= 1, `published segments are deleted (${segments()} left)`);
   for (; n < 80; n++) await write(n);
   await rejecting.client.execute(update, [1000, 1000]);
   for (const { sink } of running) await sink.flushed();
 
-  const events = (await spooling.log.readAll(topic)).map((r) => ({
-    partition: r.partition,
-    offset: BigInt(r.offset),
-    event: decodeRecord<{ eventId: string; proxyId: string; table: string | null; values: { rendered: string }[] }>(catalogue, 'MutationEvent', r.value).value,
-  }));
+  const events = (await spooling.log.readAll(topic)).flatMap((r) => readMutations(r).map((event) => ({ partition: r.partition, offset: BigInt(r.offset), event })));
   const seen = new Set<string>();
   const once = events.sort((a, b) => a.partition - b.partition || Number(a.offset - b.offset)).filter((e) => !seen.has(e.event.eventId) && seen.add(e.event.eventId));
   const ofProxy = (id: string) => once.filter((e) => e.event.proxyId === id && e.event.table === 't').map((e) => Number(e.event.values[0]!.rendered));

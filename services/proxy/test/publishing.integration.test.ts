@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { KafkaEventLog, SchemaCatalogue, createTopics, decodeRecord, topicCatalogue } from '@cutover/event-log';
+import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { readMutations } from '@cutover/mutation-log';
 import { kafkaClient } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
 import { pino } from 'pino';
 import { ProxyServer } from '../src/index.ts';
 import { PublishingSink } from '../src/publishing/publishing-sink.ts';
-import { Spool } from '../src/publishing/spool.ts';
 import { REPLICATION, configWith, uniqueKeyspace } from './support.ts';
 
 /** Every mutation acknowledged through the proxy is in the Kafka mutations topic once, in order per partition key. */
@@ -29,7 +26,7 @@ before(async () => {
   await admin.connect();
   await createTopics(admin, topicCatalogue(prefix).filter((t) => t.name === topic));
   await admin.disconnect();
-  sink = new PublishingSink(log, { topic, spool: new Spool(join(mkdtempSync(join(tmpdir(), 'cutover-spool-')), 'proxy.spool')), logger: pino({ level: 'warn' }) });
+  sink = await PublishingSink.open(log, config, pino({ level: 'warn' }));
   proxy = await ProxyServer.start(config, { sink, logger: pino({ level: 'warn' }) });
   client = new cassandra.Client({ contactPoints: ['127.0.0.1:19992'], localDataCenter: 'datacenter1' });
 });
@@ -53,10 +50,10 @@ it('publishes every acknowledged mutation exactly once, in order per partition k
     }));
   }
   await sink.flushed();
-  assert.equal(sink.spooled, 0);
+  assert.equal(sink.backlog, 0);
 
-  const catalogue = SchemaCatalogue.load();
-  const events = (await log.readAll(topic)).map((r) => ({ partition: r.partition, offset: BigInt(r.offset), event: decodeRecord<{ eventId: string; kind: string; table: string | null; values: { rendered: string }[] }>(catalogue, 'MutationEvent', r.value).value }));
+  // Within a record, mutations keep the order they were recorded in.
+  const events = (await log.readAll(topic)).flatMap((r) => readMutations(r).map((event, i) => ({ partition: r.partition, offset: BigInt(r.offset) * 100_000n + BigInt(i), event })));
   const updates = events.filter((e) => e.event.kind === 'UPDATE' && e.event.table === 't');
   assert.equal(updates.length, acknowledged);
   assert.equal(new Set(updates.map((e) => e.event.eventId)).size, acknowledged, 'each once');

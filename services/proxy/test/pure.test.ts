@@ -75,7 +75,7 @@ describe('watchTargetFailures', () => {
     const sink = new InMemoryMutationSink();
     const reached: string[] = [];
     const watched = watchTargetFailures(sink, 3, (table, failures) => reached.push(`${table}:${failures}`));
-    for (const [table, ok] of [['a', false], ['a', true], ['b', false], ['a', false], ['a', false], ['a', false], ['b', false]] as const) watched.record(record(table, ok));
+    for (const [table, ok] of [['a', false], ['a', true], ['b', false], ['a', false], ['a', false], ['a', false], ['b', false]] as const) void watched.record(record(table, ok));
     assert.equal(sink.recorded, 7);
     assert.deepEqual(reached, ['ks.a:3']);
   });

@@ -1,4 +1,6 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig, type Config } from '@cutover/config';
 import { cassandraClient } from '@cutover/stack';
@@ -6,9 +8,9 @@ import cassandra from 'cassandra-driver';
 import { pino, type Logger } from 'pino';
 import { InMemoryMutationSink, ProxyServer } from '../src/index.ts';
 
-/** The stack's config with some settings changed, as the environment would change them. */
+/** The stack's config with some settings changed, as the environment would change them; a fresh journal directory each time. */
 export function configWith(env: Record<string, string> = {}): Config {
-  return loadConfig({ env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
+  return loadConfig({ env: { ...process.env, LOG_LEVEL: 'warn', PROXY_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'cutover-journal-')), ...env } });
 }
 
 export interface TestProxy {

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, it } from 'node:test';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
@@ -10,7 +7,7 @@ import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log'
 import { LocalStack, cassandraClient, kafkaClient } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
 import { pino } from 'pino';
-import { Healer, ProxyServer, PublishingSink, Spool } from '../src/index.ts';
+import { Healer, ProxyServer, PublishingSink } from '../src/index.ts';
 import { REPLICATION, configWith, directClients, rowsOf, uniqueKeyspace } from './support.ts';
 
 /**
@@ -53,7 +50,7 @@ before(async () => {
   }
   await direct.shutdown();
   await control.issue({ type: 'StartMigration', tables: [`${ks}.t`], collections: [] }, { migrationId: 'm-heal', issuer: 'test' });
-  sink = new PublishingSink(log, { topic: topic('mutations'), healTopic: topic('heals'), spool: new Spool(join(mkdtempSync(join(tmpdir(), 'cutover-spool-')), 'proxy.spool')), logger, lingerMs: 5 });
+  sink = await PublishingSink.open(log, config, logger);
   proxy = await ProxyServer.start(config, { sink, logger, control });
   healer = await Healer.start(log, { topic: topic('heals'), deadLetterTopic: topic('dead-letters'), group: `${prefix}cutover-healer`, target, logger, registry: proxy.metrics.registry, retryMs: 200, maxRetryMs: 1000 });
   client = new cassandra.Client({ contactPoints: ['127.0.0.1:19922'], localDataCenter: 'datacenter1', queryOptions: { prepare: true } });

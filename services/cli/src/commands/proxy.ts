@@ -21,11 +21,11 @@ export async function proxyCommand(args: string[], config: Config, io: Output): 
   await admin
     .connect()
     .then(() => createTopics(admin, topicCatalogue(config.kafka.topicPrefix)))
-    .catch((error: Error) => io.err(`warning: Kafka is unavailable (${error.message}); mutations will spool in ${config.proxy.spoolDir}`))
+    .catch((error: Error) => io.err(`warning: Kafka is unavailable (${error.message}); mutations wait in the journal under ${config.proxy.spoolDir} until it is back`))
     .finally(() => admin.disconnect());
   const log = new KafkaEventLog(config.kafka, logger);
   const topic = (name: string): string => `${config.kafka.topicPrefix}cutover.${name}`;
-  const sink = PublishingSink.fromConfig(log, config, logger);
+  const sink = await PublishingSink.open(log, config, logger);
   const proxy = await ProxyServer.start(config, { sink, logger, control: new ControlPlane(log, controlTopics(config.kafka.topicPrefix)) });
   // Under origin-acked, target is healed from the log: every proxy's healer shares the work.
   const target = config.proxy.targetFailurePolicy === 'origin-acked' ? cassandraClient(config.target, { metadata: false, reconnectMs: 1000 }) : undefined;

@@ -1,5 +1,5 @@
+import type { LoggedMutation, LoggedValue } from '@cutover/mutation-log';
 import cassandra from 'cassandra-driver';
-import type { LoggedMutation, LoggedValue } from './logged-mutation.js';
 
 /**
  * Applies a logged mutation to a cluster as the proxy did: the same statement, the values as
@@ -16,7 +16,8 @@ export async function applyMutation(client: cassandra.Client, mutation: LoggedMu
   const options: cassandra.QueryOptions = {
     prepare: false,
     consistency: mutation.consistency,
-    ...(mutation.writeTimestamp === null || mutation.kind === 'DDL' ? {} : { timestamp: mutation.writeTimestamp }),
+    // A Long: write timestamps use all 64 bits, past what a JS number holds exactly.
+    ...(mutation.writeTimestamp === null || mutation.kind === 'DDL' ? {} : { timestamp: cassandra.types.Long.fromString(mutation.writeTimestamp.toString()) }),
   };
   if (mutation.kind === 'BATCH') {
     await client.batch(mutation.children.map((child) => ({ query: child.statement, params: params(child.values) })), { ...options, logged: true });

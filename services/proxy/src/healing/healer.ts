@@ -1,10 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { SchemaCatalogue, deadLetter, decodeRecord, type EventLog, type StoredRecord, type Subscription } from '@cutover/event-log';
+import { deadLetter, type EventLog, type StoredRecord, type Subscription } from '@cutover/event-log';
+import { readMutations, type LoggedMutation } from '@cutover/mutation-log';
 import cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { applyMutation } from './apply-mutation.js';
-import { notReplayable, type LoggedMutation } from './logged-mutation.js';
+import { notReplayable } from './logged-mutation.js';
 
 export interface HealerOptions {
   /** The heals topic (cutover.heals): mutations origin took and target failed. */
@@ -20,7 +21,15 @@ export interface HealerOptions {
   /** First wait before trying target again; it doubles up to `maxRetryMs`. */
   readonly retryMs?: number;
   readonly maxRetryMs?: number;
+  /**
+   * Tries of a heal that target answers with a transient error (a timeout, overloaded) before
+   * it goes to the dead letters, so one mutation cannot hold up its partition for ever. Target
+   * unreachable is waited for without limit: every heal would fail alike.
+   */
+  readonly maxTries?: number;
 }
+
+
 
 /** Error codes of a cluster that could not take the write now, and may later. */
 const RETRIABLE_CODES = new Set([0x0000, 0x1000, 0x1001, 0x1002, 0x1100, 0x1003]);
@@ -31,12 +40,12 @@ const ALREADY_EXISTS = 0x2400;
  * TARGET_FAILURE_POLICY=origin-acked). It consumes the heals topic in order and re-applies
  * each mutation to target with its original write timestamp, waiting for target as long as
  * it is down: a heal is committed only once target has it. A mutation that cannot be applied
- * again (a counter, a list append, an LWT) or that target refuses outright goes to the dead
- * letters with the reason; the table then needs re-migrating.
+ * again (a counter, a list append, an LWT), that target refuses outright, or that keeps
+ * failing past `maxTries` goes to the dead letters with the reason; the table then needs
+ * re-migrating. Started without Kafka, it keeps trying to join until Kafka is back.
  */
 export class Healer {
   private stopped = false;
-  private readonly catalogue = SchemaCatalogue.load();
   private readonly heals: Counter<'result'>;
   private subscription?: Subscription;
 
@@ -58,27 +67,54 @@ export class Healer {
     });
   }
 
-  static async start(log: EventLog, options: HealerOptions): Promise<Healer> {
+  /** Resolves at once: the healer joins its group in the background, and keeps trying while Kafka is away. */
+  static start(log: EventLog, options: HealerOptions): Promise<Healer> {
     const healer = new Healer(log, options);
-    healer.subscription = await log.consume(options.topic, options.group, (record) => healer.heal(record));
-    return healer;
+    healer.joining = healer.join();
+    return Promise.resolve(healer);
+  }
+
+  private joining?: Promise<void>;
+
+  private async join(): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        const subscription = await this.log.consume(this.options.topic, this.options.group, (record) => this.healRecord(record));
+        if (this.stopped) return void (await subscription.stop());
+        this.subscription = subscription;
+        if (attempt > 1) this.options.logger.info({ attempts: attempt }, 'the healer joined its group: Kafka is back');
+        return;
+      } catch (error) {
+        const retryInMs = this.options.retryMs ?? 500;
+        if (attempt === 1) this.options.logger.warn({ err: error, retryInMs }, 'the healer cannot reach Kafka yet: writes target failed wait in the heals topic; trying again');
+        await delay(retryInMs);
+      }
+    }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.joining;
     await this.subscription?.stop();
   }
 
-  private async heal(record: StoredRecord): Promise<void> {
-    let mutation: LoggedMutation;
+  private async healRecord(record: StoredRecord): Promise<void> {
+    let mutations: LoggedMutation[];
     try {
-      mutation = decodeRecord<LoggedMutation>(this.catalogue, 'MutationEvent', record.value).value;
+      mutations = readMutations(record);
     } catch (error) {
       return this.giveUp(record, `unreadable: ${(error as Error).message}`);
     }
+    // A record is committed once each of its mutations is healed or dead-lettered.
+    for (const mutation of mutations) await this.heal(record, mutation);
+  }
+
+  private async heal(record: StoredRecord, mutation: LoggedMutation): Promise<void> {
     const refusal = notReplayable(mutation);
     if (refusal !== undefined) return this.giveUp(record, `not healed: ${refusal}`, mutation);
     const { logger, target } = this.options;
+    const maxTries = this.options.maxTries ?? 10;
+    let tries = 0;
     for (let wait = this.options.retryMs ?? 500; ; wait = Math.min(wait * 2, this.options.maxRetryMs ?? 5000)) {
       // Not committed: the proxy that owns the partition next heals it.
       if (this.stopped) throw new Error('the healer stopped before target took the mutation');
@@ -90,21 +126,29 @@ export class Healer {
       } catch (error) {
         if (isCode(error, ALREADY_EXISTS)) return this.heals.inc({ result: 'healed' }); // schema target got after all
         if (!retriable(error)) return this.giveUp(record, `target refused it: ${(error as Error).message}`, mutation);
+        if (!unreachable(error) && ++tries >= maxTries) return this.giveUp(record, `target failed it ${tries} times: ${(error as Error).message}`, mutation);
         logger.warn({ eventId: mutation.eventId, table: mutation.table, retryInMs: wait, reason: (error as Error).message }, 'target cannot take a heal yet; waiting for it');
         await delay(wait);
       }
     }
   }
 
+  /** The whole record goes to the dead letters, naming the mutation of it that was not healed. */
   private async giveUp(record: StoredRecord, reason: string, mutation?: LoggedMutation): Promise<void> {
     this.options.logger.error({ eventId: mutation?.eventId, keyspace: mutation?.keyspace, table: mutation?.table, reason }, 'a heal went to the dead letters: the table needs re-migrating');
-    await this.log.produce(this.options.deadLetterTopic, [deadLetter(record, reason)]);
+    const letter = deadLetter(record, reason);
+    await this.log.produce(this.options.deadLetterTopic, [mutation === undefined ? letter : { ...letter, headers: { ...letter.headers, 'cutover-event-id': mutation.eventId } }]);
     this.heals.inc({ result: 'dead-lettered' });
   }
 }
 
 function isCode(error: unknown, code: number): boolean {
   return error instanceof cassandra.errors.ResponseError && error.code === code;
+}
+
+/** No node of target answers: every heal waits for it alike. */
+function unreachable(error: unknown): boolean {
+  return error instanceof cassandra.errors.NoHostAvailableError;
 }
 
 /** Target down, timing out or overloaded: worth waiting for. Anything else would fail the same way again. */

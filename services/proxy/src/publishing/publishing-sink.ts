@@ -1,157 +1,265 @@
-import { randomUUID } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { SchemaCatalogue, encodeRecord, type EventLog, type LogRecord } from '@cutover/event-log';
 import type { Config } from '@cutover/config';
+import { RecordsRefused, type EventLog, type LogRecord } from '@cutover/event-log';
 import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { needsHealing, type MutationRecord, type MutationSink } from '../mutation-sink.js';
-import { mutationKey, toMutationEvent } from './mutation-event.js';
-import { Spool, type SpooledRecord } from './spool.js';
+import { packBatches, type PendingMutation } from './batches.js';
+import { decodeEntry, encodeEntry } from './journal-entry.js';
+import { Journal, legacySpoolEntries, type JournalOptions } from './journal.js';
+import { MutationItems } from './mutation-item.js';
 
 export interface PublishingOptions {
-  /** The mutations topic. */
-  readonly topic: string;
-  /** Under TARGET_FAILURE_POLICY=origin-acked: where mutations origin took and target did not also go, for the healer. */
-  readonly healTopic?: string;
-  readonly spool: Spool;
+  readonly topics: {
+    /** cutover.mutations */
+    readonly mutations: string;
+    /** cutover.heals, under TARGET_FAILURE_POLICY=origin-acked: mutations origin took and target did not. */
+    readonly heals?: string;
+    /** cutover.dead-letters: records Kafka refused for good, with the reason. */
+    readonly deadLetters: string;
+  };
+  readonly journal: Journal;
+  readonly proxyId: string;
   readonly logger: Logger;
-  /** How long records gather before a batch is sent (PROXY_PUBLISH_LINGER_MS). */
+  /** acked: `record` returns a promise the client's answer waits for (the journal append). */
+  readonly durability: 'acked' | 'async';
+  /** reject: while Kafka refuses what it is sent, new mutations are refused until the journal drains. */
+  readonly failurePolicy?: 'spool' | 'reject';
+  /** How long mutations gather before a batch is sent (PROXY_PUBLISH_LINGER_MS). */
   readonly lingerMs?: number;
-  /** How long to wait before trying a refused log again. */
+  /** First wait before sending to a log that failed again; it doubles up to 5 s. */
   readonly retryMs?: number;
+  /** A log with mutations waiting that has not advanced for this long is unhealthy (PROXY_LOG_STALL_MS). */
+  readonly stallMs?: number;
 }
 
+/** How much of the journal one publishing round reads. */
+const ROUND_BYTES = 8 * 1024 * 1024;
+const MAX_RETRY_MS = 5000;
+
 /**
- * Publishes every mutation to the event log without ever making a client wait for it: records
- * queue on the request path and are encoded and produced in batches, one batch in flight at a
- * time, so they reach the log in the order the proxy saw them. While the log refuses them, and
- * until what was spooled has drained, batches go to the durable spool instead, in order.
+ * The mutation log's writer in the proxy. Every mutation is encoded once (a v3 item: the raw
+ * request and a small header), appended to the proxy's journal on disk, and published from the
+ * journal in order, in MutationBatch records per topic partition; a journal segment is deleted
+ * once Kafka has all of it. So Kafka being away only makes the journal grow, a proxy killed at
+ * any point loses nothing it acknowledged under LOG_DURABILITY=acked, and a record Kafka
+ * refuses for good goes to the dead letters instead of holding up the rest.
  */
 export class PublishingSink implements MutationSink {
-  private queue: SpooledRecord[] = [];
-  private pumping = false;
-  private chain: Promise<void> = Promise.resolve();
-  private retry?: NodeJS.Timeout;
-  private readonly catalogue = SchemaCatalogue.load();
-  /** Mutation events the log has taken. */
+  private readonly items = new MutationItems();
+  private readonly loop: Promise<void>;
+  private readonly closing = new AbortController();
+  private wake?: () => void;
+  /** Appends requested and not yet written: the journal's counts do not include them. */
+  private appending = 0;
+  /** Why the last attempt to publish failed, while it has not succeeded since. */
+  private failure?: Error;
+  /** Since when the log has not advanced while holding mutations. */
+  private stuckSince?: number;
+  private readonly drained: (() => void)[] = [];
+  /** Mutations the log has taken. */
   published = 0;
+  private readonly metrics = {
+    published: new Counter({ name: 'cutover_proxy_log_published_total', help: 'Mutations published to the mutation log (Kafka)', registers: [] }),
+    failures: new Counter({ name: 'cutover_proxy_log_publish_failures_total', help: 'Attempts to publish to Kafka that failed and will be tried again, by error code', labelNames: ['code'] as const, registers: [] }),
+    deadLetters: new Counter({ name: 'cutover_proxy_log_dead_letters_total', help: 'Mutation log records Kafka refused for good, sent to the dead letters with the reason, by error code', labelNames: ['code'] as const, registers: [] }),
+    unlogged: new Counter({ name: 'cutover_proxy_log_unlogged_total', help: 'Mutations both clusters ran that could not be journaled (full or failing disk); under acked their clients got an error', registers: [] }),
+  };
 
   constructor(
     private readonly log: EventLog,
     private readonly options: PublishingOptions,
   ) {
-    // Records a previous run left in the spool go first.
-    if (options.spool.size > 0) this.scheduleDrain(0);
+    this.loop = this.run();
   }
 
-  /** The sink `cutover proxy` runs with: topics, spool, linger and heals as configured. */
-  static fromConfig(log: EventLog, config: Config, logger: Logger): PublishingSink {
+  /** The sink `cutover proxy` runs with: its journal in PROXY_SPOOL_DIR/PROXY_ID, topics, durability and linger as configured. */
+  static async open(log: EventLog, config: Config, logger: Logger, journalOptions: Partial<JournalOptions> = {}): Promise<PublishingSink> {
+    const { proxy } = config;
+    const journal = await Journal.open({ dir: join(proxy.spoolDir, proxy.id), owner: proxy.id, fsync: proxy.spoolFsync, maxBytes: proxy.spoolMaxBytes, ...journalOptions });
+    for (const repair of journal.repairs) logger.warn({ dir: join(proxy.spoolDir, proxy.id) }, repair);
+    await importLegacySpool(join(proxy.spoolDir, `${proxy.id}.spool`), journal, logger);
     const topic = (name: string): string => `${config.kafka.topicPrefix}cutover.${name}`;
     return new PublishingSink(log, {
-      topic: topic('mutations'),
-      ...(config.proxy.targetFailurePolicy === 'origin-acked' ? { healTopic: topic('heals') } : {}),
-      spool: new Spool(join(config.proxy.spoolDir, `${config.proxy.id}.spool`), config.proxy.spoolFsync),
-      lingerMs: config.proxy.publishLingerMs,
+      topics: { mutations: topic('mutations'), deadLetters: topic('dead-letters'), ...(proxy.targetFailurePolicy === 'origin-acked' ? { heals: topic('heals') } : {}) },
+      journal,
+      proxyId: proxy.id,
       logger,
+      durability: proxy.logDurability,
+      failurePolicy: proxy.logFailurePolicy,
+      lingerMs: proxy.publishLingerMs,
+      stallMs: proxy.logStallMs,
     });
   }
 
-  record(mutation: MutationRecord): void {
-    // Encoded as it comes rather than a batch at once: encoding a whole batch in one go would
-    // hold up the answers of every client for as long.
-    const { topic, healTopic } = this.options;
-    const record = { key: mutationKey(mutation), value: encodeRecord(this.catalogue, 'MutationEvent', toMutationEvent(mutation, randomUUID())) };
-    this.queue.push({ topic, record });
-    if (healTopic !== undefined && needsHealing(mutation)) this.queue.push({ topic: healTopic, record });
-    if (this.pumping) return;
-    this.pumping = true;
-    this.chain = this.chain.then(() => this.pump());
+  record(mutation: MutationRecord): Promise<void> | undefined {
+    const pending = this.items.build(mutation);
+    const entry = encodeEntry({ kind: 'mutation', heal: this.options.topics.heals !== undefined && needsHealing(mutation), ...pending });
+    this.appending++;
+    const appended = this.options.journal.append([entry]).finally(() => {
+      this.appending--;
+      this.wake?.();
+    });
+    const unlogged = (error: Error): never => {
+      this.metrics.unlogged.inc();
+      this.options.logger.error({ err: error, keyspace: mutation.keyspace, table: mutation.table }, 'a mutation could not be written to the journal: it is not in the mutation log');
+      throw error;
+    };
+    if (this.options.durability === 'acked') return appended.catch(unlogged);
+    appended.catch(unlogged).catch(() => undefined);
+    return undefined;
   }
 
-  /** False while mutations wait in the spool: the log is not taking them. */
-  available(): boolean {
-    return this.options.spool.size === 0;
-  }
-
-  /**
-   * Sends what has queued, batch after batch, until the queue is empty. Records that arrive
-   * while a batch lingers or is in flight join it or the next one, so a batch costs one request
-   * to the log however many records it carries.
-   */
-  private async pump(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        await delay(this.options.lingerMs ?? 0);
-        const entries = this.queue;
-        this.queue = [];
-        await this.publish(entries);
-      }
-    } finally {
-      this.pumping = false;
+  refusal(bytes: number): string | undefined {
+    const { journal, failurePolicy } = this.options;
+    // An entry is the request body and a header of a few hundred bytes.
+    if (!journal.canTake(bytes + 4096)) {
+      return `the proxy's mutation journal is full (PROXY_SPOOL_MAX_BYTES=${journal.maxBytes}, ${journal.unpublishedBytes} bytes not yet in Kafka, or its disk is full): the mutation was not applied; retry once Kafka has caught up`;
     }
+    if (failurePolicy === 'reject' && this.failure !== undefined) {
+      return 'the mutation log (Kafka) is unavailable and LOG_FAILURE_POLICY=reject: the mutation was not applied; retry once the log is back';
+    }
+    return undefined;
   }
 
-  /** Records waiting in the spool. */
-  get spooled(): number {
-    return this.options.spool.size;
+  unhealthy(): string | undefined {
+    const stallMs = this.options.stallMs ?? 60_000;
+    if (this.stuckSince === undefined || Date.now() - this.stuckSince < stallMs) return undefined;
+    const waiting = this.options.journal.unpublishedEntries;
+    return `the mutation log has not advanced for ${Math.round((Date.now() - this.stuckSince) / 1000)} s with ${waiting} mutations waiting${this.failure ? `: ${this.failure.message}` : ''}`;
   }
 
-  /** Resolves once everything recorded so far has been produced or spooled. */
+  registerMetrics(registry: Registry): void {
+    const { journal } = this.options;
+    for (const metric of Object.values(this.metrics)) registry.registerMetric(metric);
+    const gauge = (name: string, help: string, value: () => number): void => {
+      registry.registerMetric(
+        new Gauge({
+          name,
+          help,
+          registers: [],
+          collect() {
+            this.set(value());
+          },
+        }),
+      );
+    };
+    gauge('cutover_proxy_log_journal_bytes', 'Bytes of mutations in the journal not yet in Kafka', () => journal.unpublishedBytes);
+    gauge('cutover_proxy_log_journal_entries', 'Mutations in the journal not yet in Kafka', () => journal.unpublishedEntries);
+    gauge('cutover_proxy_log_oldest_unpublished_seconds', 'Age of the oldest mutation not yet in Kafka (0 when none)', () => {
+      const oldest = journal.oldestUnpublishedAt;
+      return oldest === undefined ? 0 : (Date.now() - oldest) / 1000;
+    });
+  }
+
+  /** Mutations not yet in Kafka (journaled or being journaled). */
+  get backlog(): number {
+    return this.options.journal.unpublishedEntries + this.appending;
+  }
+
+  /** Resolves once everything recorded so far is in Kafka (or in the dead letters). */
   async flushed(): Promise<void> {
-    while (this.pumping || this.queue.length > 0) await this.chain;
+    while (this.backlog > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
   }
 
+  /** Stops publishing; what Kafka does not have yet stays in the journal for the next start. */
   async close(): Promise<void> {
-    await this.flushed();
-    clearTimeout(this.retry);
+    this.closing.abort();
+    this.wake?.();
+    await this.loop;
+    await this.options.journal.close();
   }
 
-  private async publish(entries: readonly SpooledRecord[]): Promise<void> {
-    const { spool } = this.options;
-    if (spool.size > 0) return spool.append(entries); // behind what is waiting, to keep the order
-    const unsent = await this.send(entries);
-    if (unsent.length === 0) return;
-    spool.append(unsent);
-    this.options.logger.warn({ spooled: spool.size }, 'the event log refused mutations: spooling them until it is back');
-    this.scheduleDrain();
-  }
-
-  /** Produces entries topic by topic, in order within each; returns those the log refused. */
-  private async send(entries: readonly SpooledRecord[]): Promise<readonly SpooledRecord[]> {
-    const byTopic = new Map<string, LogRecord[]>();
-    for (const { topic, record } of entries) (byTopic.get(topic) ?? byTopic.set(topic, []).get(topic)!).push(record);
-    const unsent: SpooledRecord[] = [];
-    for (const [topic, records] of byTopic) {
-      if (unsent.length === 0) {
-        try {
-          await this.log.produce(topic, records);
-          if (topic === this.options.topic) this.published += records.length;
-          continue;
-        } catch (error) {
-          this.options.logger.debug({ err: error, topic }, 'produce failed');
-        }
+  private async run(): Promise<void> {
+    const { journal, logger } = this.options;
+    let wait = this.options.retryMs ?? 500;
+    while (!this.closing.signal.aborted) {
+      if (journal.unpublishedEntries === 0) {
+        this.stuckSince = undefined;
+        for (const resolve of this.drained.splice(0)) resolve();
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
       }
-      unsent.push(...records.map((record) => ({ topic, record })));
+      this.stuckSince ??= Date.now();
+      // A lingering batch costs the broker and the proxy less per mutation; a backlog needs no wait.
+      const lingerMs = this.options.lingerMs ?? 0;
+      if (lingerMs > 0 && this.failure === undefined && journal.unpublishedBytes < ROUND_BYTES) await delay(lingerMs);
+      try {
+        const { entries, end } = await journal.read(undefined, ROUND_BYTES);
+        await this.publish(entries.map((e) => e.bytes));
+        await journal.published(end);
+        this.stuckSince = journal.unpublishedEntries > 0 ? Date.now() : undefined;
+        if (this.failure !== undefined) logger.info({ waiting: journal.unpublishedEntries }, 'the mutation log takes mutations again; the journal is draining');
+        this.failure = undefined;
+        wait = this.options.retryMs ?? 500;
+      } catch (error) {
+        const code = errorCode(error);
+        this.metrics.failures.inc({ code });
+        if (this.failure === undefined) logger.warn({ err: error, code, waiting: journal.unpublishedEntries }, 'the mutation log (Kafka) refused mutations: they wait in the journal and are sent again, in order');
+        this.failure = error as Error;
+        await delay(wait, undefined, { signal: this.closing.signal }).catch(() => undefined);
+        wait = Math.min(wait * 2, MAX_RETRY_MS);
+      }
     }
-    return unsent;
   }
 
-  private scheduleDrain(delayMs = this.options.retryMs ?? 1000): void {
-    clearTimeout(this.retry);
-    this.retry = setTimeout(() => {
-      this.chain = this.chain.then(() => this.drain());
-    }, delayMs);
+  /** Sends one round of journal entries; a record Kafka refuses for good goes to the dead letters. */
+  private async publish(entries: readonly Buffer[]): Promise<void> {
+    const { topics, proxyId } = this.options;
+    const mutations: PendingMutation[] = [];
+    const heals: PendingMutation[] = [];
+    const legacy = new Map<string, LogRecord[]>();
+    for (const bytes of entries) {
+      const entry = decodeEntry(bytes);
+      if (entry.kind === 'record') {
+        (legacy.get(entry.topic) ?? legacy.set(entry.topic, []).get(entry.topic)!).push({ key: entry.key, value: entry.value });
+        continue;
+      }
+      mutations.push(entry);
+      if (entry.heal) heals.push(entry);
+    }
+    for (const [topic, records] of legacy) await this.produce(topic, records);
+    if (mutations.length > 0) await this.produce(topics.mutations, packBatches(proxyId, mutations, await this.log.limits(topics.mutations)));
+    if (heals.length > 0 && topics.heals !== undefined) await this.produce(topics.heals, packBatches(proxyId, heals, await this.log.limits(topics.heals)));
+    this.published += mutations.length;
+    this.metrics.published.inc(mutations.length);
   }
 
-  /** Sends the spool to the log, oldest first, and empties it; tries again later if refused. */
-  private async drain(): Promise<void> {
-    const { spool, logger } = this.options;
-    const entries = spool.readAll();
-    for (let i = 0; i < entries.length; i += 1000) {
-      // Records produced before a failure go again with the rest: consumers dedupe by event id.
-      if ((await this.send(entries.slice(i, i + 1000))).length > 0) return this.scheduleDrain();
+  private async produce(topic: string, records: readonly LogRecord[]): Promise<void> {
+    try {
+      await this.log.produce(topic, records);
+    } catch (error) {
+      if (!(error instanceof RecordsRefused)) throw error;
+      const { logger, topics } = this.options;
+      const letters = error.refused.map(({ index, code, reason }) => {
+        const record = records[index]!;
+        this.metrics.deadLetters.inc({ code });
+        logger.error({ topic, code, reason, bytes: record.value.length }, 'Kafka refused a mutation log record for good: it goes to the dead letters, and the log goes on');
+        return { key: Buffer.from(topic), value: record.value, headers: { 'cutover-error': `${code}: ${reason}`, 'cutover-source': `${topic}/${record.partition ?? 'by key'}/not written` } };
+      });
+      await this.log.produce(topics.deadLetters, letters).catch((refusal: unknown) => {
+        if (!(refusal instanceof RecordsRefused)) throw refusal;
+        // Nothing is left to try: saying so loudly is all that can be done without jamming the log.
+        for (const { index, code, reason } of refusal.refused) {
+          logger.error({ topic, code, reason, bytes: letters[index]!.value.length }, 'a mutation log record Kafka refused could not be dead-lettered either: it is dropped');
+        }
+      });
     }
-    spool.clear();
-    logger.info({ drained: entries.length }, 'the spool drained into the event log');
   }
+}
+
+/** A spool file an older proxy left (one record after another): its records go first, as they are. */
+async function importLegacySpool(path: string, journal: Journal, logger: Logger): Promise<void> {
+  if (!existsSync(path)) return;
+  const records = await legacySpoolEntries(path);
+  await journal.append(records.map((r) => encodeEntry({ kind: 'record', ...r })));
+  rmSync(path);
+  if (records.length > 0) logger.info({ path, records: records.length }, 'moved the records of an older spool file into the journal');
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : (error as Error).name || 'Error';
 }

@@ -1,0 +1,52 @@
+import { partitionOf, type LogRecord, type TopicLimits } from '@cutover/event-log';
+import { assembleBatch } from '@cutover/mutation-log';
+
+/** One journaled mutation, ready to go into a MutationBatch. */
+export interface PendingMutation {
+  readonly key: Buffer;
+  readonly item: Buffer;
+  /** Encoded StatementDescriptors; the first 8 bytes of each are its id. */
+  readonly descriptors: readonly Buffer[];
+}
+
+/** Room left in a record for the batch's own fields (wire header, proxy id, array counts). */
+const BATCH_OVERHEAD = 1024;
+
+/**
+ * Packs mutations into MutationBatch records: one or more per topic partition, in the order
+ * given within each partition (so per partition key), each at most the log's largest record
+ * unless a single mutation is larger on its own (the log then splits that record into
+ * fragments). Each record carries the descriptors of its own mutations, once, so any record can
+ * be read alone.
+ */
+export function packBatches(proxyId: string, mutations: readonly PendingMutation[], limits: TopicLimits): LogRecord[] {
+  const byPartition = new Map<number, PendingMutation[]>();
+  for (const m of mutations) {
+    const partition = partitionOf(m.key, limits.partitions);
+    (byPartition.get(partition) ?? byPartition.set(partition, []).get(partition)!).push(m);
+  }
+  const records: LogRecord[] = [];
+  const room = limits.maxRecordBytes - BATCH_OVERHEAD - Buffer.byteLength(proxyId);
+  for (const [partition, list] of byPartition) {
+    let items: Buffer[] = [];
+    let descriptors = new Map<string, Buffer>();
+    let size = 0;
+    const flush = (): void => {
+      if (items.length === 0) return;
+      records.push({ key: null, partition, value: assembleBatch(proxyId, [...descriptors.values()], items) });
+      items = [];
+      descriptors = new Map();
+      size = 0;
+    };
+    for (const m of list) {
+      const fresh = m.descriptors.filter((d) => !descriptors.has(d.toString('latin1', 0, 8)));
+      const grows = m.item.length + 8 + fresh.reduce((sum, d) => sum + d.length + 8, 0);
+      if (size + grows > room) flush();
+      for (const d of m.descriptors) descriptors.set(d.toString('latin1', 0, 8), d);
+      items.push(m.item);
+      size += size === 0 ? m.item.length + 8 + m.descriptors.reduce((sum, d) => sum + d.length + 8, 0) : grows;
+    }
+    flush();
+  }
+  return records;
+}
