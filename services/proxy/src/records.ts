@@ -63,6 +63,8 @@ export function mutationRecord(input: RecordInput): MutationRecord {
     table: first.table,
     values: first.values,
     partitionKey: first.partitionKey,
+    columns: first.columns,
+    pkIndexes: first.pkIndexes,
     proxyId: input.ctx.config.proxy.id,
     connectionId: input.session.id,
     clientAddress: input.session.clientAddress,

@@ -6,7 +6,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ProxyError } from '../src/errors.ts';
-import { Journal, legacySpoolEntries, type JournalEntry, type JournalOptions, type Position } from '../src/publishing/journal.ts';
+import { Journal, type JournalEntry, type JournalOptions, type Position } from '../src/publishing/journal.ts';
+import { legacySpoolEntries } from '../src/publishing/legacy-spool.ts';
 
 const HEADER_BYTES = 16;
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'cutover-journal-'));

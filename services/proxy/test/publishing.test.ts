@@ -139,13 +139,14 @@ describe('PublishingSink', { timeout: 20_000 }, () => {
     await second.close();
   });
 
-  it('with a heal topic, also sends there the writes origin took and target failed', async () => {
+  it('with a heal topic, also sends there the writes origin took and target failed, one a record', async () => {
     const log = new MemoryEventLog();
     const sink = await open(spoolDir(), log, { topics: { mutations: 'm', heals: 'h', deadLetters: 'dead' } });
     for (const [n, targetOk] of [[0, true], [1, false], [2, false], [3, true]] as const) await sink.record(mutation(n, { targetOk }));
     await sink.flushed();
     assert.deepEqual(totals(await logged(log)), [0, 1, 2, 3]);
     assert.deepEqual((await logged(log, 'h')).map((m) => [totals([m])[0], m.target.ok]), [[1, false], [2, false]]);
+    assert.equal((await log.readAll('h')).length, 2, 'one heal a record');
     assert.equal(sink.published, 4, 'heals are not counted as published mutations');
     await sink.close();
   });

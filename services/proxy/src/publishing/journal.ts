@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ProxyError } from '../errors.js';
+import { DirectoryLock } from './directory-lock.js';
 
 export type FsyncPolicy = 'always' | 'never';
 
@@ -38,13 +37,6 @@ export interface JournalEntry {
   readonly appendedAt: number;
 }
 
-/** A record of the spool file proxies before the journal kept (PROXY_SPOOL_DIR/PROXY_ID.spool). */
-export interface LegacySpoolRecord {
-  readonly topic: string;
-  readonly key: Buffer | null;
-  readonly value: Buffer;
-}
-
 /**
  * Every entry on disk is a 16-byte header and the payload: CRC-32 (u32) of everything after it,
  * payload length (u32), appendedAt ms (u64), payload. The checksum covers the length and the
@@ -56,13 +48,10 @@ const MAX_PAYLOAD_BYTES = 0xffffffff;
 /** Segment files are named after the index of their first entry, zero-padded so they sort. */
 const SEGMENT_NAME = /^(\d{20})\.seg$/;
 const CHECKPOINT = 'published';
-const LOCK = 'LOCK';
 /** Disk reads go in pieces of at most this much, whatever the size of a segment. */
 const READ_PIECE_BYTES = 4 * 1024 * 1024;
 const MIN_READ_PIECE_BYTES = 64 * 1024;
 
-/** Journals open in this process, by directory, with their owner: the lock file cannot tell them apart (same pid). */
-const openHere = new Map<string, string>();
 
 interface Segment {
   /** The index of its first entry, and its name. */
@@ -123,17 +112,21 @@ export class Journal {
 
   private constructor(
     private readonly options: Required<JournalOptions>,
+    private readonly lock: DirectoryLock,
     /** The active (last) segment, open for writing. */
     private file: FileHandle,
     private readonly segments: Segment[],
     private end: Position,
     private checkpoint: Position,
-    /** True when the lock of a proxy that is no longer running was taken over. */
-    readonly recoveredStaleLock: boolean,
     /** What opening had to repair, in sentences for the log (a stale lock, a torn tail, an unusable checkpoint). */
     readonly repairs: readonly string[],
   ) {
     this.unpublished = this.bytesAfter(checkpoint);
+  }
+
+  /** True when the lock of a proxy that is no longer running was taken over. */
+  get recoveredStaleLock(): boolean {
+    return this.lock.tookOver !== undefined;
   }
 
   /**
@@ -147,27 +140,19 @@ export class Journal {
     if (!(settings.maxBytes > 0 && settings.segmentBytes > 0 && settings.cacheBytes >= 0)) {
       throw new RangeError(`journal sizes must be positive (maxBytes ${settings.maxBytes}, segmentBytes ${settings.segmentBytes})`);
     }
-    const holder = openHere.get(dir);
-    if (holder !== undefined) throw locked(dir, { owner: holder, pid: process.pid, host: hostname() });
-    openHere.set(dir, options.owner);
+    await mkdir(dir, { recursive: true });
+    const lock = await DirectoryLock.take(dir, options.owner);
     try {
-      await mkdir(dir, { recursive: true });
-      const lock = await takeLock(dir, options.owner);
-      try {
-        return await Journal.load(settings, lock);
-      } catch (error) {
-        await rm(join(dir, LOCK), { force: true });
-        throw error;
-      }
+      return await Journal.load(settings, lock);
     } catch (error) {
-      openHere.delete(dir);
+      await lock.release();
       throw error;
     }
   }
 
-  private static async load(options: Required<JournalOptions>, stale: string | undefined): Promise<Journal> {
+  private static async load(options: Required<JournalOptions>, lock: DirectoryLock): Promise<Journal> {
     const { dir } = options;
-    const repairs = stale === undefined ? [] : [stale];
+    const repairs = lock.tookOver === undefined ? [] : [lock.tookOver];
     await rm(join(dir, `${CHECKPOINT}.tmp`), { force: true });
     const bases = (await readdir(dir)).flatMap((name) => SEGMENT_NAME.exec(name)?.[1] ?? []).map(Number).sort((a, b) => a - b);
     const segments: Segment[] = await Promise.all(bases.map(async (base) => ({ base, size: (await stat(segmentPath(dir, base))).size })));
@@ -194,7 +179,7 @@ export class Journal {
       }
       const end = { segment: last.base, offset: last.size, index: last.base + tail.entries };
       const checkpoint = usableCheckpoint(saved, segments, end, repairs, dir);
-      const journal = new Journal(options, file, segments, end, checkpoint, stale !== undefined, repairs);
+      const journal = new Journal(options, lock, file, segments, end, checkpoint, repairs);
       await journal.updateOldest();
       return journal;
     } catch (error) {
@@ -286,8 +271,7 @@ export class Journal {
     await this.writer;
     await this.publishing;
     await this.file.close();
-    await rm(join(this.options.dir, LOCK), { force: true });
-    openHere.delete(this.options.dir);
+    await this.lock.release();
   }
 
   private refusal(bytes: number): ProxyError | undefined {
@@ -556,36 +540,6 @@ export class Journal {
   }
 }
 
-/**
- * Reads the records of a spool file an older proxy left. Each is [u16 topic length][topic]
- * [i32 key length, -1 for none][key][i32 value length][value]; a torn last record (a crash mid
- * write) is left out. A missing file has none.
- */
-export async function legacySpoolEntries(path: string): Promise<LegacySpoolRecord[]> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const records: LegacySpoolRecord[] = [];
-  let at = 0;
-  while (at + 2 <= bytes.length) {
-    const topicEnd = at + 2 + bytes.readUInt16BE(at);
-    if (topicEnd + 4 > bytes.length) break;
-    const keyLength = bytes.readInt32BE(topicEnd);
-    const keyEnd = topicEnd + 4 + Math.max(keyLength, 0);
-    if (keyEnd + 4 > bytes.length) break;
-    const valueLength = bytes.readInt32BE(keyEnd);
-    const valueEnd = keyEnd + 4 + valueLength;
-    if (valueLength < 0 || valueEnd > bytes.length) break;
-    records.push({ topic: bytes.toString('utf8', at + 2, topicEnd), key: keyLength < 0 ? null : bytes.subarray(topicEnd + 4, keyEnd), value: bytes.subarray(keyEnd + 4, valueEnd) });
-    at = valueEnd;
-  }
-  return records;
-}
-
 function segmentPath(dir: string, base: number): string {
   return join(dir, `${String(base).padStart(20, '0')}.seg`);
 }
@@ -690,70 +644,4 @@ function usableCheckpoint(saved: Position | 'unreadable' | undefined, segments: 
   }
   const next = segments[at + 1];
   return next !== undefined && saved.offset === segment.size ? { segment: next.base, offset: 0, index: saved.index } : saved;
-}
-
-interface LockHolder {
-  readonly owner: string;
-  readonly pid: number;
-  readonly host: string;
-}
-
-/**
- * Takes the directory's lock file (pid, owner, host), or throws SPOOL_LOCKED when a live process
- * holds it. The lock is written in full under a temporary name and linked into place, so it
- * appears complete or not at all. A lock whose process is gone is taken over: returns a
- * sentence saying so. Liveness is judged by pid, so the lock guards against processes sharing
- * the directory on one machine (one pid namespace), which is how a PROXY_ID reused by mistake shows up.
- */
-async function takeLock(dir: string, owner: string): Promise<string | undefined> {
-  const path = join(dir, LOCK);
-  const mine: LockHolder = { owner, pid: process.pid, host: hostname() };
-  let stale: string | undefined;
-  for (let attempt = 0; ; attempt++) {
-    const temp = join(dir, `${LOCK}.${process.pid}.${randomUUID()}`);
-    await writeFile(temp, `${JSON.stringify(mine)}\n`);
-    try {
-      await link(temp, path);
-      return stale;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      await rm(temp, { force: true });
-    }
-    const holder = await readLock(path);
-    // Our own pid in a lock no journal of this process holds is a previous life (containers reuse pids).
-    if (holder !== undefined && holder.pid !== process.pid && isAlive(holder.pid)) throw locked(dir, holder);
-    if (attempt > 0) throw locked(dir, holder ?? { owner: 'unknown', pid: 0, host: 'unknown' });
-    stale = holder
-      ? `took over the journal lock in ${dir} of proxy ${holder.owner} (pid ${holder.pid} on ${holder.host}), which is no longer running`
-      : `took over an unreadable journal lock in ${dir}`;
-    await rm(path, { force: true });
-  }
-}
-
-async function readLock(path: string): Promise<LockHolder | undefined> {
-  try {
-    const { owner, pid, host } = JSON.parse(await readFile(path, 'utf8')) as Partial<Record<keyof LockHolder, unknown>>;
-    return Number.isSafeInteger(pid) && (pid as number) > 0 ? { owner: String(owner), pid: pid as number, host: String(host) } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, under another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function locked(dir: string, holder: LockHolder): ProxyError {
-  const who = holder.pid === process.pid ? 'this process' : `pid ${holder.pid} on ${holder.host}`;
-  return new ProxyError(
-    'SPOOL_LOCKED',
-    `the journal in ${dir} is in use by proxy ${holder.owner} (${who}): two proxies cannot share a journal; give each proxy its own PROXY_ID or PROXY_SPOOL_DIR`,
-  );
 }

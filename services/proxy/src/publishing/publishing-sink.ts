@@ -8,7 +8,8 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { needsHealing, type MutationRecord, type MutationSink } from '../mutation-sink.js';
 import { packBatches, type PendingMutation } from './batches.js';
 import { decodeEntry, encodeEntry } from './journal-entry.js';
-import { Journal, legacySpoolEntries, type JournalOptions } from './journal.js';
+import { Journal, type JournalOptions } from './journal.js';
+import { legacySpoolEntries } from './legacy-spool.js';
 import { MutationItems } from './mutation-item.js';
 
 export interface PublishingOptions {
@@ -197,7 +198,7 @@ export class PublishingSink implements MutationSink {
       } catch (error) {
         const code = errorCode(error);
         this.metrics.failures.inc({ code });
-        if (this.failure === undefined) logger.warn({ err: error, code, waiting: journal.unpublishedEntries }, 'the mutation log (Kafka) refused mutations: they wait in the journal and are sent again, in order');
+        if (this.failure === undefined) logger.warn({ code, reason: rootCause(error), waiting: journal.unpublishedEntries }, 'the mutation log (Kafka) refused mutations: they wait in the journal and are sent again, in order');
         this.failure = error as Error;
         await delay(wait, undefined, { signal: this.closing.signal }).catch(() => undefined);
         wait = Math.min(wait * 2, MAX_RETRY_MS);
@@ -222,7 +223,11 @@ export class PublishingSink implements MutationSink {
     }
     for (const [topic, records] of legacy) await this.produce(topic, records);
     if (mutations.length > 0) await this.produce(topics.mutations, packBatches(proxyId, mutations, await this.log.limits(topics.mutations)));
-    if (heals.length > 0 && topics.heals !== undefined) await this.produce(topics.heals, packBatches(proxyId, heals, await this.log.limits(topics.heals)));
+    if (heals.length > 0 && topics.heals !== undefined) {
+      // One heal a record: the healer commits, and dead-letters, each on its own.
+      const limits = await this.log.limits(topics.heals);
+      await this.produce(topics.heals, heals.flatMap((heal) => packBatches(proxyId, [heal], limits)));
+    }
     this.published += mutations.length;
     this.metrics.published.inc(mutations.length);
   }
@@ -257,6 +262,13 @@ async function importLegacySpool(path: string, journal: Journal, logger: Logger)
   await journal.append(records.map((r) => encodeEntry({ kind: 'record', ...r })));
   rmSync(path);
   if (records.length > 0) logger.info({ path, records: records.length }, 'moved the records of an older spool file into the journal');
+}
+
+/** Kafka clients wrap the cause in layers of "failed N times": the innermost message says what happened. */
+function rootCause(error: unknown): string {
+  let inner = error as { errors?: unknown[]; cause?: unknown; message?: string };
+  while (inner.errors?.[0] !== undefined || inner.cause !== undefined) inner = (inner.errors?.[0] ?? inner.cause) as typeof inner;
+  return inner.message ?? String(inner);
 }
 
 function errorCode(error: unknown): string {
