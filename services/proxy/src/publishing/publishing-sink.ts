@@ -268,7 +268,7 @@ async function importLegacySpool(path: string, journal: Journal, logger: Logger)
 function rootCause(error: unknown): string {
   let inner = error as { errors?: unknown[]; cause?: unknown; message?: string };
   while (inner.errors?.[0] !== undefined || inner.cause !== undefined) inner = (inner.errors?.[0] ?? inner.cause) as typeof inner;
-  return inner.message ?? String(inner);
+  return inner.message ?? 'unknown';
 }
 
 function errorCode(error: unknown): string {
