@@ -5,7 +5,8 @@ export type ProxyErrorCode =
   | 'CLUSTER_PROTOCOL'
   | 'AUTH_NOT_CONFIGURED'
   | 'SPOOL_LOCKED'
-  | 'JOURNAL_FULL';
+  | 'JOURNAL_FULL'
+  | 'JOURNAL_CORRUPT';
 
 /** Failures of the proxy's own doing (as opposed to errors a cluster answered), with stable codes. */
 export class ProxyError extends Error {

@@ -6,7 +6,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ProxyError } from '../src/errors.ts';
-import { Journal, type JournalEntry, type JournalOptions, type Position } from '../src/publishing/journal.ts';
+import { Journal, JournalCorrupt, type JournalEntry, type JournalOptions, type Position } from '../src/publishing/journal.ts';
 import { legacySpoolEntries } from '../src/publishing/legacy-spool.ts';
 
 const HEADER_BYTES = 16;
@@ -330,7 +330,7 @@ describe('Journal', () => {
     await reopened.close();
   });
 
-  it('says which segment is corrupt when an earlier one fails its checksum', async () => {
+  it('reads up to the damage in an earlier segment, then names it and where reading goes on', async () => {
     const dir = tempDir();
     let journal = await openJournal(dir, { segmentBytes: 1000 });
     for (let n = 0; n < 30; n++) await journal.append([payload(n)]);
@@ -338,7 +338,16 @@ describe('Journal', () => {
     const [first] = await segmentFiles(dir);
     await flipLastByte(join(dir, first!));
     journal = await openJournal(dir);
-    await assert.rejects(journal.read(undefined, 1024 ** 2), /journal segment .*00000000000000000000\.seg is corrupt at byte 928: an entry whose checksum does not match/);
+    // The entries before the damage are read; then the damage is named, with where reading can go on.
+    const before = await journal.read(undefined, 1024 ** 2);
+    assert.ok(before.entries.length > 0);
+    const damaged = await journal.read(before.end, 1024 ** 2).then(() => undefined, (error: unknown) => error);
+    assert.ok(damaged instanceof JournalCorrupt, String(damaged));
+    assert.match(damaged.message, /journal segment .*00000000000000000000\.seg is corrupt at byte 928: an entry whose checksum does not match/);
+    assert.equal(damaged.lost, 1, 'the damaged entry is the segment\'s last');
+    await journal.published(damaged.skipTo);
+    const rest = await journal.read(undefined, 1024 ** 2);
+    assert.equal(numbers(rest.entries)[0], before.entries.length + 1, 'reading goes on after the damaged segment');
     await journal.close();
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -184,6 +184,30 @@ describe('PublishingSink', { timeout: 20_000 }, () => {
     assert.deepEqual(totals(await logged(log)), [1]);
     assert.ok(errors.some((line) => /could not be dead-lettered either/.test(line)), errors.join('\n'));
     await sink.close();
+  });
+
+  it('a journal segment damaged on disk loses its damaged entries, counted and logged, and never jams the log', async () => {
+    const dir = spoolDir();
+    const down = new SwitchableLog();
+    down.down = true;
+    const options = { dir, owner: 'proxy-0', fsync: 'always' as const, maxBytes: 64 * 1024 * 1024, segmentBytes: 2000 };
+    const first = new PublishingSink(down, { topics: { mutations: 'm', deadLetters: 'dead' }, journal: await Journal.open(options), proxyId: 'proxy-0', logger, durability: 'acked', retryMs: 20 });
+    for (let n = 0; n < 30; n++) await first.record(mutation(n));
+    await first.close();
+    const oldest = readdirSync(dir).filter((f) => f.endsWith('.seg')).sort()[0]!;
+    const bytes = readFileSync(join(dir, oldest));
+    bytes[bytes.length - 1] ^= 0xff; // the segment's last entry
+    writeFileSync(join(dir, oldest), bytes);
+    const log = new MemoryEventLog();
+    const second = new PublishingSink(log, { topics: { mutations: 'm', deadLetters: 'dead' }, journal: await Journal.open(options), proxyId: 'proxy-0', logger, durability: 'acked', retryMs: 20 });
+    const registry = new Registry();
+    second.registerMetrics(registry);
+    await second.flushed();
+    const published = totals(await logged(log));
+    assert.equal(published.length, 29, 'every other mutation');
+    assert.deepEqual(published, [...published].sort((a, b) => a - b), 'in order');
+    assert.match(await registry.metrics(), /cutover_proxy_log_lost_total 1/);
+    await second.close();
   });
 
   it('a full journal refuses new mutations before any cluster sees them', async () => {

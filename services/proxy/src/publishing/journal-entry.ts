@@ -45,27 +45,25 @@ export function encodeEntry(entry: JournalRecord): Buffer {
 /** The entry's parts, as views of `bytes` (no copies). Throws on bytes that are not an entry. */
 export function decodeEntry(bytes: Buffer): JournalRecord {
   const kind = bytes.readUInt8(0);
-  let at = 1;
-  const take = (length: number): Buffer => {
-    if (at + length > bytes.length) throw new RangeError(`journal entry of ${bytes.length} bytes ends early`);
-    const part = bytes.subarray(at, at + length);
-    at += length;
-    return part;
-  };
   if (kind === RECORD) {
-    const topic = take(bytes.readUInt16BE(at) + 2).subarray(2).toString();
-    const keyLength = bytes.readInt32BE(at);
-    at += 4;
-    const key = keyLength < 0 ? null : take(keyLength);
-    const value = take(bytes.readUInt32BE(at) + 4).subarray(4);
-    return { kind: 'record', topic, key, value };
+    const topicEnd = 3 + bytes.readUInt16BE(1);
+    const keyLength = bytes.readInt32BE(topicEnd);
+    const keyEnd = topicEnd + 4 + Math.max(keyLength, 0);
+    const valueEnd = keyEnd + 4 + bytes.readUInt32BE(keyEnd);
+    if (valueEnd > bytes.length) throw new RangeError(`journal entry of ${bytes.length} bytes ends early`);
+    return { kind: 'record', topic: bytes.toString('utf8', 3, topicEnd), key: keyLength < 0 ? null : bytes.subarray(topicEnd + 4, keyEnd), value: bytes.subarray(keyEnd + 4, valueEnd) };
   }
   if (kind !== MUTATION && kind !== MUTATION_TO_HEAL) throw new RangeError(`journal entry of unknown kind ${kind}`);
-  const key = take(bytes.readUInt16BE(at) + 2).subarray(2);
-  const item = take(bytes.readUInt32BE(at) + 4).subarray(4);
-  const count = bytes.readUInt16BE(at);
-  at += 2;
+  const keyEnd = 3 + bytes.readUInt16BE(1);
+  const itemEnd = keyEnd + 4 + bytes.readUInt32BE(keyEnd);
+  const count = bytes.readUInt16BE(itemEnd);
   const descriptors: Buffer[] = [];
-  for (let i = 0; i < count; i++) descriptors.push(take(bytes.readUInt32BE(at) + 4).subarray(4));
-  return { kind: 'mutation', key, heal: kind === MUTATION_TO_HEAL, item, descriptors };
+  let at = itemEnd + 2;
+  for (let i = 0; i < count; i++) {
+    const end = at + 4 + bytes.readUInt32BE(at);
+    descriptors.push(bytes.subarray(at + 4, end));
+    at = end;
+  }
+  if (at > bytes.length) throw new RangeError(`journal entry of ${bytes.length} bytes ends early`);
+  return { kind: 'mutation', key: bytes.subarray(3, keyEnd), heal: kind === MUTATION_TO_HEAL, item: bytes.subarray(keyEnd + 4, itemEnd), descriptors };
 }

@@ -31,6 +31,21 @@ export interface Position {
   readonly index: number;
 }
 
+/**
+ * A segment damaged after it was written (the disk, or a hand): the entries from the damage to
+ * the segment's end cannot be read. `skipTo` is where reading can go on, `lost` how many
+ * entries are left behind.
+ */
+export class JournalCorrupt extends ProxyError {
+  constructor(
+    message: string,
+    readonly skipTo: Position,
+    readonly lost: number,
+  ) {
+    super('JOURNAL_CORRUPT', message);
+  }
+}
+
 export interface JournalEntry {
   readonly bytes: Buffer;
   /** When it was appended (ms since the epoch). */
@@ -48,6 +63,12 @@ const MAX_PAYLOAD_BYTES = 0xffffffff;
 /** Segment files are named after the index of their first entry, zero-padded so they sort. */
 const SEGMENT_NAME = /^(\d{20})\.seg$/;
 const CHECKPOINT = 'published';
+/**
+ * The checkpoint file is rewritten at most this often (and when segments go, and on close): a
+ * busy proxy does not pay a file rewrite per batch, and a crash re-publishes at most this much
+ * (consumers dedupe by event id).
+ */
+const CHECKPOINT_EVERY_MS = 1000;
 /** Disk reads go in pieces of at most this much, whatever the size of a segment. */
 const READ_PIECE_BYTES = 4 * 1024 * 1024;
 const MIN_READ_PIECE_BYTES = 64 * 1024;
@@ -109,6 +130,9 @@ export class Journal {
   /** A failed write may have left bytes past the last good entry: cut them before writing again. */
   private dirtyTail = false;
   private closed = false;
+  /** When the checkpoint file was last written, and whether it is behind the checkpoint. */
+  private savedAt = 0;
+  private saved = true;
 
   private constructor(
     private readonly options: Required<JournalOptions>,
@@ -270,6 +294,7 @@ export class Journal {
     this.closed = true;
     await this.writer;
     await this.publishing;
+    if (!this.saved) await this.saveCheckpoint();
     await this.file.close();
     await this.lock.release();
   }
@@ -428,9 +453,16 @@ export class Journal {
     this.unpublished = this.bytesAfter(this.checkpoint);
     this.trimCache();
     await this.updateOldest();
+    this.saved = false;
+    if (freed || Date.now() - this.savedAt >= CHECKPOINT_EVERY_MS) await this.saveCheckpoint();
+  }
+
+  private async saveCheckpoint(): Promise<void> {
     const temp = join(this.options.dir, `${CHECKPOINT}.tmp`);
     await writeFile(temp, `${JSON.stringify(this.checkpoint)}\n`);
     await rename(temp, join(this.options.dir, CHECKPOINT));
+    this.savedAt = Date.now();
+    this.saved = true;
   }
 
   /** The same place, but at the start of the next segment when it is at the end of one: then nothing before it is needed. */
@@ -501,12 +533,19 @@ export class Journal {
         while (offset < segment.size && !enough()) {
           const want = Math.min(READ_PIECE_BYTES, Math.max(MIN_READ_PIECE_BYTES, maxBytes - bytes + HEADER_BYTES));
           const piece = await readEntries(file, offset, segment.size, want);
-          if (piece.damage !== undefined) throw new Error(`journal segment ${path} is corrupt at byte ${piece.end}: ${piece.damage}`);
           for (const entry of piece.entries) {
             if (entries.length > 0 && bytes + entry.bytes.length > maxBytes) return { entries, end };
             entries.push({ bytes: entry.bytes, appendedAt: entry.appendedAt });
             bytes += entry.bytes.length;
             end = { segment: segment.base, offset: entry.end, index: end.index + 1 };
+          }
+          if (piece.damage !== undefined) {
+            // What came before the damage goes out first; the next read meets the damage itself.
+            if (entries.length > 0) return { entries, end };
+            const message = `journal segment ${path} is corrupt at byte ${piece.end}: ${piece.damage}`;
+            const next = this.segmentAfter(segment.base);
+            if (next === undefined) throw new Error(message);
+            throw new JournalCorrupt(message, { segment: next.base, offset: 0, index: next.base }, next.base - end.index);
           }
           offset = piece.end;
         }

@@ -8,7 +8,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { needsHealing, type MutationRecord, type MutationSink } from '../mutation-sink.js';
 import { packBatches, type PendingMutation } from './batches.js';
 import { decodeEntry, encodeEntry } from './journal-entry.js';
-import { Journal, type JournalOptions } from './journal.js';
+import { Journal, JournalCorrupt, type JournalOptions } from './journal.js';
 import { legacySpoolEntries } from './legacy-spool.js';
 import { MutationItems } from './mutation-item.js';
 
@@ -53,7 +53,10 @@ export class PublishingSink implements MutationSink {
   private readonly loop: Promise<void>;
   private readonly closing = new AbortController();
   private wake?: () => void;
-  /** Appends requested and not yet written: the journal's counts do not include them. */
+  /** Entries of this turn of the event loop, appended together at its end. */
+  private gathering: Buffer[] = [];
+  private gathered?: Promise<void>;
+  /** Mutations recorded and not yet written: the journal's counts do not include them. */
   private appending = 0;
   /** Why the last attempt to publish failed, while it has not succeeded since. */
   private failure?: Error;
@@ -66,6 +69,7 @@ export class PublishingSink implements MutationSink {
     published: new Counter({ name: 'cutover_proxy_log_published_total', help: 'Mutations published to the mutation log (Kafka)', registers: [] }),
     failures: new Counter({ name: 'cutover_proxy_log_publish_failures_total', help: 'Attempts to publish to Kafka that failed and will be tried again, by error code', labelNames: ['code'] as const, registers: [] }),
     deadLetters: new Counter({ name: 'cutover_proxy_log_dead_letters_total', help: 'Mutation log records Kafka refused for good, sent to the dead letters with the reason, by error code', labelNames: ['code'] as const, registers: [] }),
+    lost: new Counter({ name: 'cutover_proxy_log_lost_total', help: 'Journaled mutations that could not be published: in a damaged journal segment, or refused by Kafka and by the dead letters', registers: [] }),
     unlogged: new Counter({ name: 'cutover_proxy_log_unlogged_total', help: 'Mutations both clusters ran that could not be journaled (full or failing disk); under acked their clients got an error', registers: [] }),
   };
 
@@ -96,21 +100,41 @@ export class PublishingSink implements MutationSink {
   }
 
   record(mutation: MutationRecord): Promise<void> | undefined {
-    const pending = this.items.build(mutation);
-    const entry = encodeEntry({ kind: 'mutation', heal: this.options.topics.heals !== undefined && needsHealing(mutation), ...pending });
+    let entry: Buffer;
+    try {
+      entry = encodeEntry({ kind: 'mutation', heal: this.options.topics.heals !== undefined && needsHealing(mutation), ...this.items.build(mutation) });
+    } catch (error) {
+      this.unlogged(1, error as Error);
+      return this.options.durability === 'acked' ? Promise.reject(error as Error) : undefined;
+    }
+    this.gathering.push(entry);
     this.appending++;
-    const appended = this.options.journal.append([entry]).finally(() => {
-      this.appending--;
-      this.wake?.();
-    });
-    const unlogged = (error: Error): never => {
-      this.metrics.unlogged.inc();
-      this.options.logger.error({ err: error, keyspace: mutation.keyspace, table: mutation.table }, 'a mutation could not be written to the journal: it is not in the mutation log');
+    // The mutations of one turn of the event loop go to the journal in one append.
+    if (this.gathered === undefined) {
+      this.gathered = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.appendGathered());
+      this.gathered.catch(() => undefined); // counted and logged once for all of them; under acked each client gets the error too
+    }
+    return this.options.durability === 'acked' ? this.gathered : undefined;
+  }
+
+  private async appendGathered(): Promise<void> {
+    const entries = this.gathering;
+    this.gathering = [];
+    this.gathered = undefined;
+    try {
+      await this.options.journal.append(entries);
+    } catch (error) {
+      this.unlogged(entries.length, error as Error);
       throw error;
-    };
-    if (this.options.durability === 'acked') return appended.catch(unlogged);
-    appended.catch(unlogged).catch(() => undefined);
-    return undefined;
+    } finally {
+      this.appending -= entries.length;
+      this.wake?.();
+    }
+  }
+
+  private unlogged(count: number, error: Error): void {
+    this.metrics.unlogged.inc(count);
+    this.options.logger.error({ err: error, mutations: count }, 'mutations could not be written to the journal: they are not in the mutation log');
   }
 
   refusal(bytes: number): string | undefined {
@@ -167,6 +191,7 @@ export class PublishingSink implements MutationSink {
 
   /** Stops publishing; what Kafka does not have yet stays in the journal for the next start. */
   async close(): Promise<void> {
+    await this.gathered?.catch(() => undefined);
     this.closing.abort();
     this.wake?.();
     await this.loop;
@@ -196,6 +221,13 @@ export class PublishingSink implements MutationSink {
         this.failure = undefined;
         wait = this.options.retryMs ?? 500;
       } catch (error) {
+        if (error instanceof JournalCorrupt) {
+          // Nothing can bring those entries back: say so, and go on rather than jam.
+          this.metrics.lost.inc(error.lost);
+          logger.error({ reason: error.message, lost: error.lost }, 'mutations in a damaged journal segment cannot be read: they are lost, and publishing goes on after them');
+          await journal.published(error.skipTo);
+          continue;
+        }
         const code = errorCode(error);
         this.metrics.failures.inc({ code });
         if (this.failure === undefined) logger.warn({ code, reason: rootCause(error), waiting: journal.unpublishedEntries }, 'the mutation log (Kafka) refused mutations: they wait in the journal and are sent again, in order');
@@ -248,6 +280,7 @@ export class PublishingSink implements MutationSink {
         if (!(refusal instanceof RecordsRefused)) throw refusal;
         // Nothing is left to try: saying so loudly is all that can be done without jamming the log.
         for (const { index, code, reason } of refusal.refused) {
+          this.metrics.lost.inc();
           logger.error({ topic, code, reason, bytes: letters[index]!.value.length }, 'a mutation log record Kafka refused could not be dead-lettered either: it is dropped');
         }
       });
