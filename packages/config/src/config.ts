@@ -34,6 +34,7 @@ export interface ProxyConfig {
   readonly spoolDir: string;
   readonly spoolFsync: 'always' | 'never';
   readonly spoolMaxBytes: number;
+  readonly spoolCommitMs: number;
   readonly logDurability: 'acked' | 'async';
   readonly logStallMs: number;
   readonly publishLingerMs: number;

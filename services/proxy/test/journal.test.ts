@@ -97,6 +97,30 @@ describe('Journal', () => {
     await journal.close();
   });
 
+  it('with a commit interval, appends spread over it go out in one write and one sync', async () => {
+    const writes = await spyOnFiles('writev');
+    const syncs = await spyOnFiles('datasync');
+    try {
+      const journal = await openJournal(tempDir(), { fsync: 'always', commitIntervalMs: 200 });
+      await journal.append([payload(0)]); // the first write starts at once
+      const started = performance.now();
+      const appended: Promise<void>[] = [];
+      for (let n = 1; n <= 5; n++) {
+        appended.push(journal.append([payload(n)]));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await Promise.all(appended);
+      assert.ok(performance.now() - started >= 150, 'the next write waited for the interval');
+      assert.equal(writes.calls, 2, 'five appends 10 ms apart share the second write');
+      assert.equal(syncs.calls, 2);
+      assert.deepEqual(numbers((await readAll(journal)).entries), range(0, 6));
+      await journal.close();
+    } finally {
+      writes.restore();
+      syncs.restore();
+    }
+  });
+
   it('group-commits: the appends of one turn, and those made while a write is under way, go out in one write and one sync each', async (t) => {
     const writes = await spyOnFiles('writev');
     const syncs = await spyOnFiles('datasync');

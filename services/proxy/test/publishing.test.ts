@@ -196,7 +196,7 @@ describe('PublishingSink', { timeout: 20_000 }, () => {
     await first.close();
     const oldest = readdirSync(dir).filter((f) => f.endsWith('.seg')).sort()[0]!;
     const bytes = readFileSync(join(dir, oldest));
-    bytes[bytes.length - 1] ^= 0xff; // the segment's last entry
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1); // the segment's last entry
     writeFileSync(join(dir, oldest), bytes);
     const log = new MemoryEventLog();
     const second = new PublishingSink(log, { topics: { mutations: 'm', deadLetters: 'dead' }, journal: await Journal.open(options), proxyId: 'proxy-0', logger, durability: 'acked', retryMs: 20 });
@@ -249,6 +249,6 @@ function v2Event(): Record<string, unknown> {
 function configFor(spoolDir: string): Parameters<typeof PublishingSink.open>[1] {
   return {
     kafka: { topicPrefix: '', brokers: [], clientId: 'test' },
-    proxy: { id: 'proxy-0', spoolDir, spoolFsync: 'always', spoolMaxBytes: 1024 * 1024, logDurability: 'acked', logFailurePolicy: 'spool', publishLingerMs: 0, logStallMs: 60_000, targetFailurePolicy: 'strict' },
+    proxy: { id: 'proxy-0', spoolDir, spoolFsync: 'always', spoolMaxBytes: 1024 * 1024, spoolCommitMs: 2, logDurability: 'acked', logFailurePolicy: 'spool', publishLingerMs: 0, logStallMs: 60_000, targetFailurePolicy: 'strict' },
   } as unknown as Parameters<typeof PublishingSink.open>[1];
 }

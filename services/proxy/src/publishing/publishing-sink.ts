@@ -83,7 +83,7 @@ export class PublishingSink implements MutationSink {
   /** The sink `cutover proxy` runs with: its journal in PROXY_SPOOL_DIR/PROXY_ID, topics, durability and linger as configured. */
   static async open(log: EventLog, config: Config, logger: Logger, journalOptions: Partial<JournalOptions> = {}): Promise<PublishingSink> {
     const { proxy } = config;
-    const journal = await Journal.open({ dir: join(proxy.spoolDir, proxy.id), owner: proxy.id, fsync: proxy.spoolFsync, maxBytes: proxy.spoolMaxBytes, ...journalOptions });
+    const journal = await Journal.open({ dir: join(proxy.spoolDir, proxy.id), owner: proxy.id, fsync: proxy.spoolFsync, maxBytes: proxy.spoolMaxBytes, commitIntervalMs: proxy.spoolCommitMs, ...journalOptions });
     for (const repair of journal.repairs) logger.warn({ dir: join(proxy.spoolDir, proxy.id) }, repair);
     await importLegacySpool(join(proxy.spoolDir, `${proxy.id}.spool`), journal, logger);
     const topic = (name: string): string => `${config.kafka.topicPrefix}cutover.${name}`;
