@@ -203,6 +203,6 @@ describe('through the proxy with the Node driver', () => {
     assert.equal((await fetch(`${base}/health/live`)).status, 200);
     const ready = await fetch(`${base}/health/ready`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(await ready.json(), { status: 'ready', origin: 'up', target: 'up' });
+    assert.deepEqual(await ready.json(), { status: 'ready', origin: 'up', target: 'up', log: 'ok' });
   });
 });
