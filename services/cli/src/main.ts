@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '@cutover/config';
+import { ProxyError } from '@cutover/proxy';
 import { StackError } from '@cutover/stack';
 import { CONTROL_USAGE, auditCommand, controlCommand, stateCommand } from './commands/control.js';
 import { demoCommand } from './commands/demo.js';
@@ -74,7 +75,7 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
       io.err(error.message);
       return 2;
     }
-    if (error instanceof StackError) {
+    if (error instanceof StackError || error instanceof ProxyError) {
       io.err(`error [${error.code}]: ${error.message}`);
       return 1;
     }

@@ -29,6 +29,14 @@ it('cutover proxy serves drivers, publishes their mutations to Kafka, and stops 
   try {
     await listening;
     assert.match(stderr, /^proxy proxy-0 listening on 127\.0\.0\.1:19932 \(metrics on :19931\)/m);
+
+    // A second proxy with the same PROXY_ID and journal directory is refused, in words.
+    const second = spawn(process.execPath, [BIN, 'proxy'], { env: { ...env, PROXY_QUERY_PORT: '19942', PROXY_METRICS_PORT: '19941' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let secondErr = '';
+    second.stderr.on('data', (chunk: Buffer) => (secondErr += chunk.toString()));
+    assert.equal(await new Promise((resolve) => second.on('exit', resolve)), 1, secondErr);
+    assert.match(secondErr, /^error \[SPOOL_LOCKED\]: the journal in .* is in use by proxy proxy-0 \(pid \d+ on .*\): two proxies cannot share a journal; give each proxy its own PROXY_ID or PROXY_SPOOL_DIR$/m);
+    assert.doesNotMatch(secondErr, /\bat /, 'no stack trace');
     const client = new cassandra.Client({ contactPoints: ['127.0.0.1:19932'], localDataCenter: 'datacenter1' });
     await client.execute("CREATE KEYSPACE IF NOT EXISTS cli_proxy WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
     await client.execute('CREATE TABLE IF NOT EXISTS cli_proxy.t (id int PRIMARY KEY, v text)');
