@@ -139,6 +139,27 @@ describe('PublishingSink', { timeout: 20_000 }, () => {
     await second.close();
   });
 
+  it('async: while Kafka takes everything, mutations go to it from memory and the journal stays empty; once it refuses, they are journaled in order', async () => {
+    const dir = spoolDir();
+    const log = new SwitchableLog();
+    const sink = await open(dir, log, { durability: 'async' });
+    for (let n = 0; n < 20; n++) void sink.record(mutation(n));
+    await sink.flushed();
+    const segmentBytes = (): number => readdirSync(dir).filter((f) => f.endsWith('.seg')).reduce((sum, f) => sum + readFileSync(join(dir, f)).length, 0);
+    assert.equal(segmentBytes(), 0, 'nothing was journaled');
+    log.down = true;
+    for (let n = 20; n < 40; n++) void sink.record(mutation(n));
+    await until('what Kafka refused is journaled', () => segmentBytes() > 0 && sink.backlog === 20);
+    log.down = false;
+    await sink.flushed();
+    assert.deepEqual(totals(await logged(log)).sort((a, b) => a - b), Array.from({ length: 40 }, (_, n) => n));
+    for (const key of [0, 1, 2]) {
+      const sameKey = totals(await logged(log)).filter((t) => t % 3 === key);
+      assert.deepEqual(sameKey, [...sameKey].sort((a, b) => a - b), `key ${key} stays in order`);
+    }
+    await sink.close();
+  });
+
   it('with a heal topic, also sends there the writes origin took and target failed, one a record', async () => {
     const log = new MemoryEventLog();
     const sink = await open(spoolDir(), log, { topics: { mutations: 'm', heals: 'h', deadLetters: 'dead' } });

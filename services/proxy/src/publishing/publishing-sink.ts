@@ -53,6 +53,12 @@ export class PublishingSink implements MutationSink {
   private readonly loop: Promise<void>;
   private readonly closing = new AbortController();
   private wake?: () => void;
+  /**
+   * Under async, while Kafka takes everything and nothing waits in the journal, mutations go to
+   * Kafka from memory, as they always did: only what Kafka refuses is journaled. A proxy killed
+   * meanwhile loses them, which is what async means.
+   */
+  private fresh: Buffer[] = [];
   /** Entries of this turn of the event loop, appended together at its end. */
   private gathering: Buffer[] = [];
   private gathered?: Promise<void>;
@@ -106,6 +112,11 @@ export class PublishingSink implements MutationSink {
     } catch (error) {
       this.unlogged(1, error as Error);
       return this.options.durability === 'acked' ? Promise.reject(error as Error) : undefined;
+    }
+    if (this.options.durability === 'async' && this.direct) {
+      this.fresh.push(entry);
+      this.wake?.();
+      return undefined;
     }
     this.gathering.push(entry);
     this.appending++;
@@ -179,9 +190,28 @@ export class PublishingSink implements MutationSink {
     });
   }
 
-  /** Mutations not yet in Kafka (journaled or being journaled). */
+  /** Mutations not yet in Kafka (in memory, journaled or being journaled). */
   get backlog(): number {
-    return this.options.journal.unpublishedEntries + this.appending;
+    return this.options.journal.unpublishedEntries + this.appending + this.fresh.length;
+  }
+
+  /** Whether a mutation may skip the journal: nothing older waits there, so order holds. */
+  private get direct(): boolean {
+    return this.failure === undefined && this.appending === 0 && this.options.journal.unpublishedEntries === 0;
+  }
+
+  /** Mutations Kafka did not take from memory wait in the journal, ahead of any newer one. */
+  private async journalFresh(first: readonly Buffer[]): Promise<void> {
+    const entries = [...first, ...this.fresh.splice(0)];
+    if (entries.length === 0) return;
+    this.appending += entries.length;
+    try {
+      await this.options.journal.append(entries);
+    } catch (error) {
+      this.unlogged(entries.length, error as Error);
+    } finally {
+      this.appending -= entries.length;
+    }
   }
 
   /** Resolves once everything recorded so far is in Kafka (or in the dead letters). */
@@ -195,6 +225,7 @@ export class PublishingSink implements MutationSink {
     this.closing.abort();
     this.wake?.();
     await this.loop;
+    await this.journalFresh([]);
     await this.options.journal.close();
   }
 
@@ -202,7 +233,7 @@ export class PublishingSink implements MutationSink {
     const { journal, logger } = this.options;
     let wait = this.options.retryMs ?? 500;
     while (!this.closing.signal.aborted) {
-      if (journal.unpublishedEntries === 0) {
+      if (journal.unpublishedEntries === 0 && this.fresh.length === 0) {
         this.stuckSince = undefined;
         for (const resolve of this.drained.splice(0)) resolve();
         await new Promise<void>((resolve) => (this.wake = resolve));
@@ -212,10 +243,16 @@ export class PublishingSink implements MutationSink {
       // A lingering batch costs the broker and the proxy less per mutation; a backlog needs no wait.
       const lingerMs = this.options.lingerMs ?? 0;
       if (lingerMs > 0 && this.failure === undefined && journal.unpublishedBytes < ROUND_BYTES) await delay(lingerMs);
+      let fresh: Buffer[] = [];
       try {
-        const { entries, end } = await journal.read(undefined, ROUND_BYTES);
-        await this.publish(entries.map((e) => e.bytes));
-        await journal.published(end);
+        if (journal.unpublishedEntries === 0 && this.appending === 0) {
+          fresh = this.fresh.splice(0);
+          await this.publish(fresh);
+        } else {
+          const { entries, end } = await journal.read(undefined, ROUND_BYTES);
+          await this.publish(entries.map((e) => e.bytes));
+          await journal.published(end);
+        }
         this.stuckSince = journal.unpublishedEntries > 0 ? Date.now() : undefined;
         if (this.failure !== undefined) logger.info({ waiting: journal.unpublishedEntries }, 'the mutation log takes mutations again; the journal is draining');
         this.failure = undefined;
@@ -229,8 +266,10 @@ export class PublishingSink implements MutationSink {
           continue;
         }
         const code = errorCode(error);
+        this.failure ??= error as Error; // from here on, mutations are journaled first
+        await this.journalFresh(fresh);
         this.metrics.failures.inc({ code });
-        if (this.failure === undefined) logger.warn({ code, reason: rootCause(error), waiting: journal.unpublishedEntries }, 'the mutation log (Kafka) refused mutations: they wait in the journal and are sent again, in order');
+        if (this.failure === error) logger.warn({ code, reason: rootCause(error), waiting: journal.unpublishedEntries }, 'the mutation log (Kafka) refused mutations: they wait in the journal and are sent again, in order');
         this.failure = error as Error;
         await delay(wait, undefined, { signal: this.closing.signal }).catch(() => undefined);
         wait = Math.min(wait * 2, MAX_RETRY_MS);
