@@ -1,5 +1,5 @@
 export { SCHEMAS_DIR, SchemaCatalogue, type SchemaVersion, type Subject } from './catalogue.js';
-export { deadLetter } from './dead-letter.js';
+export { deadLetter, refusedLetter } from './dead-letter.js';
 export { EventLogError, RecordsRefused, type EventLogErrorCode, type RefusedRecord } from './errors.js';
 export { decodeAsWritten, decodeRecord, encodeRecord, type DecodedRecord } from './wire.js';
 export type { EventLog, LogRecord, ReadOptions, StoredRecord, Subscription, TopicLimits } from './event-log.js';

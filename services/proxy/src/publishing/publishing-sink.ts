@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '@cutover/config';
-import { RecordsRefused, type EventLog, type LogRecord } from '@cutover/event-log';
+import { RecordsRefused, refusedLetter, type EventLog, type LogRecord } from '@cutover/event-log';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { needsHealing, type MutationRecord, type MutationSink } from '../mutation-sink.js';
@@ -313,7 +313,7 @@ export class PublishingSink implements MutationSink {
         const record = records[index]!;
         this.metrics.deadLetters.inc({ code });
         logger.error({ topic, code, reason, bytes: record.value.length }, 'Kafka refused a mutation log record for good: it goes to the dead letters, and the log goes on');
-        return { key: Buffer.from(topic), value: record.value, headers: { 'cutover-error': `${code}: ${reason}`, 'cutover-source': `${topic}/${record.partition ?? 'by key'}/not written` } };
+        return refusedLetter(topic, record, `${code}: ${reason}`);
       });
       await this.log.produce(topics.deadLetters, letters).catch((refusal: unknown) => {
         if (!(refusal instanceof RecordsRefused)) throw refusal;
