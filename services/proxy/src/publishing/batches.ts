@@ -1,5 +1,5 @@
 import { partitionOf, type LogRecord, type TopicLimits } from '@cutover/event-log';
-import { assembleBatch } from '@cutover/mutation-log';
+import { STATEMENT_ID_BYTES, assembleBatch } from '@cutover/mutation-log';
 
 /** One journaled mutation, ready to go into a MutationBatch. */
 export interface PendingMutation {
@@ -39,12 +39,17 @@ export function packBatches(proxyId: string, mutations: readonly PendingMutation
       size = 0;
     };
     for (const m of list) {
-      const fresh = m.descriptors.filter((d) => !descriptors.has(d.toString('latin1', 0, 8)));
-      const grows = m.item.length + 8 + fresh.reduce((sum, d) => sum + d.length + 8, 0);
-      if (size + grows > room) flush();
-      for (const d of m.descriptors) descriptors.set(d.toString('latin1', 0, 8), d);
+      const ids = m.descriptors.map((d) => d.toString('latin1', 0, STATEMENT_ID_BYTES));
+      // What the mutation adds to the record: its item, and the descriptors the record lacks.
+      const adds = (): number => m.descriptors.reduce((sum, d, i) => (descriptors.has(ids[i]!) ? sum : sum + d.length + 8), m.item.length + 8);
+      let added = adds();
+      if (items.length > 0 && size + added > room) {
+        flush();
+        added = adds();
+      }
+      ids.forEach((id, i) => descriptors.set(id, m.descriptors[i]!));
       items.push(m.item);
-      size += size === 0 ? m.item.length + 8 + m.descriptors.reduce((sum, d) => sum + d.length + 8, 0) : grows;
+      size += added;
     }
     flush();
   }

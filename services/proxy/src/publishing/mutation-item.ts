@@ -1,5 +1,5 @@
 import { FrameFlag, decodeRequest, encodeRequestBody } from '@cutover/cql-protocol';
-import { encodeDescriptor, encodeMutation, redactPasswords, type ClusterOutcomeInput } from '@cutover/mutation-log';
+import { encodeDescriptor, encodeMutation, redactPasswords, type ClusterOutcomeInput, type EncodedDescriptor } from '@cutover/mutation-log';
 import type { ClusterResult, MutationRecord, MutationStatement } from '../mutation-sink.js';
 import type { PendingMutation } from './batches.js';
 
@@ -12,16 +12,16 @@ const DESCRIPTOR_CACHE = 4096;
  * runs on the request path, and values are rendered only when someone reads the log.
  */
 export class MutationItems {
-  private readonly descriptors = new Map<string, Buffer>();
+  private readonly descriptors = new Map<string, EncodedDescriptor>();
+  /** `keyspace.table` as bytes, the start of every Kafka key of the table. */
+  private readonly tableKeys = new Map<string, Buffer>();
   private sequence = 0;
 
   /** `epoch` (ms) and the sequence make event ids unique and stable: `proxyId/epoch/sequence`. */
   constructor(private readonly epoch = Date.now()) {}
 
   build(record: MutationRecord): PendingMutation {
-    const statements = record.children ?? [record];
-    const descriptors = statements.map((s) => this.descriptor(s));
-    const { counter, listAppend, lwt, now, uuid } = record.nonIdempotent;
+    const described = record.children === undefined ? [this.descriptor(record)] : record.children.map((s) => this.descriptor(s));
     const item = encodeMutation({
       epoch: this.epoch,
       sequence: ++this.sequence,
@@ -29,36 +29,59 @@ export class MutationItems {
       kind: record.kind,
       protocolVersion: record.request.version,
       opcode: record.request.opcode,
-      statements: descriptors.map((d) => d.subarray(0, 8)),
+      statements: described.map((d) => d.id),
       body: loggedBody(record),
       consistency: record.consistency,
       serialConsistency: record.serialConsistency ?? null,
       writeTimestamp: record.writeTimestamp ?? null,
-      nonIdempotent: { counter, listAppend, lwt, now, uuid },
+      nonIdempotent: record.nonIdempotent,
       origin: outcome(record.results.origin),
       target: outcome(record.results.target),
       connectionId: record.connectionId,
       clientAddress: record.clientAddress,
       driver: record.driver ?? null,
     });
-    return { key: mutationKey(record), item, descriptors };
+    return { key: this.key(record), item, descriptors: described.map((d) => d.bytes) };
   }
 
-  private descriptor(statement: MutationStatement): Buffer {
+  private descriptor(statement: MutationStatement): EncodedDescriptor {
     const cacheKey = `${statement.keyspace ?? ''}\u0000${statement.preparedId ?? ''}\u0000${statement.statement}`;
-    let bytes = this.descriptors.get(cacheKey);
-    if (bytes === undefined) {
-      bytes = encodeDescriptor({
+    let described = this.descriptors.get(cacheKey);
+    if (described === undefined) {
+      described = encodeDescriptor({
         cql: redactPasswords(statement.statement),
         keyspace: statement.keyspace ?? null,
         table: statement.table ?? null,
         columns: statement.columns ?? [],
         partitionKey: [...(statement.pkIndexes ?? [])],
-      }).bytes;
+      });
       if (this.descriptors.size >= DESCRIPTOR_CACHE) this.descriptors.delete(this.descriptors.keys().next().value!);
-      this.descriptors.set(cacheKey, bytes);
+      this.descriptors.set(cacheKey, described);
     }
-    return bytes;
+    return described;
+  }
+
+  /**
+   * The Kafka key: the table and its partition key, so every mutation of one partition lands on
+   * one topic partition, in order. Without a known partition key, the table alone.
+   */
+  private key(record: MutationRecord): Buffer {
+    const name = `${record.keyspace ?? ''}.${record.table ?? ''}`;
+    let table = this.tableKeys.get(name);
+    if (table === undefined) {
+      table = Buffer.from(name);
+      if (this.tableKeys.size >= DESCRIPTOR_CACHE) this.tableKeys.clear();
+      this.tableKeys.set(name, table);
+    }
+    const parts = record.partitionKey ?? [];
+    if (parts.length === 0) return table;
+    let size = table.length + 1;
+    for (const part of parts) size += part.bytes?.length ?? 0;
+    const key = Buffer.allocUnsafe(size);
+    let at = table.copy(key, 0);
+    key[at++] = 0;
+    for (const part of parts) if (part.bytes) at += part.bytes.copy(key, at);
+    return key;
   }
 }
 
@@ -76,14 +99,4 @@ function loggedBody(record: MutationRecord): Buffer {
   if (!secret && (flags & FrameFlag.CUSTOM_PAYLOAD) === 0) return body;
   const { message } = decodeRequest({ version, opcode, body, flags, stream: 0, isResponse: false });
   return encodeRequestBody(message.type === 'QUERY' && secret ? { ...message, query: redactPasswords(message.query) } : message, version);
-}
-
-/**
- * The Kafka key: the table and its partition key, so every mutation of one partition lands on
- * one topic partition, in order. Without a known partition key, the table alone.
- */
-export function mutationKey(record: MutationRecord): Buffer {
-  const table = Buffer.from(`${record.keyspace ?? ''}.${record.table ?? ''}`);
-  const parts = (record.partitionKey ?? []).map((v) => v.bytes ?? Buffer.alloc(0));
-  return parts.length === 0 ? table : Buffer.concat([table, Buffer.from([0]), ...parts]);
 }

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { needsHealing, type MutationRecord, type MutationSink } from '../mutation-sink.js';
 import { packBatches, type PendingMutation } from './batches.js';
-import { decodeEntry, encodeEntry } from './journal-entry.js';
+import { decodeEntry, encodeEntry, type JournalRecord } from './journal-entry.js';
 import { Journal, JournalCorrupt, type JournalOptions } from './journal.js';
 import { legacySpoolEntries } from './legacy-spool.js';
 import { MutationItems } from './mutation-item.js';
@@ -58,7 +58,7 @@ export class PublishingSink implements MutationSink {
    * Kafka from memory, as they always did: only what Kafka refuses is journaled. A proxy killed
    * meanwhile loses them, which is what async means.
    */
-  private fresh: Buffer[] = [];
+  private fresh: JournalRecord[] = [];
   /** Entries of this turn of the event loop, appended together at its end. */
   private gathering: Buffer[] = [];
   private gathered?: Promise<void>;
@@ -108,15 +108,16 @@ export class PublishingSink implements MutationSink {
   record(mutation: MutationRecord): Promise<void> | undefined {
     let entry: Buffer;
     try {
-      entry = encodeEntry({ kind: 'mutation', heal: this.options.topics.heals !== undefined && needsHealing(mutation), ...this.items.build(mutation) });
+      const pending: JournalRecord = { kind: 'mutation', heal: this.options.topics.heals !== undefined && needsHealing(mutation), ...this.items.build(mutation) };
+      if (this.options.durability === 'async' && this.direct) {
+        this.fresh.push(pending);
+        this.wake?.();
+        return undefined;
+      }
+      entry = encodeEntry(pending);
     } catch (error) {
       this.unlogged(1, error as Error);
       return this.options.durability === 'acked' ? Promise.reject(error as Error) : undefined;
-    }
-    if (this.options.durability === 'async' && this.direct) {
-      this.fresh.push(entry);
-      this.wake?.();
-      return undefined;
     }
     this.gathering.push(entry);
     this.appending++;
@@ -201,12 +202,12 @@ export class PublishingSink implements MutationSink {
   }
 
   /** Mutations Kafka did not take from memory wait in the journal, ahead of any newer one. */
-  private async journalFresh(first: readonly Buffer[]): Promise<void> {
+  private async journalFresh(first: readonly JournalRecord[]): Promise<void> {
     const entries = [...first, ...this.fresh.splice(0)];
     if (entries.length === 0) return;
     this.appending += entries.length;
     try {
-      await this.options.journal.append(entries);
+      await this.options.journal.append(entries.map(encodeEntry));
     } catch (error) {
       this.unlogged(entries.length, error as Error);
     } finally {
@@ -243,14 +244,14 @@ export class PublishingSink implements MutationSink {
       // A lingering batch costs the broker and the proxy less per mutation; a backlog needs no wait.
       const lingerMs = this.options.lingerMs ?? 0;
       if (lingerMs > 0 && this.failure === undefined && journal.unpublishedBytes < ROUND_BYTES) await delay(lingerMs);
-      let fresh: Buffer[] = [];
+      let fresh: JournalRecord[] = [];
       try {
         if (journal.unpublishedEntries === 0 && this.appending === 0) {
           fresh = this.fresh.splice(0);
           await this.publish(fresh);
         } else {
           const { entries, end } = await journal.read(undefined, ROUND_BYTES);
-          await this.publish(entries.map((e) => e.bytes));
+          await this.publish(entries.map((e) => decodeEntry(e.bytes)));
           await journal.published(end);
         }
         this.stuckSince = journal.unpublishedEntries > 0 ? Date.now() : undefined;
@@ -278,13 +279,12 @@ export class PublishingSink implements MutationSink {
   }
 
   /** Sends one round of journal entries; a record Kafka refuses for good goes to the dead letters. */
-  private async publish(entries: readonly Buffer[]): Promise<void> {
+  private async publish(entries: readonly JournalRecord[]): Promise<void> {
     const { topics, proxyId } = this.options;
     const mutations: PendingMutation[] = [];
     const heals: PendingMutation[] = [];
     const legacy = new Map<string, LogRecord[]>();
-    for (const bytes of entries) {
-      const entry = decodeEntry(bytes);
+    for (const entry of entries) {
       if (entry.kind === 'record') {
         (legacy.get(entry.topic) ?? legacy.set(entry.topic, []).get(entry.topic)!).push({ key: entry.key, value: entry.value });
         continue;
