@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '@cutover/config';
 import { ProxyError } from '@cutover/proxy';
 import { StackError } from '@cutover/stack';
+import { MigratorError } from '@cutover/table-migrator';
 import { CONTROL_USAGE, auditCommand, controlCommand, stateCommand } from './commands/control.js';
 import { demoCommand } from './commands/demo.js';
 import { LOG_USAGE, logCommand } from './commands/log.js';
@@ -75,7 +76,7 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
       io.err(error.message);
       return 2;
     }
-    if (error instanceof StackError || error instanceof ProxyError) {
+    if (error instanceof StackError || error instanceof ProxyError || error instanceof MigratorError) {
       io.err(`error [${error.code}]: ${error.message}`);
       return 1;
     }

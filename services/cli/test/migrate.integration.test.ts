@@ -45,6 +45,9 @@ it('says there is nothing to copy before a migration starts, then copies its tab
 
   const start = await runCli(['control', 'start', `${ks}.items`, `${ks}.stock`, '--reason', 'test'], env);
   assert.equal(start.code, 0, start.stderr);
+  assert.match(start.stdout, new RegExp(`^created on target: CREATE TABLE IF NOT EXISTS "${ks}"\\."items"`, 'm'));
+  // Schema first: the application writes through the proxy (to both clusters) from now on, before any row is copied.
+  for (const client of [origin, target]) await client.execute(`INSERT INTO ${ks}.stock (item, store, count) VALUES (0, 0, 0) USING TIMESTAMP 1900000000000000`);
   const migrate = await runCli(['migrate', 'tables'], env);
   assert.equal(migrate.code, 0, migrate.stderr);
   assert.match(migrate.stdout, new RegExp(`^${ks}\\.items: 100 rows in 4 chunks, verified$`, 'm'));
@@ -61,6 +64,19 @@ it('says there is nothing to copy before a migration starts, then copies its tab
   const again = await runCli(['migrate', 'tables'], env);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /copied 2 table\(s\), 150 rows/, 'a second run finds the tables copied');
+});
+
+it('control start refuses a table target has and cannot take, naming the difference, and starts nothing', { timeout }, async () => {
+  const refusedKs = `refused_${suffix}`;
+  const refusedEnv = { ...env, KAFKA_TOPIC_PREFIX: `refused-${suffix}.` };
+  for (const [client, type] of [[origin, 'int'], [target, 'text']] as const) {
+    await client.execute(`CREATE KEYSPACE ${refusedKs} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+    await client.execute(`CREATE TABLE ${refusedKs}.t (id int PRIMARY KEY, v ${type})`);
+  }
+  const start = await runCli(['control', 'start', `${refusedKs}.t`], refusedEnv);
+  assert.equal(start.code, 1);
+  assert.match(start.stderr, /^error \[SCHEMA_INCOMPATIBLE\]: target cannot take origin's data: .*\bv\b/m);
+  assert.equal((await state(refusedEnv)).migrationId, undefined, 'no migration started');
 });
 
 it('a migrator killed with SIGKILL mid-copy and started again finishes the copy, with exactly the rows of origin', { timeout }, async () => {
@@ -183,7 +199,7 @@ it('a row target refuses goes to a bad-rows file: within the error budget the ta
   const s3 = s3Client(config);
   const file = await (await s3.send(new GetObjectCommand({ Bucket: env.S3_BUCKET, Key: listed[1] }))).Body!.transformToString();
   // (Not assert.match: the file holds 12 MB of hex.)
-  assert.ok(/^id,body,body:writetime,body:ttl,token,reason\n7,"{3}0x0707/.test(file), 'the row as the chunk has it, then the reason');
+  assert.ok(/^id,body,body:writetime,body:expires,token,reason\n7,"{3}0x0707/.test(file), 'the row as the chunk has it, then the reason');
   assert.ok(/,Rejected an oversized mutation [^\n]*\n$/.test(file), file.slice(-300));
 
   assert.equal((await runCli(['control', 'remigrate', `${bks}.files`], badEnv)).code, 0);

@@ -20,14 +20,14 @@ describe('copyPlan', () => {
       'SELECT toJson("id"), toJson("at"), toJson("owner"), writetime("owner"), ttl("owner"), toJson("total"), writetime("total"), ttl("total"), toJson("tags"), writetime("tags"), ttl("tags"), toJson("ship_to"), writetime("ship_to"), ttl("ship_to"), token("id") FROM "shop"."orders" WHERE token("id") > ? AND token("id") <= ?',
     );
     assert.equal(plan.header.at(-1), 'token', 'each row\'s token last: rows of a replica set are loaded together');
-    assert.deepEqual(plan.header.slice(0, 5), ['id', 'at', 'owner', 'owner:writetime', 'owner:ttl']);
+    assert.deepEqual(plan.header.slice(0, 5), ['id', 'at', 'owner', 'owner:writetime', 'owner:expires']);
     assert.deepEqual(plan.columns.map((c) => [c.name, c.static, c.multiCell]), [['owner', true, false], ['total', false, false], ['tags', false, true], ['ship_to', false, true]]);
   });
 
   it('reads a float or double as the number itself, since toJson writes NaN and the infinities as null', () => {
     const scores = copyPlan({ ...table, columns: [column('id', 'int', 'partition_key', 0), column('score', 'double')] }, new Set());
     assert.match(scores.select, /^SELECT toJson\("id"\), "score", writetime\("score"\)/);
-    const json = (score: unknown) => toRecord(scores, ['1', score, long('5'), null, long('0')])[1];
+    const json = (score: unknown) => toRecord(scores, ['1', score, long('5'), null, long('0')], 0)[1];
     assert.deepEqual([NaN, -Infinity, -0, 2.5e100, 0.1, null].map(json), ['"NaN"', '"-Infinity"', '"-0.0"', '2.5e+100', '0.1', 'null']);
   });
 
@@ -36,7 +36,7 @@ describe('copyPlan', () => {
     assert.equal(counts.counter, true);
     assert.deepEqual(counts.header, ['id', 'hits', 'misses', 'token']);
     assert.equal(counts.select, 'SELECT toJson("id"), toJson("hits"), toJson("misses"), token("id") FROM "shop"."orders" WHERE token("id") > ? AND token("id") <= ?');
-    assert.deepEqual(toRecord(counts, ['7', '12', 'null', long('-42')]), ['7', '12', 'null', '-42']);
+    assert.deepEqual(toRecord(counts, ['7', '12', 'null', long('-42')], 0), ['7', '12', 'null', '-42']);
   });
 
   it('brings target\'s counters to origin\'s by adding the difference, and adds nothing when they agree', () => {
@@ -52,17 +52,18 @@ describe('copyPlan', () => {
 });
 
 describe('chunk records', () => {
-  it("keeps a set's or map's writetime and TTL per element, and the latest of a user type's", () => {
-    const record = toRecord(plan, ['1', '"2026-01-01"', '"ann"', long('5'), null, '1.10', long('6'), 60, '["a", "b"]', [long('7'), long('9')], [null, 30], 'null', null, null, long('-42')]);
-    assert.deepEqual(record, ['1', '"2026-01-01"', '"ann"', '5', '', '1.10', '6', '60', '["a", "b"]', '["7","9"]', '[null,"30"]', 'null', '', '', '-42']);
+  it("keeps a set's or map's writetime and expiry per element, and the latest of a user type's; a TTL as the second it ends", () => {
+    const record = toRecord(plan, ['1', '"2026-01-01"', '"ann"', long('5'), null, '1.10', long('6'), 60, '["a", "b"]', [long('7'), long('9')], [null, 30], 'null', null, null, long('-42')], 1000.7);
+    assert.deepEqual(record, ['1', '"2026-01-01"', '"ann"', '5', '', '1.10', '6', '1060', '["a", "b"]', '["7","9"]', '[null,"1030"]', 'null', '', '', '-42']);
   });
 
-  it('groups the cells of a row by writetime and remaining TTL, statics once per partition, expired cells left out', () => {
+  it('groups the cells of a row by writetime and the TTL that remains when they are written, statics once per partition, expired cells left out', () => {
     const record = ['1', '"2026-01-01"', '"ann"', '5', '', '1.10', '6', '60', '["a", "b"]', '6', '60', 'null', '', ''];
     const statements = statementsFor(plan, record, 10.5, true).map((s) => ({ query: s.query, params: s.params.map(String) }));
     assert.deepEqual(statements, [
       { query: 'UPDATE "shop"."orders" USING TIMESTAMP ? AND TTL ? SET "owner" = fromJson(?) WHERE "id" = fromJson(?)', params: ['5', '0', '"ann"', '"1"'] },
-      { query: 'UPDATE "shop"."orders" USING TIMESTAMP ? AND TTL ? SET "total" = fromJson(?), "tags" = fromJson(?) WHERE "id" = fromJson(?) AND "at" = fromJson(?)', params: ['6', '50', '"1.10"', '["a","b"]', '"1"', '"2026-01-01"'] },
+      // The row's oldest cells carry its marker: an INSERT, as the application's wrote them.
+      { query: 'INSERT INTO "shop"."orders" ("id", "at", "total", "tags") VALUES (fromJson(?), fromJson(?), fromJson(?), fromJson(?)) USING TIMESTAMP ? AND TTL ?', params: ['"1"', '"2026-01-01"', '"1.10"', '["a","b"]', '6', '50'] },
     ]);
     assert.equal(statementsFor(plan, record, 10, false).length, 1, 'the static cell is written once per partition');
     assert.deepEqual(statementsFor(plan, record, 61, false).map((s) => s.query), [`INSERT INTO "shop"."orders" ("id", "at") VALUES (fromJson(?), fromJson(?)) USING TIMESTAMP 1`], 'expired cells are left out; the row keeps its key');
@@ -72,11 +73,13 @@ describe('chunk records', () => {
     const record = ['1', '"2026-01-01"', 'null', '', '', 'null', '', '', '["a", "b", "c"]', '["7","9","7"]', '[null,"30",null]', 'null', '', ''];
     const statements = statementsFor(plan, record, 10, true).map((s) => ({ query: s.query, params: s.params.map(String) }));
     assert.deepEqual(statements, [
+      // Elements cannot be added by an INSERT: the marker goes alone, with the oldest of them.
+      { query: 'INSERT INTO "shop"."orders" ("id", "at") VALUES (fromJson(?), fromJson(?)) USING TIMESTAMP ? AND TTL ?', params: ['"1"', '"2026-01-01"', '7', '0'] },
       { query: 'UPDATE "shop"."orders" USING TIMESTAMP ? AND TTL ? SET "tags" = "tags" + fromJson(?) WHERE "id" = fromJson(?) AND "at" = fromJson(?)', params: ['7', '0', '["a","c"]', '"1"', '"2026-01-01"'] },
       { query: 'UPDATE "shop"."orders" USING TIMESTAMP ? AND TTL ? SET "tags" = "tags" + fromJson(?) WHERE "id" = fromJson(?) AND "at" = fromJson(?)', params: ['9', '20', '["b"]', '"1"', '"2026-01-01"'] },
     ]);
     const counts = copyPlan({ ...table, columns: [column('id', 'int', 'partition_key', 0), column('m', 'map<int, decimal>')] }, new Set());
-    const [added] = statementsFor(counts, ['1', '{"1": 1.10, "2": 2.5}', '["5","5"]', '[null,null]', '0'], 0, true);
+    const [, added] = statementsFor(counts, ['1', '{"1": 1.10, "2": 2.5}', '["5","5"]', '[null,null]', '0'], 0, true);
     assert.deepEqual(added!.params.map(String), ['5', '0', '{"1":"1.10","2":"2.5"}', '"1"']);
   });
 

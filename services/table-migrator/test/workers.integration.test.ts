@@ -67,3 +67,22 @@ it('two workers share the chunks of two tables, planned one after the other, unt
   assert.deepEqual(progress.map((p) => [p.table, p.phase, p.chunksLoaded, p.rowsLoaded, p.chunksChecked]), [[`${ks}.users`, 'verified', 6, 300, 6], [`${ks}.visits`, 'verified', 6, 200, 6]]);
   for (const table of ['users', 'visits']) assert.deepEqual(await rows(ctx.target, table), await rows(ctx.origin, table), `${table} on target`);
 });
+
+it('a chunk that fails for a reason that does not pass (its table dropped from origin mid-copy) fails its table with the chunk and the reason, and the copy ends', { timeout }, async () => {
+  const failing = `${prefix}failing.`;
+  const admin = kafkaClient(config).admin();
+  await admin.connect();
+  await createTopics(admin, [...controlTopicSpecs(failing), ...topicCatalogue(failing).filter((t) => t.name === `${failing}cutover.work`)]);
+  await admin.disconnect();
+  const failingCtx: CopyContext = { ...ctx, control: new ControlPlane(log, controlTopics(failing)), workTopic: `${failing}cutover.work` };
+  await ctx.origin.execute(`CREATE TABLE ${ks}.dropped (id int PRIMARY KEY, v text)`);
+  await Promise.all(Array.from({ length: 50 }, (_, i) => ctx.origin.execute(`INSERT INTO ${ks}.dropped (id, v) VALUES (?, ?)`, [i, `v${i}`], { prepare: true })));
+  await failingCtx.control.issue({ type: 'StartMigration', tables: [`${ks}.dropped`], collections: [] }, { migrationId: 'm-failing', issuer: 'test' });
+  const sizing = { chunkBytes: 1, minChunks: 3, maxChunks: 3 };
+  assert.equal(await planCopy(failingCtx, (await failingCtx.control.history()).state, sizing), `${ks}.dropped`);
+  await ctx.origin.execute(`DROP TABLE ${ks}.dropped`);
+
+  const [progress] = await copyTables(failingCtx, { workers: 1, workerId: 'failing', group: `${failing}table-workers`, sizing, pollMs: 200 });
+  assert.equal(progress!.phase, 'failed');
+  assert.match(progress!.failure ?? '', new RegExp(`^chunk \\d failed to unload: origin has no table ${ks}\\.dropped$`));
+});

@@ -4,7 +4,8 @@ import type { Config } from '@cutover/config';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog, createTopics } from '@cutover/event-log';
 import { auditTrail, tableOrder, tableProgress, type Command, type Scope } from '@cutover/migration-state';
-import { kafkaClient } from '@cutover/stack';
+import { cassandraClient, kafkaClient } from '@cutover/stack';
+import { syncSchema } from '@cutover/table-migrator';
 import { table, type Output } from '../output.js';
 import { UsageError } from '../usage.js';
 
@@ -88,6 +89,7 @@ export async function controlCommand(argv: string[], config: Config, io: Output)
   });
   const [verb, ...args] = positionals;
   const command = parseCommand(verb, args, values);
+  if (command.type === 'StartMigration' && command.tables.length > 0) await prepareTarget(config, command.tables, io);
   const { plane, close } = await openControlPlane(config);
   try {
     const current = command.type === 'StartMigration' ? undefined : (await plane.history()).state.migrationId;
@@ -106,6 +108,23 @@ export async function controlCommand(argv: string[], config: Config, io: Output)
     return rejected ? 1 : 0;
   } finally {
     await close();
+  }
+}
+
+/**
+ * Before a migration starts, target gets the schema of its tables (what it lacks is created as
+ * origin has it): the application writes through the proxy from the start, and a write to a
+ * table target does not have would fail. A table target has and cannot take origin's data is
+ * refused with every difference named (MigratorError SCHEMA_INCOMPATIBLE), and nothing starts.
+ */
+async function prepareTarget(config: Config, tables: readonly string[], io: Output): Promise<void> {
+  const [origin, target] = [cassandraClient(config.origin), cassandraClient(config.target)];
+  try {
+    const { statements } = await syncSchema(origin, target, tables);
+    for (const statement of statements) io.out(`created on target: ${statement}`);
+    if (statements.length === 0) io.out(`target already has the schema of ${tables.join(', ')}`);
+  } finally {
+    await Promise.all([origin.shutdown(), target.shutdown()]);
   }
 }
 

@@ -21,19 +21,19 @@ export async function checkRange(origin: cassandra.Client, target: cassandra.Cli
   return { range, rows: { origin: there.rows, target: here.rows }, matches: there.rows === here.rows && there.hash === here.hash };
 }
 
-/** TTLs count down: only which cells have one compares (a set's or map's: which elements). */
+/** Expiries are read a moment apart on each side: only which cells have one compares (a set's or map's: which elements). */
 function hasTtl(value: string): boolean | boolean[] {
   return value.startsWith('[') ? (JSON.parse(value) as unknown[]).map((ttl) => ttl !== null) : value !== '';
 }
 
 async function digest(client: cassandra.Client, plan: CopyPlan, range: TokenRange, skip: ReadonlySet<string>): Promise<{ rows: number; hash: string }> {
   const hash = createHash('sha256');
-  const ttls = new Set(plan.header.flatMap((name, i) => (name.endsWith(':ttl') ? [i] : [])));
+  const ttls = new Set(plan.header.flatMap((name, i) => (name.endsWith(':expires') ? [i] : [])));
   let rows = 0;
   const bounds = [range.start, range.end].map((t) => cassandra.types.Long.fromString(t.toString()));
   const stream = client.stream(plan.select, bounds, { prepare: true, fetchSize: 1000, autoPage: true }) as unknown as AsyncIterable<cassandra.types.Row>;
   for await (const row of stream) {
-    const record: ChunkRecord = toRecord(plan, row.values());
+    const record: ChunkRecord = toRecord(plan, row.values(), 0);
     if (skip.size > 0 && skip.has(recordKey(plan, record))) continue;
     hash.update(JSON.stringify(record.map((value, i) => (ttls.has(i) ? hasTtl(value) : value))));
     rows++;

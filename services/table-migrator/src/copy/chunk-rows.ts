@@ -12,21 +12,23 @@ export interface Statement {
 }
 
 /**
- * A row as unload reads it (`CopyPlan.select`'s columns, in order) to its chunk record. A
- * multi-cell column's writetimes and TTLs come as lists, one per element, in the order of its
- * JSON: a set's or map's are kept as JSON arrays of strings (TTL null where none), the latest
- * stand for the others.
+ * A row as unload reads it (`CopyPlan.select`'s columns, in order) at `nowSeconds` (since the
+ * epoch) to its chunk record. A TTL is kept as the second its cell expires: what remains of it
+ * is taken when the cell is written, however long after the read that is. A multi-cell column's
+ * writetimes and TTLs come as lists, one per element, in the order of its JSON: a set's or map's
+ * are kept as JSON arrays of strings (expiry null where none), the latest stand for the others.
  */
-export function toRecord(plan: CopyPlan, values: readonly unknown[]): ChunkRecord {
+export function toRecord(plan: CopyPlan, values: readonly unknown[], nowSeconds: number): ChunkRecord {
   if (plan.counter) return values.map(String);
   const keys = plan.partitionKey.length + plan.clustering.length;
+  const now = Math.floor(nowSeconds);
   const record = values.slice(0, keys).map(String);
   for (let i = 0; i < plan.columns.length; i++) {
     const at = keys + i * 3;
     const [json, writetime, ttl] = [values[at], values[at + 1], values[at + 2]];
     const column = plan.columns[i]!;
     const each = column.perElement && Array.isArray(writetime);
-    record.push(column.native ? numberJson(json) : String(json), each ? perElement(writetime) : latest(writetime), each ? perElement(ttl) : latest(ttl));
+    record.push(column.native ? numberJson(json) : String(json), each ? perElement(writetime) : latest(writetime), each ? perElement(ttl, now) : expiry(latest(ttl), now));
   }
   record.push(String(values.at(-1)));
   return record;
@@ -44,8 +46,14 @@ function numberJson(value: unknown): string {
   return Number.isFinite(value) ? String(value) : `"${String(value)}"`;
 }
 
-function perElement(values: unknown): string {
-  return JSON.stringify((Array.isArray(values) ? values : []).map((v) => (v === null || v === undefined ? null : String(v))));
+/** Each element's writetime, or with `now` the second its TTL ends, as strings; null where it has none. */
+function perElement(values: unknown, now?: number): string {
+  return JSON.stringify((Array.isArray(values) ? values : []).map((v) => (v === null || v === undefined ? null : now === undefined ? String(v) : expiry(String(v), now))));
+}
+
+/** The second a cell with `ttl` seconds left at `now` expires ('' for no TTL). */
+function expiry(ttl: string, now: number): string {
+  return ttl === '' ? '' : String(now + Number(ttl));
 }
 
 function latest(value: unknown): string {
@@ -55,52 +63,81 @@ function latest(value: unknown): string {
   return all.length === 0 ? '' : String(all.reduce((a, b) => (a > b ? a : b)));
 }
 
+/** Cells of a row (or of its partition's statics) that share a writetime and TTL: one write. */
+interface CellGroup {
+  readonly timestamp: string;
+  readonly ttl: number;
+  readonly static: boolean;
+  /** `name` and its JSON; `append`: a set's or map's elements, added to what is there. */
+  readonly cells: { readonly name: string; readonly json: string; readonly append: boolean }[];
+  /** Written as an INSERT: the row marker with its cells, as the application's INSERT wrote them. */
+  marker?: boolean;
+}
+
 /**
  * The writes that put a chunk record on target: each group of cells that share a writetime
- * and TTL in one UPDATE with that timestamp and the TTL that remains after `elapsedSeconds`
- * (expired cells are left out), a set's or map's elements added each in its own group, static
- * cells keyed by the partition alone (with `statics`, once per partition). UPDATE writes no row marker of its own; a row with no cell but its key
- * is INSERTed with the oldest timestamp there is, so that it never outlives a delete.
+ * and expiry in one write with that timestamp and the TTL that remains at `nowSeconds` (taken
+ * just before they are sent; expired cells are left out), a set's or map's elements added each
+ * in its own group, static cells keyed by the partition alone (with `statics`, once per
+ * partition).
+ *
+ * The row marker (what keeps a row whose cells are all null) cannot be read: it is written
+ * with the row's oldest cells, as the INSERT that most often wrote both did, so that a row whose
+ * cells are nulled later stays on target as on origin. A row written only by UPDATEs has no
+ * marker on origin: on target it then outlives the nulling of all its cells (the check tells).
+ * A row with no live cell but its key has a marker of unknown age: it is written with the
+ * oldest timestamp there is, so that it never outlives a delete.
  */
-export function statementsFor(plan: CopyPlan, record: ChunkRecord, elapsedSeconds: number, statics: boolean): Statement[] {
+export function statementsFor(plan: CopyPlan, record: ChunkRecord, nowSeconds: number, statics: boolean): Statement[] {
   const keys = [...plan.partitionKey, ...plan.clustering];
   const keyValues = record.slice(0, keys.length).map(exactJson);
   const staticOnly = plan.clustering.length > 0 && keyValues.slice(plan.partitionKey.length).some((k) => k === 'null');
-  const groups = new Map<string, { timestamp: string; ttl: number; cells: { set: string; json: string }[]; static: boolean }>();
-  const add = (column: CopyColumn, timestamp: string, ttl: string | null, set: string, json: string): void => {
-    const remaining = ttl === null || ttl === '' ? 0 : Number(ttl) - Math.floor(elapsedSeconds);
-    if (ttl !== null && ttl !== '' && remaining <= 0) return; // expired since it was unloaded
-    const group = `${column.static}/${timestamp}/${remaining}`;
-    if (!groups.has(group)) groups.set(group, { timestamp, ttl: remaining, cells: [], static: column.static });
-    groups.get(group)!.cells.push({ set, json });
+  const groups = new Map<string, CellGroup>();
+  const add = (column: CopyColumn, timestamp: string, expires: string | null, json: string, append: boolean): void => {
+    const remaining = expires === null || expires === '' ? 0 : Number(expires) - Math.floor(nowSeconds);
+    if (expires !== null && expires !== '' && remaining <= 0) return; // expired since it was unloaded
+    const key = `${column.static}/${timestamp}/${remaining}`;
+    let group = groups.get(key);
+    if (group === undefined) groups.set(key, (group = { timestamp, ttl: remaining, cells: [], static: column.static }));
+    group.cells.push({ name: identifier(column.name), json, append });
   };
   plan.columns.forEach((column, i) => {
-    const [json, timestamp, ttl] = record.slice(keys.length + i * 3, keys.length + i * 3 + 3) as [string, string, string];
+    const [json, timestamp, expires] = record.slice(keys.length + i * 3, keys.length + i * 3 + 3) as [string, string, string];
     if (timestamp === '' || (column.static ? !statics : staticOnly)) return;
-    const name = identifier(column.name);
-    if (!timestamp.startsWith('[')) return add(column, timestamp, ttl, `${name} = fromJson(?)`, exactJson(json));
+    if (!timestamp.startsWith('[')) return add(column, timestamp, expires, exactJson(json), false);
     // A set's or map's elements, each added with its own writetime and TTL.
     const timestamps = JSON.parse(timestamp) as string[];
-    const ttls = JSON.parse(ttl) as (string | null)[];
+    const expiries = JSON.parse(expires) as (string | null)[];
     const elements = elementsOf(json);
     const byCell = new Map<string, number[]>();
     timestamps.forEach((t, e) => {
-      const cell = `${t}/${ttls[e] ?? ''}`;
+      const cell = `${t}/${expiries[e] ?? ''}`;
       byCell.set(cell, [...(byCell.get(cell) ?? []), e]);
     });
-    for (const chosen of byCell.values()) add(column, timestamps[chosen[0]!]!, ttls[chosen[0]!] ?? null, `${name} = ${name} + fromJson(?)`, elements(chosen));
+    for (const chosen of byCell.values()) add(column, timestamps[chosen[0]!]!, expiries[chosen[0]!] ?? null, elements(chosen), true);
   });
   const table = `${identifier(plan.keyspace)}.${identifier(plan.table)}`;
-  const where = (names: readonly string[]): string => names.map((k) => `${identifier(k)} = fromJson(?)`).join(' AND ');
-  const statements = [...groups.values()].map((g) => {
-    const keyed = g.static ? plan.partitionKey : keys;
-    return {
-      query: `UPDATE ${table} USING TIMESTAMP ? AND TTL ? SET ${g.cells.map((c) => c.set).join(', ')} WHERE ${where(keyed)}`,
-      params: [cassandra.types.Long.fromString(g.timestamp), g.ttl, ...g.cells.map((c) => c.json), ...keyValues.slice(0, keyed.length)],
-    };
-  });
-  if (!staticOnly && ![...groups.values()].some((g) => !g.static)) {
-    statements.push({ query: `INSERT INTO ${table} (${keys.map(identifier).join(', ')}) VALUES (${keys.map(() => 'fromJson(?)').join(', ')}) USING TIMESTAMP 1`, params: keyValues });
+  const names = keys.map(identifier);
+  const where = (count: number): string => names.slice(0, count).map((k) => `${k} = fromJson(?)`).join(' AND ');
+  const insert = (columns: readonly string[], using: string): string => `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => 'fromJson(?)').join(', ')}) USING ${using}`;
+  const statements: Statement[] = [];
+  const rowGroups = [...groups.values()].filter((g) => !g.static);
+  if (!staticOnly && rowGroups.length === 0) statements.push({ query: insert(names, 'TIMESTAMP 1'), params: keyValues });
+  if (!staticOnly && rowGroups.length > 0) {
+    const oldest = rowGroups.reduce((a, b) => (BigInt(b.timestamp) < BigInt(a.timestamp) ? b : a));
+    // Elements added to a set or map cannot be written by an INSERT: the marker goes alone then.
+    if (oldest.cells.every((c) => !c.append)) oldest.marker = true;
+    else statements.push({ query: insert(names, 'TIMESTAMP ? AND TTL ?'), params: [...keyValues, cassandra.types.Long.fromString(oldest.timestamp), oldest.ttl] });
+  }
+  for (const g of groups.values()) {
+    const timestamp = cassandra.types.Long.fromString(g.timestamp);
+    if (g.marker === true) {
+      statements.push({ query: insert([...names, ...g.cells.map((c) => c.name)], 'TIMESTAMP ? AND TTL ?'), params: [...keyValues, ...g.cells.map((c) => c.json), timestamp, g.ttl] });
+      continue;
+    }
+    const keyed = g.static ? plan.partitionKey.length : keys.length;
+    const set = g.cells.map((c) => (c.append ? `${c.name} = ${c.name} + fromJson(?)` : `${c.name} = fromJson(?)`)).join(', ');
+    statements.push({ query: `UPDATE ${table} USING TIMESTAMP ? AND TTL ? SET ${set} WHERE ${where(keyed)}`, params: [timestamp, g.ttl, ...g.cells.map((c) => c.json), ...keyValues.slice(0, keyed)] });
   }
   return statements;
 }

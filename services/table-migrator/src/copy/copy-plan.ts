@@ -35,8 +35,9 @@ export interface CopyPlan {
   /** Reads a token range: `token(pk) > ? AND token(pk) <= ?`, every value as Cassandra's own JSON, each row's token last. */
   readonly select: string;
   /**
-   * The chunk file's header: the keys, then each column, its writetime and its TTL (a counter
-   * table: each counter), then the row's token (rows of one replica set are loaded together).
+   * The chunk file's header: the keys, then each column, its writetime and when its TTL ends (a
+   * second since the epoch; a counter table: each counter), then the row's token (rows of one
+   * replica set are loaded together).
    */
   readonly header: readonly string[];
 }
@@ -73,7 +74,7 @@ export function copyPlan(table: TableSchema, userTypes: ReadonlySet<string>): Co
     columns,
     counter,
     select: `SELECT ${selected.join(', ')} FROM ${identifier(table.keyspace)}.${identifier(table.name)} WHERE ${token} > ? AND ${token} <= ?`,
-    header: [...partitionKey, ...clustering, ...columns.flatMap((c) => (counter ? [c.name] : [c.name, `${c.name}:writetime`, `${c.name}:ttl`])), 'token'],
+    header: [...partitionKey, ...clustering, ...columns.flatMap((c) => (counter ? [c.name] : [c.name, `${c.name}:writetime`, `${c.name}:expires`])), 'token'],
   };
 }
 

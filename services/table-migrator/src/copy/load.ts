@@ -41,20 +41,21 @@ const SLICE = 2000;
 export async function loadChunk(target: cassandra.Client, staging: Staging, plan: CopyPlan, chunk: Pick<UnloadedChunk, 'key'>, options: LoadOptions): Promise<LoadedChunk> {
   const staged = await fetchChunk(staging, plan, chunk.key);
   const records = await withoutListsTargetHas(target, plan, staged.records, options.concurrency);
-  // Unload wrote when it read the rows on the object: the TTLs have counted down since.
-  const elapsedSeconds = (Date.now() - staged.unloadedAt) / 1000;
   const partitionKeys = plan.partitionKey.length;
   let previous: string | undefined;
-  const statementsOf = (slice: readonly ChunkRecord[]): Promise<Statement[][]> =>
-    Promise.resolve(
+  const statementsOf = (slice: readonly ChunkRecord[]): Promise<Statement[][]> => {
+    // What remains of each TTL is taken now, just before the slice is written.
+    const nowSeconds = Date.now() / 1000;
+    return Promise.resolve(
       slice.map((record) => {
         // A partition's rows are consecutive in a token range: its static cells are written once.
         const partition = record.slice(0, partitionKeys).join('\u0000');
         const first = partition !== previous;
         previous = partition;
-        return statementsFor(plan, record, elapsedSeconds, first);
+        return statementsFor(plan, record, nowSeconds, first);
       }),
     );
+  };
   return writeRows(target, records, options, statementsOf, replicaGroups(target, plan));
 }
 
@@ -90,10 +91,9 @@ export async function loadCounterChunk(origin: cassandra.Client, target: cassand
   });
 }
 
-async function fetchChunk(staging: Staging, plan: CopyPlan, key: string): Promise<{ records: ChunkRecord[]; unloadedAt: number }> {
+async function fetchChunk(staging: Staging, plan: CopyPlan, key: string): Promise<{ records: ChunkRecord[] }> {
   const object = await staging.s3.send(new GetObjectCommand({ Bucket: staging.bucket, Key: key }));
-  const records = readChunk(plan.header, Buffer.from(await object.Body!.transformToByteArray()));
-  return { records, unloadedAt: Number(object.Metadata?.['unloaded-at'] ?? Date.now()) };
+  return { records: readChunk(plan.header, Buffer.from(await object.Body!.transformToByteArray())) };
 }
 
 /** Rows in one batch at most, and bytes of their values: under Cassandra's batch size warning (5 KiB). */

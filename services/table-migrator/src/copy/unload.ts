@@ -16,7 +16,7 @@ export interface UnloadedChunk {
   readonly rows: number;
   readonly bytes: number;
   readonly sha256: string;
-  /** When the rows were read, ms since the epoch: loading takes the time since off their TTLs. */
+  /** When reading the rows began, ms since the epoch. */
   readonly unloadedAt: number;
 }
 
@@ -27,7 +27,8 @@ export async function unloadChunk(origin: cassandra.Client, staging: Staging, pl
   const range = [chunk.rangeStart, chunk.rangeEnd].map((t) => cassandra.types.Long.fromString(t.toString()));
   // The driver's result stream is a Readable; its types only say EventEmitter.
   const rows = origin.stream(plan.select, range, { prepare: true, fetchSize: 1000, autoPage: true }) as unknown as AsyncIterable<cassandra.types.Row>;
-  for await (const row of rows) records.push(toRecord(plan, row.values()));
+  // Each row's TTLs are taken as expiries when its page arrived, not when the chunk began.
+  for await (const row of rows) records.push(toRecord(plan, row.values(), Date.now() / 1000));
   const file = writeChunk(plan.header, records);
   const metadata = { 'unloaded-at': String(unloadedAt), rows: String(file.rows), sha256: file.sha256 };
   await staging.s3.send(new PutObjectCommand({ Bucket: staging.bucket, Key: key, Body: file.body, ContentType: 'text/csv', ContentEncoding: 'gzip', Metadata: metadata }));

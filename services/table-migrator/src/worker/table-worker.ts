@@ -9,6 +9,8 @@ import { unloadChunk } from '../copy/unload.js';
 import { chunkKey, loadItem, type WorkItem } from '../plan/work-item.js';
 import { readSchema } from '../schema/read-schema.js';
 import type { CopyContext } from './copy-context.js';
+import { MigratorError } from '../errors.js';
+import { isTransient } from './transient.js';
 import { workDecision } from './work-decision.js';
 
 const catalogue = SchemaCatalogue.load();
@@ -18,6 +20,8 @@ const DEFER_MS = 500;
 /** A chunk that differs after loading is compared this often, this far apart, before it counts as a mismatch. */
 const CHECK_ATTEMPTS = 3;
 const CHECK_RETRY_MS = 1000;
+/** How long work that failed for a passing reason waits before it is delivered again. */
+const RETRY_MS = 1000;
 
 /** The work item as the work topic keeps it: keyed by table and chunk, so one chunk's work stays in order. */
 export function workRecord(item: WorkItem): { key: Buffer; value: Buffer } {
@@ -66,8 +70,31 @@ export class TableWorker {
       await delay(DEFER_MS);
       return this.ctx.log.produce(this.ctx.workTopic, [workRecord(item)]);
     }
-    const plan = await this.plan(item);
-    await (item.kind === 'UNLOAD' ? this.unload(item, plan) : this.load(item, plan));
+    try {
+      const plan = await this.plan(item);
+      await (item.kind === 'UNLOAD' ? this.unload(item, plan) : this.load(item, plan));
+    } catch (error) {
+      await this.failed(item, error);
+    }
+  }
+
+  /**
+   * Work that failed. A cluster, S3 or Kafka away for a while: the work is delivered again
+   * after a pause, however long that takes. Anything else (a value the driver cannot read, a
+   * staged chunk gone, a bug) would fail again: the table's round fails, with the chunk and the
+   * reason in its facts, so that no one waits for a chunk that will never be done.
+   */
+  private async failed(item: WorkItem, error: unknown): Promise<void> {
+    const table = `${item.keyspace}.${item.table}`;
+    const message = error instanceof Error ? error.message : String(error);
+    if (isTransient(error)) {
+      this.ctx.logger.warn({ worker: this.id, table, chunk: item.chunk, step: item.kind, reason: message }, 'chunk work failed for a reason that passes: it will be tried again');
+      await delay(RETRY_MS);
+      throw error;
+    }
+    const reason = `chunk ${item.chunk} failed to ${item.kind.toLowerCase()}: ${message}`;
+    this.ctx.logger.error({ worker: this.id, table, chunk: item.chunk, step: item.kind, err: error }, `the copy of ${table} failed: ${reason}`);
+    await this.ctx.control.record({ type: 'TableRefused', table, round: item.round, reason }, { ...this.by(item), eventId: `${item.workId}/failed` });
   }
 
   /** Stages the chunk's token range, queues its load, and records ChunkUnloaded. */
@@ -126,16 +153,19 @@ export class TableWorker {
     return check;
   }
 
-  /** A table's copy plan, read from origin's schema once per worker. */
+  /** A table's copy plan, read from origin's schema once per worker (read again after a failed read). */
   private plan(item: WorkItem): Promise<CopyPlan> {
     const name = `${item.keyspace}.${item.table}`;
     let plan = this.plans.get(name);
     if (plan === undefined) {
       plan = readSchema(this.ctx.origin, [item.keyspace]).then((schema) => {
-        const keyspace = schema.keyspaces.get(item.keyspace)!;
-        return copyPlan(keyspace.tables.get(item.table)!, new Set(keyspace.types.keys()));
+        const keyspace = schema.keyspaces.get(item.keyspace);
+        const table = keyspace?.tables.get(item.table);
+        if (keyspace === undefined || table === undefined) throw new MigratorError('SCHEMA_NOT_FOUND', `origin has no table ${name}`);
+        return copyPlan(table, new Set(keyspace.types.keys()));
       });
       this.plans.set(name, plan);
+      plan.catch(() => this.plans.delete(name));
     }
     return plan;
   }
