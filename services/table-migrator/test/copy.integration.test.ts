@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, it } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '@cutover/config';
@@ -20,6 +21,10 @@ const staging = { s3: s3Client(config), bucket: `copy-${randomBytes(3).toString(
 const ks = `copy_${randomBytes(3).toString('hex')}`;
 const timeout = 180_000;
 const load = { concurrency: 64, rate: 0 };
+/** Nothing writes while these tests check: every cell compares, however recent. */
+const QUIET = { inFlightMs: 0, retryMs: 100 };
+/** The first key value of a row, from `recordKey`. */
+const firstKey = (key: string): string | undefined => (JSON.parse(key) as string[])[0];
 let plan: CopyPlan;
 
 before(async () => {
@@ -109,13 +114,56 @@ it('copies every kind of column through S3 keeping values, writetimes and the re
   assertSameData(await everything(target), source);
 });
 
-it('the check finds every range equal on both sides, then names the one range a changed row is in', { timeout }, async () => {
+it('the check finds every range equal on both sides, then names the one range a changed row is in, and the row', { timeout }, async () => {
   const ranges = splitRing(4);
-  assert.deepEqual((await Promise.all(ranges.map((r) => checkRange(origin, target, plan, r)))).map((c) => c.matches), [true, true, true, true]);
+  assert.deepEqual((await Promise.all(ranges.map((r) => checkRange(origin, target, plan, r, QUIET)))).map((c) => c.matches), [true, true, true, true]);
   await target.execute(`UPDATE ${ks}.every SET t = 'changed on target only' WHERE id = 434343 AND ck = ?`, [(await target.execute(`SELECT ck FROM ${ks}.every WHERE id = 434343`)).first()['ck']], { prepare: true });
-  const checks = await Promise.all(ranges.map((r) => checkRange(origin, target, plan, r)));
-  assert.equal(checks.filter((c) => !c.matches).length, 1);
+  const checks = await Promise.all(ranges.map((r) => checkRange(origin, target, plan, r, QUIET)));
+  assert.deepEqual(checks.filter((c) => !c.matches).map((c) => [c.differences, c.examples.map((d) => [firstKey(d.key), d.missingOn])]), [[1, [['434343', undefined]]]]);
   assert.equal(checks.reduce((sum, c) => sum + c.rows.origin, 0), 47);
+});
+
+it('the check tells writes in flight from rows that differ: a range written to throughout matches, a row lost or changed on one side long ago does not', { timeout }, async () => {
+  await origin.execute(`CREATE TABLE ${ks}.live (id int PRIMARY KEY, v int)`);
+  await syncSchema(origin, target, [`${ks}.live`]);
+  const both = (cql: string, params: unknown[]) => Promise.all([origin, target].map((c) => c.execute(cql, params, { prepare: true })));
+  await cassandra.concurrent.executeConcurrent(origin, `INSERT INTO ${ks}.live (id, v) VALUES (?, ?) USING TIMESTAMP 1000`, Array.from({ length: 3000 }, (_, id) => [id, id]));
+  await cassandra.concurrent.executeConcurrent(target, `INSERT INTO ${ks}.live (id, v) VALUES (?, ?) USING TIMESTAMP 1000`, Array.from({ length: 3000 }, (_, id) => [id, id]));
+  const live = copyPlan((await readSchema(origin, [ks])).keyspaces.get(ks)!.tables.get('live')!, new Set());
+  const ring = { start: MIN_TOKEN, end: MAX_TOKEN };
+  // The proxy's way: each write to origin, then to target a moment later; new rows, changed rows, deleted rows.
+  let writing = true;
+  const application = (async () => {
+    for (let n = 0; writing; n++) {
+      const id = n % 2900; // not the rows changed below
+      if (n % 5 === 4) {
+        await origin.execute(`DELETE FROM ${ks}.live WHERE id = ?`, [id], { prepare: true });
+        await delay(5);
+        await target.execute(`DELETE FROM ${ks}.live WHERE id = ?`, [id], { prepare: true });
+      } else {
+        const at = cassandra.types.Long.fromNumber(Date.now() * 1000);
+        await origin.execute(`INSERT INTO ${ks}.live (id, v) VALUES (?, ?) USING TIMESTAMP ?`, [id, n, at], { prepare: true });
+        await delay(5);
+        await target.execute(`INSERT INTO ${ks}.live (id, v) VALUES (?, ?) USING TIMESTAMP ?`, [id, n, at], { prepare: true });
+      }
+    }
+  })();
+  try {
+    for (let look = 0; look < 3; look++) {
+      const check = await checkRange(origin, target, live, ring);
+      assert.equal(check.matches, true, `look ${look}: ${check.differences} rows differ, e.g. ${JSON.stringify(check.examples, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
+    }
+  } finally {
+    writing = false;
+    await application;
+  }
+  // Differences that do not pass: a row missing on target, a value changed on origin, both written long ago.
+  await target.execute(`DELETE FROM ${ks}.live USING TIMESTAMP 2000 WHERE id = 2999`);
+  await origin.execute(`UPDATE ${ks}.live USING TIMESTAMP 2000 SET v = -1 WHERE id = 2998`);
+  await both(`UPDATE ${ks}.live USING TIMESTAMP 2000 SET v = -2 WHERE id = ?`, [2997]);
+  const check = await checkRange(origin, target, live, ring, { retryMs: 100 });
+  assert.equal(check.matches, false);
+  assert.deepEqual(check.examples.map((d) => [firstKey(d.key), d.missingOn]).sort(), [['2998', undefined], ['2999', 'target']]);
 });
 
 it('keeps a row target refuses out, with the reason, and loads the rest; the check leaves it out on both sides', { timeout }, async () => {
@@ -137,8 +185,8 @@ it('keeps a row target refuses out, with the reason, and loads the rest; the che
   assert.deepEqual((await target.execute(`SELECT id FROM ${ks}.files`)).rows.map((row) => row['id'] as number).sort(), [0, 1, 2, 4]);
 
   const ring = { start: MIN_TOKEN, end: MAX_TOKEN };
-  assert.equal((await checkRange(origin, target, files, ring)).matches, false, 'the bad row is missing on target');
-  const check = await checkRange(origin, target, files, ring, new Set(loaded.badRows.map((bad) => recordKey(files, bad.record))));
+  assert.equal((await checkRange(origin, target, files, ring, QUIET)).matches, false, 'the bad row is missing on target');
+  const check = await checkRange(origin, target, files, ring, { ...QUIET, skip: new Set(loaded.badRows.map((bad) => recordKey(files, bad.record))) });
   assert.deepEqual([check.matches, check.rows], [true, { origin: 4, target: 4 }]);
 
   await writeBadRows(staging, badRowsKey(key), files.header, loaded.badRows);
@@ -227,7 +275,7 @@ it("copies a counter table by adding to target the difference from origin's coun
   const again = await loadCounterChunk(origin, target, staging, hits, { key }, load);
   assert.equal(again.writes, 0, 'nothing to add');
   assert.deepEqual(await counts(target), await counts(origin));
-  assert.equal((await checkRange(origin, target, hits, { start: MIN_TOKEN, end: MAX_TOKEN })).matches, true);
+  assert.equal((await checkRange(origin, target, hits, { start: MIN_TOKEN, end: MAX_TOKEN }, QUIET)).matches, true);
 });
 
 it('copies a partition larger than a page, read page by page within it', { timeout }, async () => {
@@ -246,7 +294,7 @@ it('copies a partition larger than a page, read page by page within it', { timeo
   await loadChunk(target, staging, events, { key }, load);
   const count = async (client: cassandra.Client) => (await client.execute(`SELECT count(*) AS n FROM ${ks}.events WHERE device = 1`)).first()['n'] as cassandra.types.Long;
   assert.equal(Number(await count(target)), 5000);
-  assert.deepEqual(await checkRange(origin, target, events, { start: MIN_TOKEN, end: MAX_TOKEN }), { range: { start: MIN_TOKEN, end: MAX_TOKEN }, rows: { origin: 5001, target: 5001 }, matches: true });
+  assert.deepEqual(await checkRange(origin, target, events, { start: MIN_TOKEN, end: MAX_TOKEN }, QUIET), { range: { start: MIN_TOKEN, end: MAX_TOKEN }, rows: { origin: 5001, target: 5001 }, matches: true, differences: 0, examples: [] });
 });
 
 it("makes a bad row of a NaN inside a collection, which toJson writes as null and target refuses: not a null written in its place", { timeout }, async () => {

@@ -83,7 +83,7 @@ export async function liveMigration(config: Config, say: (line: string) => void)
     for (const table of schema.tables.values()) {
       const plan = copyPlan(table, new Set(schema.types.keys()));
       for (const range of splitRing(8)) {
-        const check = await checkRange(origin, target, plan, range);
+        const check = await checkRange(origin, target, plan, range, { inFlightMs: 0 }); // the application has stopped
         rows += check.rows.origin;
         if (!check.matches) mismatches++;
       }

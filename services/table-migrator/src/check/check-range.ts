@@ -1,42 +1,76 @@
-import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import cassandra from 'cassandra-driver';
-import { recordKey, toRecord, type ChunkRecord } from '../copy/chunk-rows.js';
+import { recordKey, toRecord } from '../copy/chunk-rows.js';
 import type { CopyPlan } from '../copy/copy-plan.js';
 import type { TokenRange } from '../plan/token-ring.js';
+import { rowDifferences, type CheckedRow, type RowDifference } from './row-diff.js';
 
 /** One token range of a table compared on both clusters. */
 export interface RangeCheck {
   readonly range: TokenRange;
+  /** Rows read on each side, at the last look. */
   readonly rows: { readonly origin: number; readonly target: number };
   /** Same rows, values and writetimes on both sides (TTLs count down, so only whether a cell has one counts). */
   readonly matches: boolean;
+  /** Rows that differed at every look; up to EXAMPLES of them in `examples`. */
+  readonly differences: number;
+  readonly examples: readonly RowDifference[];
 }
+
+export interface CheckOptions {
+  /** The rows keyed here are left out (the bad rows of the chunk, which target refused). */
+  readonly skip?: ReadonlySet<string>;
+  /** Looks at the range, while rows differ (3). */
+  readonly attempts?: number;
+  /** Between looks (1 s). */
+  readonly retryMs?: number;
+  /**
+   * Cells written this recently are in flight and left out (2 s): with the application writing
+   * through the proxy, each write reaches one cluster a moment before the other. 0 when nothing
+   * writes.
+   */
+  readonly inFlightMs?: number;
+}
+
+const EXAMPLES = 10;
+/** So many differing rows at one look are no writes in flight: the range differs, and is not looked at again. */
+const TOO_MANY = 10_000;
 
 /**
- * Reads a token range from both clusters and compares row counts and a content hash, leaving
- * out the rows keyed in `skip` (the bad rows of the chunk, which target refused).
+ * Reads a token range from both clusters and compares it row by row. A row that differs must
+ * differ at every look, a second apart, to count: the application's writes through the proxy
+ * land on one cluster a moment before the other, and a check of a range they write to would
+ * otherwise fail now and then for nothing.
  */
-export async function checkRange(origin: cassandra.Client, target: cassandra.Client, plan: CopyPlan, range: TokenRange, skip: ReadonlySet<string> = new Set()): Promise<RangeCheck> {
-  const [there, here] = await Promise.all([digest(origin, plan, range, skip), digest(target, plan, range, skip)]);
-  return { range, rows: { origin: there.rows, target: here.rows }, matches: there.rows === here.rows && there.hash === here.hash };
+export async function checkRange(origin: cassandra.Client, target: cassandra.Client, plan: CopyPlan, range: TokenRange, options: CheckOptions = {}): Promise<RangeCheck> {
+  const { skip = new Set(), attempts = 3, retryMs = 1000, inFlightMs = 2000 } = options;
+  let differing: Map<string, RowDifference> | undefined;
+  let rows = { origin: 0, target: 0 };
+  for (let attempt = 1; ; attempt++) {
+    const horizon = BigInt(Date.now() - inFlightMs) * 1000n;
+    const counts = { origin: 0, target: 0 };
+    const found = new Map<string, RowDifference>();
+    const streams = [origin, target].map((client, i) => scan(client, plan, range, skip, () => counts[i === 0 ? 'origin' : 'target']++));
+    for await (const difference of rowDifferences(plan, streams[0]!, streams[1]!, horizon)) {
+      if (differing === undefined || differing.has(difference.key)) found.set(difference.key, difference);
+      if (found.size >= TOO_MANY) break;
+    }
+    [differing, rows] = [found, counts];
+    if (found.size === 0 || found.size >= TOO_MANY || attempt >= attempts) break;
+    await delay(retryMs);
+  }
+  return { range, rows, matches: differing.size === 0, differences: differing.size, examples: [...differing.values()].slice(0, EXAMPLES) };
 }
 
-/** Expiries are read a moment apart on each side: only which cells have one compares (a set's or map's: which elements). */
-function hasTtl(value: string): boolean | boolean[] {
-  return value.startsWith('[') ? (JSON.parse(value) as unknown[]).map((ttl) => ttl !== null) : value !== '';
-}
-
-async function digest(client: cassandra.Client, plan: CopyPlan, range: TokenRange, skip: ReadonlySet<string>): Promise<{ rows: number; hash: string }> {
-  const hash = createHash('sha256');
-  const ttls = new Set(plan.header.flatMap((name, i) => (name.endsWith(':expires') ? [i] : [])));
-  let rows = 0;
+/** The range's rows on one cluster, in token order, the skipped ones left out. */
+async function* scan(client: cassandra.Client, plan: CopyPlan, range: TokenRange, skip: ReadonlySet<string>, counted: () => void): AsyncGenerator<CheckedRow> {
   const bounds = [range.start, range.end].map((t) => cassandra.types.Long.fromString(t.toString()));
   const stream = client.stream(plan.select, bounds, { prepare: true, fetchSize: 1000, autoPage: true }) as unknown as AsyncIterable<cassandra.types.Row>;
   for await (const row of stream) {
-    const record: ChunkRecord = toRecord(plan, row.values(), 0);
-    if (skip.size > 0 && skip.has(recordKey(plan, record))) continue;
-    hash.update(JSON.stringify(record.map((value, i) => (ttls.has(i) ? hasTtl(value) : value))));
-    rows++;
+    const record = toRecord(plan, row.values(), 0);
+    const key = recordKey(plan, record);
+    if (skip.size > 0 && skip.has(key)) continue;
+    counted();
+    yield { token: BigInt(record.at(-1)!), key, record };
   }
-  return { rows, hash: hash.digest('hex') };
 }

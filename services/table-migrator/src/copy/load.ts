@@ -56,6 +56,8 @@ export async function loadChunk(target: cassandra.Client, staging: Staging, plan
       }),
     );
   };
+  // The ring comes with the connection: a worker's first load may come before any other use of target.
+  await target.connect();
   return writeRows(target, records, options, statementsOf, replicaGroups(target, plan));
 }
 

@@ -17,11 +17,10 @@ const catalogue = SchemaCatalogue.load();
 
 /** How long work of a paused table waits before it goes back in the queue. */
 const DEFER_MS = 500;
-/** A chunk that differs after loading is compared this often, this far apart, before it counts as a mismatch. */
-const CHECK_ATTEMPTS = 3;
-const CHECK_RETRY_MS = 1000;
-/** How long work that failed for a passing reason waits before it is delivered again. */
+/** How long failed work waits before it is delivered again. */
 const RETRY_MS = 1000;
+/** Tries of work that fails for a reason that may not pass, before its table fails. */
+const MAX_TRIES = 3;
 
 /** The work item as the work topic keeps it: keyed by table and chunk, so one chunk's work stays in order. */
 export function workRecord(item: WorkItem): { key: Buffer; value: Buffer } {
@@ -37,6 +36,8 @@ export function workRecord(item: WorkItem): { key: Buffer; value: Buffer } {
 export class TableWorker {
   private subscription?: Subscription;
   private readonly plans = new Map<string, Promise<CopyPlan>>();
+  /** Failed tries of work that failed for a reason that may not pass, by work id. */
+  private readonly tries = new Map<string, number>();
 
   private constructor(
     private readonly ctx: CopyContext,
@@ -73,6 +74,7 @@ export class TableWorker {
     try {
       const plan = await this.plan(item);
       await (item.kind === 'UNLOAD' ? this.unload(item, plan) : this.load(item, plan));
+      this.tries.delete(item.workId);
     } catch (error) {
       await this.failed(item, error);
     }
@@ -80,18 +82,22 @@ export class TableWorker {
 
   /**
    * Work that failed. A cluster, S3 or Kafka away for a while: the work is delivered again
-   * after a pause, however long that takes. Anything else (a value the driver cannot read, a
-   * staged chunk gone, a bug) would fail again: the table's round fails, with the chunk and the
-   * reason in its facts, so that no one waits for a chunk that will never be done.
+   * after a pause, however long that takes. Anything else is tried MAX_TRIES times in all (a
+   * failure no one foresaw may still pass), then the table's round fails, with the chunk and
+   * the reason in its facts (a value the driver cannot read, a staged chunk gone, a bug would
+   * fail for ever), so that no one waits for a chunk that will never be done.
    */
   private async failed(item: WorkItem, error: unknown): Promise<void> {
     const table = `${item.keyspace}.${item.table}`;
     const message = error instanceof Error ? error.message : String(error);
-    if (isTransient(error)) {
-      this.ctx.logger.warn({ worker: this.id, table, chunk: item.chunk, step: item.kind, reason: message }, 'chunk work failed for a reason that passes: it will be tried again');
+    const tries = isTransient(error) ? 0 : (this.tries.get(item.workId) ?? 0) + 1;
+    if (tries < MAX_TRIES) {
+      if (tries > 0) this.tries.set(item.workId, tries);
+      this.ctx.logger.warn({ worker: this.id, table, chunk: item.chunk, step: item.kind, reason: message, ...(tries > 0 ? { tries } : {}) }, 'chunk work failed: it will be tried again');
       await delay(RETRY_MS);
       throw error;
     }
+    this.tries.delete(item.workId);
     const reason = `chunk ${item.chunk} failed to ${item.kind.toLowerCase()}: ${message}`;
     this.ctx.logger.error({ worker: this.id, table, chunk: item.chunk, step: item.kind, err: error }, `the copy of ${table} failed: ${reason}`);
     await this.ctx.control.record({ type: 'TableRefused', table, round: item.round, reason }, { ...this.by(item), eventId: `${item.workId}/failed` });
@@ -130,7 +136,10 @@ export class TableWorker {
     this.ctx.metrics?.rows.inc({ table, step: 'load' }, loaded.rows);
     this.ctx.metrics?.badRows.inc({ table }, loaded.badRows.length);
     this.ctx.metrics?.chunkSeconds.observe({ step: 'load' }, (performance.now() - started) / 1000);
-    if (!check.matches) this.ctx.logger.error({ worker: this.id, table, chunk: item.chunk, rows: check.rows, range: [item.rangeStart, item.rangeEnd] }, 'a loaded chunk differs between origin and target');
+    if (!check.matches) {
+      const tokens = check.examples.map((d) => `${d.token}${d.missingOn === undefined ? '' : ` (missing on ${d.missingOn})`}`);
+      this.ctx.logger.error({ worker: this.id, table, chunk: item.chunk, rows: check.rows, differences: check.differences, tokens, range: [item.rangeStart, item.rangeEnd] }, 'a loaded chunk differs between origin and target');
+    }
   }
 
   /** Facts are recorded under the work's id: work done twice records the same fact once. */
@@ -138,19 +147,9 @@ export class TableWorker {
     return { migrationId: item.migrationId, issuer: this.id, eventId: item.workId };
   }
 
-  /**
-   * Compares the chunk's range on both clusters. Writes the application makes meanwhile can
-   * be on one cluster and not yet the other for a moment: a mismatch is looked at again
-   * before it counts.
-   */
-  private async check(plan: CopyPlan, item: WorkItem, badRows: ReadonlySet<string>): Promise<RangeCheck> {
-    const range = { start: BigInt(item.rangeStart), end: BigInt(item.rangeEnd) };
-    let check = await checkRange(this.ctx.origin, this.ctx.target, plan, range, badRows);
-    for (let attempt = 1; !check.matches && attempt < CHECK_ATTEMPTS; attempt++) {
-      await delay(CHECK_RETRY_MS);
-      check = await checkRange(this.ctx.origin, this.ctx.target, plan, range, badRows);
-    }
-    return check;
+  /** Compares the chunk's range on both clusters (a row must differ at every look to count: see checkRange). */
+  private check(plan: CopyPlan, item: WorkItem, badRows: ReadonlySet<string>): Promise<RangeCheck> {
+    return checkRange(this.ctx.origin, this.ctx.target, plan, { start: BigInt(item.rangeStart), end: BigInt(item.rangeEnd) }, { skip: badRows });
   }
 
   /** A table's copy plan, read from origin's schema once per worker (read again after a failed read). */
