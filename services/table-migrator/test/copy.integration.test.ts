@@ -236,6 +236,25 @@ it('copies the row marker with the row\'s oldest cells: a row whose cells are al
   assert.deepEqual(await rows(target), there);
 });
 
+it('copies a list the application appends to between unload and load: the copy\'s elements go before the new ones, older elements go, and loading again changes nothing', { timeout }, async () => {
+  await origin.execute(`CREATE TABLE ${ks}.lists (id int PRIMARY KEY, l list<text>)`);
+  await syncSchema(origin, target, [`${ks}.lists`]);
+  await origin.execute(`INSERT INTO ${ks}.lists (id, l) VALUES (1, ['a', 'b']) USING TIMESTAMP 1000`);
+  await origin.execute(`INSERT INTO ${ks}.lists (id, l) VALUES (2, ['x', 'y']) USING TIMESTAMP 3000`);
+  await target.execute(`INSERT INTO ${ks}.lists (id, l) VALUES (2, ['stale']) USING TIMESTAMP 500`);
+  const lists = copyPlan((await readSchema(origin, [ks])).keyspaces.get(ks)!.tables.get('lists')!, new Set());
+  const key = `${ks}/lists/chunk-00000.csv.gz`;
+  await unloadChunk(origin, staging, lists, { keyspace: ks, table: 'lists', chunk: 0, rangeStart: MIN_TOKEN, rangeEnd: MAX_TOKEN }, key);
+  // Through the proxy, after the unload read the list: on both clusters.
+  for (const client of [origin, target]) await client.execute(`UPDATE ${ks}.lists USING TIMESTAMP 2000 SET l = l + ['c'] WHERE id = 1`);
+  const read = async (client: cassandra.Client) => (await client.execute(`SELECT id, l, writetime(l) AS w FROM ${ks}.lists`)).rows.map((r) => JSON.stringify([r['id'], r['l'], (r['w'] as unknown[]).map(String)])).sort();
+  await loadChunk(target, staging, lists, { key }, load);
+  assert.deepEqual(await read(origin), ['[1,["a","b","c"],["1000","1000","2000"]]', '[2,["x","y"],["3000","3000"]]']);
+  assert.deepEqual(await read(target), await read(origin));
+  await loadChunk(target, staging, lists, { key }, load);
+  assert.deepEqual(await read(target), await read(origin), 'loaded again: no element twice');
+});
+
 it('gives each cell the TTL that remains when it is written, however long after the read: target never outlives origin', { timeout }, async () => {
   await origin.execute(`CREATE TABLE ${ks}.expiring (id int PRIMARY KEY, v int)`);
   await syncSchema(origin, target, [`${ks}.expiring`]);

@@ -105,10 +105,20 @@ describe('lists', () => {
     assert.equal(listCheck(withList, ['1', '"2026-01-01"', 'null', '', '', '["b"]', '7', '']), undefined, 'no list cell, nothing to ask');
   });
 
-  it('leaves out a list target has from this copy or later, and writes one it has only older', () => {
-    assert.deepEqual(withoutCopiedLists(withList, record, [[long('7')]]), ['1', '"2026-01-01"', 'null', '', '', '["b"]', '7', '']);
+  it('leaves out a list target has from this copy (elements at its writetime), and writes one it has only older or newer elements of', () => {
+    assert.deepEqual(withoutCopiedLists(withList, record, [[long('7'), long('9')]]), ['1', '"2026-01-01"', 'null', '', '', '["b"]', '7', '']);
     assert.deepEqual(withoutCopiedLists(withList, record, [[long('6')]]), record);
+    assert.deepEqual(withoutCopiedLists(withList, record, [[long('9')]]), record, "the application's elements, appended since the unload");
     assert.deepEqual(withoutCopiedLists(withList, record, [null]), record);
+  });
+
+  it('writes a list before the elements appended since the unload, after deleting the older ones', () => {
+    const statements = statementsFor(withList, record, 0, true).map((s) => ({ query: s.query, params: s.params.map(String) }));
+    assert.deepEqual(statements, [
+      { query: 'DELETE "steps" FROM "shop"."orders" USING TIMESTAMP ? WHERE "id" = fromJson(?) AND "at" = fromJson(?)', params: ['6', '"1"', '"2026-01-01"'] },
+      { query: 'INSERT INTO "shop"."orders" ("id", "at") VALUES (fromJson(?), fromJson(?)) USING TIMESTAMP ? AND TTL ?', params: ['"1"', '"2026-01-01"', '7', '0'] },
+      { query: 'UPDATE "shop"."orders" USING TIMESTAMP ? AND TTL ? SET "steps" = fromJson(?) + "steps", "frozen_steps" = fromJson(?) WHERE "id" = fromJson(?) AND "at" = fromJson(?)', params: ['7', '0', '["a"]', '["b"]', '"1"', '"2026-01-01"'] },
+    ]);
   });
 });
 

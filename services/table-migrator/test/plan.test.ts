@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { SchemaCatalogue, decodeRecord, encodeRecord } from '@cutover/event-log';
 import fc from 'fast-check';
 import { initialState, type MigrationState, type TableCopy, type TableState } from '@cutover/migration-state';
-import { MAX_TOKEN, MIN_TOKEN, chunkCount, manifestKey, nextToPlan, planChunks, splitRing, tableManifest, unloadItem, workDecision, type WorkItem } from '../src/index.ts';
+import type cassandra from 'cassandra-driver';
+import { MAX_TOKEN, MIN_TOKEN, chunkCount, estimateTableBytes, manifestKey, nextToPlan, planChunks, splitRing, tableManifest, unloadItem, workDecision, type WorkItem } from '../src/index.ts';
 
 describe('splitRing', () => {
   it('covers the whole Murmur3 ring in contiguous ranges of nearly equal width', () => {
@@ -121,4 +122,24 @@ describe('tableManifest', () => {
     assert.equal(manifestKey(manifest), 'm1/shop.users/r1/manifest.json');
     assert.equal(tableManifest('m1', { ...table(2), remigrations: 2 }), undefined, 'a newer round is not staged yet');
   });
+});
+
+it("sums the size estimates of every node, each holding its primary ranges', a node that does not answer counting as empty", async () => {
+  const hosts = ['10.0.0.1:9042', '10.0.0.2:9042', '10.0.0.3:9042'].map((address) => ({ address }));
+  const estimates: Record<string, { mean_partition_size: number; partitions_count: number }[]> = {
+    '10.0.0.1:9042': [{ mean_partition_size: 100, partitions_count: 10 }, { mean_partition_size: 200, partitions_count: 5 }],
+    '10.0.0.2:9042': [{ mean_partition_size: 50, partitions_count: 4 }],
+  };
+  const asked: string[] = [];
+  const client = {
+    connect: () => Promise.resolve(),
+    hosts: { values: () => hosts },
+    execute: (_query: string, _params: unknown[], options: { host: { address: string } }) => {
+      asked.push(options.host.address);
+      const rows = estimates[options.host.address];
+      return rows === undefined ? Promise.reject(new Error('node down')) : Promise.resolve({ rows });
+    },
+  } as unknown as cassandra.Client;
+  assert.equal(await estimateTableBytes(client, 'shop', 'orders'), 100 * 10 + 200 * 5 + 50 * 4);
+  assert.deepEqual(asked.sort(), hosts.map((h) => h.address));
 });

@@ -68,8 +68,8 @@ interface CellGroup {
   readonly timestamp: string;
   readonly ttl: number;
   readonly static: boolean;
-  /** `name` and its JSON; `append`: a set's or map's elements, added to what is there. */
-  readonly cells: { readonly name: string; readonly json: string; readonly append: boolean }[];
+  /** `name` and its JSON; added to what is there: a set's or map's elements (`append`), a list's (`prepend`). */
+  readonly cells: { readonly name: string; readonly json: string; readonly add?: 'append' | 'prepend' }[];
   /** Written as an INSERT: the row marker with its cells, as the application's INSERT wrote them. */
   marker?: boolean;
 }
@@ -93,18 +93,28 @@ export function statementsFor(plan: CopyPlan, record: ChunkRecord, nowSeconds: n
   const keyValues = record.slice(0, keys.length).map(exactJson);
   const staticOnly = plan.clustering.length > 0 && keyValues.slice(plan.partitionKey.length).some((k) => k === 'null');
   const groups = new Map<string, CellGroup>();
-  const add = (column: CopyColumn, timestamp: string, expires: string | null, json: string, append: boolean): void => {
+  const lists: { column: CopyColumn; timestamp: string }[] = [];
+  /** Adds a cell to its group; false when it has expired since it was unloaded. */
+  const add = (column: CopyColumn, timestamp: string, expires: string | null, json: string, how?: 'append' | 'prepend'): boolean => {
     const remaining = expires === null || expires === '' ? 0 : Number(expires) - Math.floor(nowSeconds);
-    if (expires !== null && expires !== '' && remaining <= 0) return; // expired since it was unloaded
+    if (expires !== null && expires !== '' && remaining <= 0) return false;
     const key = `${column.static}/${timestamp}/${remaining}`;
     let group = groups.get(key);
     if (group === undefined) groups.set(key, (group = { timestamp, ttl: remaining, cells: [], static: column.static }));
-    group.cells.push({ name: identifier(column.name), json, append });
+    group.cells.push({ name: identifier(column.name), json, ...(how === undefined ? {} : { add: how }) });
+    return true;
   };
   plan.columns.forEach((column, i) => {
     const [json, timestamp, expires] = record.slice(keys.length + i * 3, keys.length + i * 3 + 3) as [string, string, string];
     if (timestamp === '' || (column.static ? !statics : staticOnly)) return;
-    if (!timestamp.startsWith('[')) return add(column, timestamp, expires, exactJson(json), false);
+    if (isList(column.type)) {
+      // A list's elements are ordered by ids target makes up at each write. Elements the
+      // application appended since the unload are on target already: the copy's go before them
+      // (prepended), and only elements older than the copy's are deleted first.
+      if (add(column, timestamp, expires, exactJson(json), 'prepend')) lists.push({ column, timestamp });
+      return;
+    }
+    if (!timestamp.startsWith('[')) return void add(column, timestamp, expires, exactJson(json));
     // A set's or map's elements, each added with its own writetime and TTL.
     const timestamps = JSON.parse(timestamp) as string[];
     const expiries = JSON.parse(expires) as (string | null)[];
@@ -114,19 +124,22 @@ export function statementsFor(plan: CopyPlan, record: ChunkRecord, nowSeconds: n
       const cell = `${t}/${expiries[e] ?? ''}`;
       byCell.set(cell, [...(byCell.get(cell) ?? []), e]);
     });
-    for (const chosen of byCell.values()) add(column, timestamps[chosen[0]!]!, expiries[chosen[0]!] ?? null, elements(chosen), true);
+    for (const chosen of byCell.values()) add(column, timestamps[chosen[0]!]!, expiries[chosen[0]!] ?? null, elements(chosen), 'append');
   });
   const table = `${identifier(plan.keyspace)}.${identifier(plan.table)}`;
   const names = keys.map(identifier);
   const where = (count: number): string => names.slice(0, count).map((k) => `${k} = fromJson(?)`).join(' AND ');
   const insert = (columns: readonly string[], using: string): string => `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => 'fromJson(?)').join(', ')}) USING ${using}`;
-  const statements: Statement[] = [];
+  const statements: Statement[] = lists.map(({ column, timestamp }) => {
+    const keyed = column.static ? plan.partitionKey.length : keys.length;
+    return { query: `DELETE ${identifier(column.name)} FROM ${table} USING TIMESTAMP ? WHERE ${where(keyed)}`, params: [cassandra.types.Long.fromString((BigInt(timestamp) - 1n).toString()), ...keyValues.slice(0, keyed)] };
+  });
   const rowGroups = [...groups.values()].filter((g) => !g.static);
   if (!staticOnly && rowGroups.length === 0) statements.push({ query: insert(names, 'TIMESTAMP 1'), params: keyValues });
   if (!staticOnly && rowGroups.length > 0) {
     const oldest = rowGroups.reduce((a, b) => (BigInt(b.timestamp) < BigInt(a.timestamp) ? b : a));
-    // Elements added to a set or map cannot be written by an INSERT: the marker goes alone then.
-    if (oldest.cells.every((c) => !c.append)) oldest.marker = true;
+    // Elements added to a collection cannot be written by an INSERT: the marker goes alone then.
+    if (oldest.cells.every((c) => c.add === undefined)) oldest.marker = true;
     else statements.push({ query: insert(names, 'TIMESTAMP ? AND TTL ?'), params: [...keyValues, cassandra.types.Long.fromString(oldest.timestamp), oldest.ttl] });
   }
   for (const g of groups.values()) {
@@ -136,7 +149,7 @@ export function statementsFor(plan: CopyPlan, record: ChunkRecord, nowSeconds: n
       continue;
     }
     const keyed = g.static ? plan.partitionKey.length : keys.length;
-    const set = g.cells.map((c) => (c.append ? `${c.name} = ${c.name} + fromJson(?)` : `${c.name} = fromJson(?)`)).join(', ');
+    const set = g.cells.map((c) => (c.add === 'append' ? `${c.name} = ${c.name} + fromJson(?)` : c.add === 'prepend' ? `${c.name} = fromJson(?) + ${c.name}` : `${c.name} = fromJson(?)`)).join(', ');
     statements.push({ query: `UPDATE ${table} USING TIMESTAMP ? AND TTL ? SET ${set} WHERE ${where(keyed)}`, params: [timestamp, g.ttl, ...g.cells.map((c) => c.json), ...keyValues.slice(0, keyed)] });
   }
   return statements;
@@ -176,7 +189,7 @@ export function listCheck(plan: CopyPlan, record: ChunkRecord): Statement | unde
   };
 }
 
-/** The record without the lists target already has at the copy's writetime or later (`writetimes`: listCheck's answer, in its order). */
+/** The record without the lists target already has from this copy: elements at the list's writetime (`writetimes`: listCheck's answer, in its order). */
 export function withoutCopiedLists(plan: CopyPlan, record: ChunkRecord, writetimes: readonly unknown[]): ChunkRecord {
   const keys = plan.partitionKey.length + plan.clustering.length;
   const out = [...record];
@@ -184,8 +197,10 @@ export function withoutCopiedLists(plan: CopyPlan, record: ChunkRecord, writetim
   plan.columns.forEach((column, i) => {
     const at = keys + i * 3;
     if (!isList(column.type) || record[at + 1] === '' || (!column.static && record.slice(plan.partitionKey.length, keys).includes('null'))) return;
-    const there = latest(writetimes[answer++]);
-    if (there !== '' && BigInt(there) >= BigInt(record[at + 1]!)) out.splice(at, 3, 'null', '', '');
+    // This copy's elements carry the list's writetime on origin: newer ones on target are the application's, written since.
+    const there = writetimes[answer++];
+    const copied = (Array.isArray(there) ? there : [there]).some((w) => w !== null && w !== undefined && String(w) === record[at + 1]);
+    if (copied) out.splice(at, 3, 'null', '', '');
   });
   return out;
 }
