@@ -206,7 +206,7 @@ it('a row target refuses goes to a bad-rows file: within the error budget the ta
   const beyond = await runCli(['migrate', 'tables'], badEnv);
   assert.equal(beyond.code, 1, 'the default budget is no bad row');
   assert.match(beyond.stdout, new RegExp(`^${bks}\\.files: \\d+ rows in 4 chunks, FAILED: 1 bad rows, over the budget of 0; 1 bad rows listed in s3://`, 'm'));
-  assert.match(beyond.stderr, /1 table\(s\) failed: see their bad-rows files/);
+  assert.match(beyond.stderr, /1 table\(s\) failed, each for the reason on its line above/);
   const failed = tableProgress((await state(badEnv)).tables[`${bks}.files`]!);
   assert.deepEqual([failed.phase, failed.failure], ['failed', '1 bad rows, over the budget of 0']);
 });

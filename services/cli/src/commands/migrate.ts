@@ -57,7 +57,7 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
     io.out(`copied ${progress.length} table(s), ${rows} rows in ${seconds.toFixed(1)} s (${Math.round(rows / seconds)} rows/s)`);
     const failed = progress.filter((p) => p.phase === 'failed');
     const mismatched = progress.filter((p) => p.phase === 'mismatched');
-    if (failed.length > 0) io.err(`${failed.length} table(s) failed: see their bad-rows files, then re-migrate them (\`cutover control remigrate <table>\`)`);
+    if (failed.length > 0) io.err(`${failed.length} table(s) failed, each for the reason on its line above: deal with it (a bad-rows file names each row target refused), then re-migrate them (\`cutover control remigrate <table>\`)`);
     if (mismatched.length > 0) io.err(`${mismatched.length} table(s) differ from origin after loading: re-migrate them (\`cutover control remigrate <table>\`)`);
     return failed.length + mismatched.length === 0 ? 0 : 1;
   } finally {
