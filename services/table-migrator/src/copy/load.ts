@@ -18,6 +18,8 @@ export interface LoadedChunk {
   readonly rows: number;
   readonly writes: number;
   readonly badRows: readonly BadRow[];
+  /** Stopped part-way because `LoadOptions.current` said the work is no longer wanted. */
+  readonly abandoned?: true;
 }
 
 export interface LoadOptions {
@@ -25,6 +27,11 @@ export interface LoadOptions {
   readonly concurrency: number;
   /** Writes per second at most; 0: no limit. */
   readonly rate: number;
+  /**
+   * Asked before each slice of rows: false stops the load (a newer copy round of the table has
+   * begun, target perhaps truncated for it, and this round's rows must not come back).
+   */
+  readonly current?: () => boolean;
 }
 
 /** Records written per round of concurrent writes: what a row's failure is traced back within, and the rate is paced by. */
@@ -119,6 +126,7 @@ async function writeRows(
   const badRows: BadRow[] = [];
   let writes = 0;
   for (let from = 0; from < records.length; from += SLICE) {
+    if (options.current?.() === false) return { rows: from - badRows.length, writes, badRows, abandoned: true };
     const started = performance.now();
     const slice = records.slice(from, from + SLICE);
     const perRecord = await statementsOf(slice);

@@ -122,8 +122,10 @@ export class TableWorker {
     const table = `${item.keyspace}.${item.table}`;
     const started = performance.now();
     const key = item.s3Key ?? chunkKey(item);
-    const options = this.ctx.load ?? { concurrency: 256, rate: 0 };
+    const live = this.ctx.live;
+    const options = { ...(this.ctx.load ?? { concurrency: 256, rate: 0 }), current: () => live === undefined || workDecision(live.state, item) !== 'drop' };
     const loaded = plan.counter ? await loadCounterChunk(this.ctx.origin, this.ctx.target, this.ctx.staging, plan, { key }, options) : await loadChunk(this.ctx.target, this.ctx.staging, plan, { key }, options);
+    if (loaded.abandoned === true) return this.ctx.logger.info({ worker: this.id, table, chunk: item.chunk, round: item.round }, 'chunk load stopped: a newer round of its table has begun');
     const bad = loaded.badRows.length === 0 ? null : badRowsKey(key);
     if (bad !== null) {
       await writeBadRows(this.ctx.staging, bad, plan.header, loaded.badRows);
