@@ -22,7 +22,7 @@ export interface RowDifference {
  * both clusters a moment apart, so it is left out rather than taken for a difference. TTLs
  * count down: only which cells (or elements) have one compares.
  */
-export function sameRow(plan: CopyPlan, a: ChunkRecord, b: ChunkRecord, horizon: bigint): boolean {
+function sameRow(plan: CopyPlan, a: ChunkRecord, b: ChunkRecord, horizon: bigint): boolean {
   if (plan.counter) return a.every((value, i) => value === b[i]);
   const keys = plan.partitionKey.length + plan.clustering.length;
   for (let i = 0; i < plan.columns.length; i++) {
@@ -34,7 +34,7 @@ export function sameRow(plan: CopyPlan, a: ChunkRecord, b: ChunkRecord, horizon:
 }
 
 /** Whether a row one side lacks was written before `horizon`: a row written since may be on its way to the other side. */
-export function settled(plan: CopyPlan, record: ChunkRecord, horizon: bigint): boolean {
+function settled(plan: CopyPlan, record: ChunkRecord, horizon: bigint): boolean {
   const keys = plan.partitionKey.length + plan.clustering.length;
   let latest = -1n;
   for (let i = 0; i < plan.columns.length && !plan.counter; i++) {
