@@ -95,7 +95,7 @@ export const SETTINGS: readonly Setting[] = [
   setting({ env: 'CUTOVER_HOME', path: 'stack.home', parse: p.directory, default: join(homedir(), '.cache', 'cutover'), defaultText: '~/.cache/cutover', doc: 'Cache of the local stack: downloaded jars, the Maven repository, and (by default) server data and logs.' }),
   setting({ env: 'CUTOVER_STACK_DIR', path: 'stack.dir', parse: p.directory, defaultText: '$CUTOVER_HOME/stack', doc: 'Where the local stack keeps each server\'s data, logs and pid.' }),
   setting({ env: 'CUTOVER_JAVA_HOME', path: 'stack.javaHome', parse: p.directory, defaultText: 'found', doc: 'Java 17 home for the local stack; by default JAVA_HOME if it is 17, else the first Java 17 under /usr/lib/jvm.' }),
-  setting({ env: 'STACK_CASSANDRA_HEAP', path: 'stack.cassandraHeap', parse: p.heapSize, default: '512m', doc: 'Heap of each local Cassandra node.' }),
+  setting({ env: 'STACK_CASSANDRA_HEAP', path: 'stack.cassandraHeap', parse: p.heapSize, default: '1g', doc: 'Heap of each local Cassandra node. 512m ran out (OutOfMemoryError) on a node holding a few hundred tables and taking multi-megabyte values.' }),
   setting({ env: 'STACK_TLS_CERT_PATH', path: 'stack.tls.certPath', parse: p.readableFile, doc: 'PEM certificate the local Cassandra nodes serve TLS with, for clusters configured with a *_TLS_CA_PATH.' }),
   setting({ env: 'STACK_TLS_KEY_PATH', path: 'stack.tls.keyPath', parse: p.readableFile, doc: 'PEM private key (unencrypted) of STACK_TLS_CERT_PATH.' }),
   setting({ env: 'STACK_KAFKA_HEAP', path: 'stack.kafkaHeap', parse: p.heapSize, default: '512m', doc: 'Heap of the local Kafka broker.' }),
