@@ -46,8 +46,7 @@ const SLICE = 2000;
  * (target down, a timeout) fails the load, to be done again.
  */
 export async function loadChunk(target: cassandra.Client, staging: Staging, plan: CopyPlan, chunk: Pick<UnloadedChunk, 'key'>, options: LoadOptions): Promise<LoadedChunk> {
-  const staged = await fetchChunk(staging, plan, chunk.key);
-  const records = await withoutListsTargetHas(target, plan, staged.records, options.concurrency);
+  const records = await withoutListsTargetHas(target, plan, await fetchChunk(staging, plan, chunk.key), options.concurrency);
   const partitionKeys = plan.partitionKey.length;
   let previous: string | undefined;
   const statementsOf = (slice: readonly ChunkRecord[]): Promise<Statement[][]> => {
@@ -87,7 +86,7 @@ function replicaGroups(target: cassandra.Client, plan: CopyPlan): (record: Chunk
  * not at all, so counter tables are best copied while their writes are quiet, and checked.
  */
 export async function loadCounterChunk(origin: cassandra.Client, target: cassandra.Client, staging: Staging, plan: CopyPlan, chunk: Pick<UnloadedChunk, 'key'>, options: LoadOptions): Promise<LoadedChunk> {
-  const { records } = await fetchChunk(staging, plan, chunk.key);
+  const records = await fetchChunk(staging, plan, chunk.key);
   return writeRows(target, records, options, async (slice) => {
     const reads = slice.map((record) => counterRead(plan, record));
     const [there, here] = await Promise.all(
@@ -100,9 +99,9 @@ export async function loadCounterChunk(origin: cassandra.Client, target: cassand
   });
 }
 
-async function fetchChunk(staging: Staging, plan: CopyPlan, key: string): Promise<{ records: ChunkRecord[] }> {
+async function fetchChunk(staging: Staging, plan: CopyPlan, key: string): Promise<ChunkRecord[]> {
   const object = await staging.s3.send(new GetObjectCommand({ Bucket: staging.bucket, Key: key }));
-  return { records: readChunk(plan.header, Buffer.from(await object.Body!.transformToByteArray())) };
+  return readChunk(plan.header, Buffer.from(await object.Body!.transformToByteArray()));
 }
 
 /** Rows in one batch at most, and bytes of their values: under Cassandra's batch size warning (5 KiB). */
