@@ -1,3 +1,4 @@
+export { BigLong } from './big-long.js';
 export { SCHEMAS_DIR, SchemaCatalogue, type SchemaVersion, type Subject } from './catalogue.js';
 export { deadLetter, refusedLetter } from './dead-letter.js';
 export { EventLogError, RecordsRefused, type EventLogErrorCode, type RefusedRecord } from './errors.js';

@@ -1,23 +1,32 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import cassandra from 'cassandra-driver';
-import { recordKey, toRecord } from '../copy/chunk-rows.js';
 import type { CopyPlan } from '../copy/copy-plan.js';
+import { hashRow, rowKey, stagedRow } from '../copy/staged-row.js';
 import type { TokenRange } from '../plan/token-ring.js';
 import { rowDifferences, type CheckedRow, type RowDifference } from './row-diff.js';
 
 /** One token range of a table compared on both clusters. */
 export interface RangeCheck {
   readonly range: TokenRange;
-  /** Rows read on each side, at the last look. */
+  /** Rows read on each side, at the last look (origin's: the staged rows', when origin was not read again). */
   readonly rows: { readonly origin: number; readonly target: number };
   /** Same rows, values and writetimes on both sides (TTLs count down, so only whether a cell has one counts). */
   readonly matches: boolean;
   /** Rows that differed at every look; up to EXAMPLES of them in `examples`. */
   readonly differences: number;
   readonly examples: readonly RowDifference[];
+  /** Whether origin was read: not when target's rows hashed as the staged ones did. */
+  readonly originRead: boolean;
 }
 
 export interface CheckOptions {
+  /**
+   * What the range held when it was staged (`hashRow` over its rows, and how many): target is
+   * read alone first, and origin only when target's rows hash otherwise (writes since, rows
+   * target refused, cells expired, a copy gone wrong).
+   */
+  readonly staged?: { readonly sha256: string; readonly rows: number };
   /** The rows keyed here are left out (the bad rows of the chunk, which target refused). */
   readonly skip?: ReadonlySet<string>;
   /** Looks at the range, while rows differ (3). */
@@ -37,20 +46,31 @@ const EXAMPLES = 10;
 const TOO_MANY = 10_000;
 
 /**
- * Reads a token range from both clusters and compares it row by row. A row that differs must
- * differ at every look, a second apart, to count: the application's writes through the proxy
- * land on one cluster a moment before the other, and a check of a range they write to would
- * otherwise fail now and then for nothing.
+ * Compares a token range of both clusters. With what the range held when it was staged, target
+ * alone is read first: the same digest, and the range matches without reading origin again.
+ * Otherwise both are read and compared row by row; a row that differs must differ at every
+ * look, a second apart, to count: the application's writes through the proxy land on one
+ * cluster a moment before the other, and a check of a range they write to would otherwise fail
+ * now and then for nothing.
  */
 export async function checkRange(origin: cassandra.Client, target: cassandra.Client, plan: CopyPlan, range: TokenRange, options: CheckOptions = {}): Promise<RangeCheck> {
-  const { skip = new Set(), attempts = 3, retryMs = 1000, inFlightMs = 2000 } = options;
+  const { staged, skip = new Set(), attempts = 3, retryMs = 1000, inFlightMs = 2000 } = options;
+  if (staged !== undefined && skip.size === 0) {
+    const hash = createHash('sha256');
+    let rows = 0;
+    for await (const { row } of scan(target, plan, range, skip)) {
+      hashRow(hash, row);
+      rows++;
+    }
+    if (hash.digest('hex') === staged.sha256) return { range, rows: { origin: staged.rows, target: rows }, matches: true, differences: 0, examples: [], originRead: false };
+  }
   let differing: Map<string, RowDifference> | undefined;
   let rows = { origin: 0, target: 0 };
   for (let attempt = 1; ; attempt++) {
     const horizon = BigInt(Date.now() - inFlightMs) * 1000n;
     const counts = { origin: 0, target: 0 };
     const found = new Map<string, RowDifference>();
-    const streams = [origin, target].map((client, i) => scan(client, plan, range, skip, () => counts[i === 0 ? 'origin' : 'target']++));
+    const streams = [origin, target].map((client, i) => counted(scan(client, plan, range, skip), () => counts[i === 0 ? 'origin' : 'target']++));
     for await (const difference of rowDifferences(plan, streams[0]!, streams[1]!, horizon)) {
       if (differing === undefined || differing.has(difference.key)) found.set(difference.key, difference);
       if (found.size >= TOO_MANY) break;
@@ -59,18 +79,24 @@ export async function checkRange(origin: cassandra.Client, target: cassandra.Cli
     if (found.size === 0 || found.size >= TOO_MANY || attempt >= attempts) break;
     await delay(retryMs);
   }
-  return { range, rows, matches: differing.size === 0, differences: differing.size, examples: [...differing.values()].slice(0, EXAMPLES) };
+  return { range, rows, matches: differing.size === 0, differences: differing.size, examples: [...differing.values()].slice(0, EXAMPLES), originRead: true };
 }
 
 /** The range's rows on one cluster, in token order, the skipped ones left out. */
-async function* scan(client: cassandra.Client, plan: CopyPlan, range: TokenRange, skip: ReadonlySet<string>, counted: () => void): AsyncGenerator<CheckedRow> {
+async function* scan(client: cassandra.Client, plan: CopyPlan, range: TokenRange, skip: ReadonlySet<string>): AsyncGenerator<CheckedRow> {
   const bounds = [range.start, range.end].map((t) => cassandra.types.Long.fromString(t.toString()));
   const stream = client.stream(plan.select, bounds, { prepare: true, fetchSize: 1000, autoPage: true }) as unknown as AsyncIterable<cassandra.types.Row>;
-  for await (const row of stream) {
-    const record = toRecord(plan, row.values(), 0);
-    const key = recordKey(plan, record);
+  for await (const read of stream) {
+    const row = stagedRow(plan, read);
+    const key = rowKey(row);
     if (skip.size > 0 && skip.has(key)) continue;
-    counted();
-    yield { token: BigInt(record.at(-1)!), key, record };
+    yield { key, row };
+  }
+}
+
+async function* counted<T>(items: AsyncIterable<T>, count: () => void): AsyncGenerator<T> {
+  for await (const item of items) {
+    count();
+    yield item;
   }
 }

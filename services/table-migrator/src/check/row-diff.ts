@@ -1,12 +1,10 @@
-import type { ChunkRecord } from '../copy/chunk-rows.js';
 import type { CopyPlan } from '../copy/copy-plan.js';
+import type { StagedCell, StagedRow } from '../copy/staged-row.js';
 
-/** A row as the check sees it: its place in the ring, its key, and its record. */
+/** A row as the check sees it: its key (`rowKey`), and the row. */
 export interface CheckedRow {
-  readonly token: bigint;
-  /** `recordKey`: the row's primary key values. */
   readonly key: string;
-  readonly record: ChunkRecord;
+  readonly row: StagedRow;
 }
 
 /** A row that is not the same on both sides: missing on one, or with a cell that differs. */
@@ -22,27 +20,29 @@ export interface RowDifference {
  * both clusters a moment apart, so it is left out rather than taken for a difference. TTLs
  * count down: only which cells (or elements) have one compares.
  */
-function sameRow(plan: CopyPlan, a: ChunkRecord, b: ChunkRecord, horizon: bigint): boolean {
-  if (plan.counter) return a.every((value, i) => value === b[i]);
-  const keys = plan.partitionKey.length + plan.clustering.length;
-  for (let i = 0; i < plan.columns.length; i++) {
-    const at = keys + i * 3;
-    if (newest(a[at + 1]!) >= horizon || newest(b[at + 1]!) >= horizon) continue;
-    if (a[at] !== b[at] || a[at + 1] !== b[at + 1] || hasTtl(a[at + 2]!) !== hasTtl(b[at + 2]!)) return false;
-  }
-  return true;
+function sameRow(plan: CopyPlan, a: StagedRow, b: StagedRow, horizon: bigint): boolean {
+  return a.cells.every((cell, i) => {
+    const other = b.cells[i] ?? null;
+    if (!plan.counter && (newest(cell) >= horizon || newest(other) >= horizon)) return true;
+    if (cell === null || other === null) return cell === other;
+    return plan.counter ? cell.value.equals(other.value) : sameCell(cell, other);
+  });
+}
+
+function sameCell(a: StagedCell, b: StagedCell): boolean {
+  const [x, y] = [a.elements ?? [a], b.elements ?? [b]];
+  return a.value.equals(b.value) && x.length === y.length && x.every((t, e) => t.writetime === y[e]!.writetime && (t.expires === 0n) === (y[e]!.expires === 0n));
 }
 
 /** Whether a row one side lacks was written before `horizon`: a row written since may be on its way to the other side. */
-function settled(plan: CopyPlan, record: ChunkRecord, horizon: bigint): boolean {
-  const keys = plan.partitionKey.length + plan.clustering.length;
-  let latest = -1n;
-  for (let i = 0; i < plan.columns.length && !plan.counter; i++) {
-    const written = newest(record[keys + i * 3 + 1]!);
-    if (written > latest) latest = written;
-  }
-  // A row with its key alone has no writetime to tell its age: it counts.
-  return latest < horizon;
+function settled(plan: CopyPlan, row: StagedRow, horizon: bigint): boolean {
+  // A row with its key alone (or of counters) has no writetime to tell its age: it counts.
+  return plan.counter || row.cells.every((cell) => newest(cell) < horizon);
+}
+
+/** The latest writetime of a cell; -1 for none. */
+function newest(cell: StagedCell | null | undefined): bigint {
+  return cell === null || cell === undefined ? -1n : cell.writetime;
 }
 
 /**
@@ -57,7 +57,7 @@ export async function* rowDifferences(plan: CopyPlan, origin: AsyncIterable<Chec
   let token: bigint | undefined;
   const flush = function* (): Generator<RowDifference> {
     for (const side of ['origin', 'target'] as const) {
-      for (const row of unmatched[side].values()) if (settled(plan, row.record, horizon)) yield { token: row.token, key: row.key, missingOn: side === 'origin' ? 'target' : 'origin' };
+      for (const row of unmatched[side].values()) if (settled(plan, row.row, horizon)) yield { token: row.row.token, key: row.key, missingOn: side === 'origin' ? 'target' : 'origin' };
       unmatched[side].clear();
     }
   };
@@ -67,32 +67,20 @@ export async function* rowDifferences(plan: CopyPlan, origin: AsyncIterable<Chec
     const match = other.get(row.key);
     if (match === undefined) return void unmatched[side].set(row.key, row);
     other.delete(row.key);
-    if (!sameRow(plan, side === 'origin' ? row.record : match.record, side === 'origin' ? match.record : row.record, horizon)) yield { token: row.token, key: row.key };
+    if (!sameRow(plan, side === 'origin' ? row.row : match.row, side === 'origin' ? match.row : row.row, horizon)) yield { token: row.row.token, key: row.key };
   };
   for (;;) {
     const [a, b] = [await o.peek(), await t.peek()];
     if (a === undefined && b === undefined) break;
-    const next = a === undefined ? b!.token : b === undefined ? a.token : a.token < b.token ? a.token : b.token;
+    const next = a === undefined ? b!.row.token : b === undefined ? a.row.token : a.row.token < b.row.token ? a.row.token : b.row.token;
     if (next !== token) {
       yield* flush();
       token = next;
     }
-    if (a?.token === next) yield* take('origin', (await o.next())!);
-    if (b?.token === next) yield* take('target', (await t.next())!);
+    if (a?.row.token === next) yield* take('origin', (await o.next())!);
+    if (b?.row.token === next) yield* take('target', (await t.next())!);
   }
   yield* flush();
-}
-
-/** The latest writetime of a cell, or of a set's or map's elements (a JSON list); -1 for none. */
-function newest(writetime: string): bigint {
-  if (writetime === '') return -1n;
-  if (!writetime.startsWith('[')) return BigInt(writetime);
-  return (JSON.parse(writetime) as string[]).reduce((max, w) => (BigInt(w) > max ? BigInt(w) : max), -1n);
-}
-
-/** Expiries are read a moment apart on each side: only which cells have one compares (a set's or map's: which elements). */
-function hasTtl(expires: string): string {
-  return expires.startsWith('[') ? (JSON.parse(expires) as unknown[]).map((e) => (e === null ? '0' : '1')).join('') : expires === '' ? '0' : '1';
 }
 
 /** An async iterator one can look one item ahead in. */

@@ -13,11 +13,8 @@ export interface CopyColumn {
    */
   readonly multiCell: boolean;
   readonly perElement: boolean;
-  /**
-   * A float or double: read as the number itself, since toJson writes NaN and the infinities
-   * as null (inside a collection they stay null, which target refuses: a bad row, not a loss).
-   */
-  readonly native: boolean;
+  /** A non-frozen list: its elements are added before those target has (see `rowWrites`). */
+  readonly list: boolean;
 }
 
 /** How one table is copied: what is read from each token range, and the columns of its chunks. */
@@ -32,40 +29,43 @@ export interface CopyPlan {
    * between origin's and target's counts at load time (`loadCounterChunk`).
    */
   readonly counter: boolean;
-  /** Reads a token range: `token(pk) > ? AND token(pk) <= ?`, every value as Cassandra's own JSON, each row's token last. */
-  readonly select: string;
   /**
-   * The chunk file's header: the keys, then each column, its writetime and when its TTL ends (a
-   * second since the epoch; a counter table: each counter), then the row's token (rows of one
-   * replica set are loaded together).
+   * Reads a token range (`token(pk) > ? AND token(pk) <= ?`): the keys, each column with its
+   * writetime and TTL (a counter table: each counter), each row's token last. Every value is
+   * read with its own type: no function runs on a cell but writetime and ttl.
    */
-  readonly header: readonly string[];
+  readonly select: string;
 }
 
 const COLLECTION = /^(list|set|map)</;
 
 /**
- * Plans the copy of `table`. Values travel as Cassandra's JSON (toJson on unload, fromJson on
- * load): exact for every CQL type, nested ones included, and readable in the chunk files.
- * `userTypes` are the keyspace's type names, to tell a non-frozen user type from a primitive.
+ * Plans the copy of `table`. `userTypes` are the keyspace's type names, to tell a non-frozen
+ * user type from a primitive.
  */
 export function copyPlan(table: TableSchema, userTypes: ReadonlySet<string>): CopyPlan {
   const keys = (kind: 'partition_key' | 'clustering'): string[] => table.columns.filter((c) => c.kind === kind).map((c) => c.name);
   const others = table.columns.filter((c) => c.kind === 'static' || c.kind === 'regular');
   // Cassandra allows counters only beside other counters.
   const counter = others.some((c) => c.type === 'counter');
-  const columns = others.map((c) => ({ name: c.name, type: c.type, static: c.kind === 'static', multiCell: COLLECTION.test(c.type) || userTypes.has(unquoted(c.type)), perElement: /^(set|map)</.test(c.type), native: c.type === 'float' || c.type === 'double' }));
+  const columns = others.map((c) => ({
+    name: c.name,
+    type: c.type,
+    static: c.kind === 'static',
+    multiCell: COLLECTION.test(c.type) || userTypes.has(unquoted(c.type)),
+    perElement: /^(set|map)</.test(c.type),
+    list: c.type.startsWith('list<'),
+  }));
   const partitionKey = keys('partition_key');
   const clustering = keys('clustering');
   const selected = [
-    ...[...partitionKey, ...clustering].map((k) => `toJson(${identifier(k)})`),
-    ...columns.flatMap((c) => {
-      const value = c.native ? identifier(c.name) : `toJson(${identifier(c.name)})`;
-      return counter ? [value] : [value, `writetime(${identifier(c.name)})`, `ttl(${identifier(c.name)})`];
-    }),
+    ...[...partitionKey, ...clustering].map(identifier),
+    ...columns.flatMap((c) => (counter ? [identifier(c.name)] : [identifier(c.name), `writetime(${identifier(c.name)})`, `ttl(${identifier(c.name)})`])),
   ];
   const token = `token(${partitionKey.map(identifier).join(', ')})`;
   selected.push(token);
+  // Aliases: a column may be named like another selector (`"writetime(v)"`), and the driver keys a row's values by name.
+  const aliased = selected.map((s, i) => `${s} AS c${i}`).join(', ');
   return {
     keyspace: table.keyspace,
     table: table.name,
@@ -73,9 +73,13 @@ export function copyPlan(table: TableSchema, userTypes: ReadonlySet<string>): Co
     clustering,
     columns,
     counter,
-    select: `SELECT ${selected.join(', ')} FROM ${identifier(table.keyspace)}.${identifier(table.name)} WHERE ${token} > ? AND ${token} <= ?`,
-    header: [...partitionKey, ...clustering, ...columns.flatMap((c) => (counter ? [c.name] : [c.name, `${c.name}:writetime`, `${c.name}:expires`])), 'token'],
+    select: `SELECT ${aliased} FROM ${identifier(table.keyspace)}.${identifier(table.name)} WHERE ${token} > ? AND ${token} <= ?`,
   };
+}
+
+/** The columns of a chunk file, in order: the primary key's, then the others. */
+export function chunkColumns(plan: CopyPlan): string[] {
+  return [...plan.partitionKey, ...plan.clustering, ...plan.columns.map((c) => c.name)];
 }
 
 function unquoted(type: string): string {

@@ -16,7 +16,7 @@ export interface Manifest {
     readonly rangeEnd: string;
     readonly key: string;
     readonly rows: number;
-    /** Of the CSV before compression. */
+    /** Of the staged file. */
     readonly bytes: number;
     readonly sha256: string;
   }[];

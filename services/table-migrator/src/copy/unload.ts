@@ -1,9 +1,13 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { Transform } from 'node:stream';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import cassandra from 'cassandra-driver';
 import type { Chunk } from '../plan/chunk-plan.js';
-import { toRecord, type ChunkRecord } from './chunk-rows.js';
-import { writeChunk } from './chunk-file.js';
+import { CHUNK_CONTENT_TYPE, chunkWriter } from './chunk-file.js';
 import type { CopyPlan } from './copy-plan.js';
+import { hashRow, stagedRow } from './staged-row.js';
 
 export interface Staging {
   readonly s3: S3Client;
@@ -14,23 +18,54 @@ export interface Staging {
 export interface UnloadedChunk {
   readonly key: string;
   readonly rows: number;
+  /** Of the staged file. */
   readonly bytes: number;
+  /** Of the rows as the check compares them (`hashRow`): equal on target once the chunk is loaded, if nothing wrote since. */
   readonly sha256: string;
   /** When reading the rows began, ms since the epoch. */
   readonly unloadedAt: number;
 }
 
-/** Reads a chunk's token range from origin, page by page, and stages it in S3 as `key`. */
+/** Parts of a multipart upload, and how many are held at once: what an unload holds in memory, whatever the chunk's size. */
+export const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
+const UPLOAD_PARTS_HELD = 2;
+
+/**
+ * Reads a chunk's token range from origin and streams it to S3 as `key`, page by page: rows
+ * are staged as they come (a multipart upload), so memory does not grow with the chunk.
+ */
 export async function unloadChunk(origin: cassandra.Client, staging: Staging, plan: CopyPlan, chunk: Chunk, key: string): Promise<UnloadedChunk> {
   const unloadedAt = Date.now();
-  const records: ChunkRecord[] = [];
-  const range = [chunk.rangeStart, chunk.rangeEnd].map((t) => cassandra.types.Long.fromString(t.toString()));
-  // The driver's result stream is a Readable; its types only say EventEmitter.
-  const rows = origin.stream(plan.select, range, { prepare: true, fetchSize: 1000, autoPage: true }) as unknown as AsyncIterable<cassandra.types.Row>;
-  // Each row's TTLs are taken as expiries when its page arrived, not when the chunk began.
-  for await (const row of rows) records.push(toRecord(plan, row.values(), Date.now() / 1000));
-  const file = writeChunk(plan.header, records);
-  const metadata = { 'unloaded-at': String(unloadedAt), rows: String(file.rows), sha256: file.sha256 };
-  await staging.s3.send(new PutObjectCommand({ Bucket: staging.bucket, Key: key, Body: file.body, ContentType: 'text/csv', ContentEncoding: 'gzip', Metadata: metadata }));
-  return { key, rows: file.rows, bytes: file.bytes, sha256: file.sha256, unloadedAt };
+  const hash = createHash('sha256');
+  let [rows, bytes] = [0, 0];
+  const writer = chunkWriter(plan);
+  const counted = new Transform({
+    transform(data: Buffer, _encoding, done) {
+      bytes += data.length;
+      done(null, data);
+    },
+  });
+  writer.pipe(counted);
+  const upload = new Upload({ client: staging.s3, params: { Bucket: staging.bucket, Key: key, Body: counted, ContentType: CHUNK_CONTENT_TYPE }, partSize: UPLOAD_PART_BYTES, queueSize: UPLOAD_PARTS_HELD });
+  const uploaded = upload.done();
+  try {
+    const range = [chunk.rangeStart, chunk.rangeEnd].map((t) => cassandra.types.Long.fromString(t.toString()));
+    // The driver's result stream is a Readable; its types only say EventEmitter.
+    const stream = origin.stream(plan.select, range, { prepare: true, fetchSize: 1000, autoPage: true }) as unknown as AsyncIterable<cassandra.types.Row>;
+    for await (const read of stream) {
+      // Each row's TTLs are taken as expiries when its page arrived, not when the chunk began.
+      const row = stagedRow(plan, read, Date.now() / 1000);
+      hashRow(hash, row);
+      rows++;
+      if (!writer.write(row)) await Promise.race([once(writer, 'drain'), uploaded]);
+    }
+    writer.end();
+    await uploaded;
+  } catch (error) {
+    writer.destroy();
+    await upload.abort().catch(() => undefined);
+    await uploaded.catch(() => undefined);
+    throw error;
+  }
+  return { key, rows, bytes, sha256: hash.digest('hex'), unloadedAt };
 }

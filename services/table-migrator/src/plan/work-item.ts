@@ -40,7 +40,7 @@ export function unloadItem(migrationId: string, chunk: Chunk, round = 0): WorkIt
 
 /** Where a chunk of a round is staged in S3. */
 export function chunkKey(item: Pick<WorkItem, 'migrationId' | 'keyspace' | 'table' | 'round' | 'chunk'>): string {
-  return `${item.migrationId}/${item.keyspace}.${item.table}/r${item.round}/chunk-${String(item.chunk).padStart(5, '0')}.csv.gz`;
+  return `${item.migrationId}/${item.keyspace}.${item.table}/r${item.round}/chunk-${String(item.chunk).padStart(5, '0')}.avro`;
 }
 
 /** The work item that loads a chunk `unload` staged. */

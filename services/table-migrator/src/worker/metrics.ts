@@ -17,7 +17,7 @@ export class MigratorMetrics {
     registers: [this.registry],
   });
 
-  readonly bytes = new Counter({ name: 'cutover_migrator_unloaded_bytes_total', help: 'CSV bytes this process staged in S3, by table', labelNames: ['table'] as const, registers: [this.registry] });
+  readonly bytes = new Counter({ name: 'cutover_migrator_unloaded_bytes_total', help: 'Bytes of chunk files this process staged in S3, by table', labelNames: ['table'] as const, registers: [this.registry] });
 
   readonly badRows = new Counter({ name: 'cutover_migrator_bad_rows_total', help: 'Rows target refused (listed in bad-rows files), by table', labelNames: ['table'] as const, registers: [this.registry] });
 

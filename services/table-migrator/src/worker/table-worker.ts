@@ -3,8 +3,8 @@ import { EventLogError, SchemaCatalogue, deadLetter, decodeRecord, encodeRecord,
 import { checkRange, type RangeCheck } from '../check/check-range.js';
 import { copyPlan, type CopyPlan } from '../copy/copy-plan.js';
 import { badRowsKey, writeBadRows } from '../copy/bad-rows.js';
-import { recordKey } from '../copy/chunk-rows.js';
-import { loadChunk, loadCounterChunk } from '../copy/load.js';
+import { loadChunk, loadCounterChunk, type LoadedChunk } from '../copy/load.js';
+import { rowKey } from '../copy/staged-row.js';
 import { unloadChunk } from '../copy/unload.js';
 import { chunkKey, loadItem, type WorkItem } from '../plan/work-item.js';
 import { readSchema } from '../schema/read-schema.js';
@@ -128,12 +128,12 @@ export class TableWorker {
     if (loaded.abandoned === true) return this.ctx.logger.info({ worker: this.id, table, chunk: item.chunk, round: item.round }, 'chunk load stopped: a newer round of its table has begun');
     const bad = loaded.badRows.length === 0 ? null : badRowsKey(key);
     if (bad !== null) {
-      await writeBadRows(this.ctx.staging, bad, plan.header, loaded.badRows);
+      await writeBadRows(this.ctx.staging, bad, plan, loaded.badRows);
       this.ctx.logger.error({ worker: this.id, table, chunk: item.chunk, badRows: loaded.badRows.length, file: `s3://${this.ctx.staging.bucket}/${bad}`, reason: loaded.badRows[0]!.reason }, 'target refused rows of a chunk');
     }
     await this.ctx.control.record({ type: 'ChunkLoaded', table, round: item.round, chunk: item.chunk, rows: loaded.rows, writes: loaded.writes, badRows: loaded.badRows.length, badRowsKey: bad }, this.by(item));
     this.ctx.logger.info({ worker: this.id, table, chunk: item.chunk, rows: loaded.rows, ms: Math.round(performance.now() - started) }, 'chunk loaded');
-    const check = await this.check(plan, item, new Set(loaded.badRows.map((b) => recordKey(plan, b.record))));
+    const check = await this.check(plan, item, loaded);
     await this.ctx.control.record({ type: 'ChunkChecked', table, round: item.round, chunk: item.chunk, originRows: check.rows.origin, targetRows: check.rows.target, matches: check.matches }, { ...this.by(item), eventId: `${item.workId}/check` });
     this.ctx.metrics?.rows.inc({ table, step: 'load' }, loaded.rows);
     this.ctx.metrics?.badRows.inc({ table }, loaded.badRows.length);
@@ -149,9 +149,13 @@ export class TableWorker {
     return { migrationId: item.migrationId, issuer: this.id, eventId: item.workId };
   }
 
-  /** Compares the chunk's range on both clusters (a row must differ at every look to count: see checkRange). */
-  private check(plan: CopyPlan, item: WorkItem, badRows: ReadonlySet<string>): Promise<RangeCheck> {
-    return checkRange(this.ctx.origin, this.ctx.target, plan, { start: BigInt(item.rangeStart), end: BigInt(item.rangeEnd) }, { skip: badRows });
+  /**
+   * Compares the chunk's range: target against what was staged, and both clusters row by row
+   * if that differs (a row must differ at every look to count: see checkRange).
+   */
+  private check(plan: CopyPlan, item: WorkItem, loaded: LoadedChunk): Promise<RangeCheck> {
+    const skip = new Set(loaded.badRows.map((b) => rowKey(b.row)));
+    return checkRange(this.ctx.origin, this.ctx.target, plan, { start: BigInt(item.rangeStart), end: BigInt(item.rangeEnd) }, { skip, staged: { sha256: loaded.sha256, rows: loaded.rows } });
   }
 
   /** A table's copy plan, read from origin's schema once per worker (read again after a failed read). */
