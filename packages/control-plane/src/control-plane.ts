@@ -124,9 +124,12 @@ export class ControlPlane {
     }
   }
 
-  /** Records what a migrator did. `eventId` names the work, so redoing it records the same fact. */
-  async record(fact: Fact, options: { readonly migrationId: string; readonly issuer: string; readonly eventId: string }): Promise<void> {
-    const envelope: EventEnvelope = { eventId: options.eventId, migrationId: options.migrationId, commandId: options.eventId, at: Date.now(), issuer: options.issuer, event: fact };
+  /**
+   * Records what a migrator did. `eventId` names the work, so redoing it records the same fact.
+   * `at`: when it happened (now, unless it is being recorded late).
+   */
+  async record(fact: Fact, options: { readonly migrationId: string; readonly issuer: string; readonly eventId: string; readonly at?: number }): Promise<void> {
+    const envelope: EventEnvelope = { eventId: options.eventId, migrationId: options.migrationId, commandId: options.eventId, at: options.at ?? Date.now(), issuer: options.issuer, event: fact };
     await this.log.produce(this.topics.events, [{ key: Buffer.from(options.migrationId), value: encodeRecord(this.catalogue, 'MigrationEvent', migrationEventToAvro(envelope)) }]);
   }
 

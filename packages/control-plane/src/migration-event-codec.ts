@@ -71,6 +71,8 @@ export function migrationEventFromAvro(record: AvroMigrationEvent): EventEnvelop
     case 'ChunkLoaded':
     case 'ChunkChecked':
     case 'TableRefused':
+    case 'TableTruncated':
+    case 'WorkQueued':
       event = { type, ...fields } as unknown as Event;
       break;
     default:

@@ -16,7 +16,10 @@ export type Event =
 
 /** What the migrators did: facts they emit themselves, not decisions of a command. */
 export type Fact =
-  /** A table's copy round was split into chunks. Round n is the copy after n re-migrations. */
+  /**
+   * A planner's claim of a table's copy round, with its plan: the ring split into chunks. Round n
+   * is the copy after n re-migrations. The first for a round is its plan; later ones change nothing.
+   */
   | {
       readonly type: 'TablePlanned';
       readonly table: string;
@@ -54,9 +57,13 @@ export type Fact =
     }
   | { readonly type: 'ChunkChecked'; readonly table: string; readonly round: number; readonly chunk: number; readonly originRows: number; readonly targetRows: number; readonly matches: boolean }
   /** The migrator would not plan a round of the table, and why: the round fails. */
-  | { readonly type: 'TableRefused'; readonly table: string; readonly round: number; readonly reason: string };
+  | { readonly type: 'TableRefused'; readonly table: string; readonly round: number; readonly reason: string }
+  /** The round's planner truncated the table on target (the re-migration asked): its work is queued only after this. */
+  | { readonly type: 'TableTruncated'; readonly table: string; readonly round: number }
+  /** Every chunk of the round is on the work topic. */
+  | { readonly type: 'WorkQueued'; readonly table: string; readonly round: number; readonly chunks: number };
 
-const FACTS: ReadonlySet<Event['type']> = new Set<Fact['type']>(['TablePlanned', 'ChunkUnloaded', 'ChunkLoaded', 'ChunkChecked', 'TableRefused']);
+const FACTS: ReadonlySet<Event['type']> = new Set<Fact['type']>(['TablePlanned', 'ChunkUnloaded', 'ChunkLoaded', 'ChunkChecked', 'TableRefused', 'TableTruncated', 'WorkQueued']);
 
 export function isFact(event: Event): event is Fact {
   return FACTS.has(event.type);

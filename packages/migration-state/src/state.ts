@@ -17,6 +17,13 @@ export interface TableState {
   readonly copy?: TableCopy;
 }
 
+/**
+ * How long the planner of a copy round has to queue its work (WorkQueued): past it, another
+ * planner's claim takes the round over. Measured between the claims' own times in the log, so
+ * every reader agrees on who plans a round.
+ */
+export const PLAN_LEASE_MS = 120_000;
+
 /** How far one copy round of a table has got, from the migrator's facts. */
 export interface TableCopy {
   /** The round: facts of an earlier one (before a re-migration) no longer count. */
@@ -28,6 +35,12 @@ export interface TableCopy {
   readonly counter: boolean;
   /** Why the migrator would not copy this round, when it would not. */
   readonly refused?: string;
+  /** Who planned the round (the issuer of its first TablePlanned), and when (ms since the epoch). */
+  readonly planner?: { readonly issuer: string; readonly at: number };
+  /** Target truncated for the round, as its re-migration asked. */
+  readonly truncated?: boolean;
+  /** Every chunk of the round is on the work topic. */
+  readonly queued?: boolean;
   /** By chunk number: where it is staged, its rows, and the size and SHA-256 of its CSV. */
   readonly unloaded: Readonly<Record<number, { readonly s3Key: string; readonly rows: number; readonly bytes: number; readonly sha256: string }>>;
   /** By chunk number: rows written to target, and those target refused (listed in the bad-rows file in S3). */
@@ -80,7 +93,7 @@ export function tableOrder(state: MigrationState): string[] {
 
 /** Applies one event. Pure: returns a new state and never changes the one it is given. */
 export function evolve(state: MigrationState, envelope: EventEnvelope): MigrationState {
-  return withEvent(state, envelope.event, envelope.migrationId);
+  return isFact(envelope.event) ? withFact(state, envelope.event, envelope) : withEvent(state, envelope.event, envelope.migrationId);
 }
 
 /**
@@ -131,30 +144,39 @@ function withEvent(state: MigrationState, event: Event, migrationId: string): Mi
       return { ...state, status: 'completed' };
     case 'CommandRejected':
       return state;
-    case 'TablePlanned':
-    case 'ChunkUnloaded':
-    case 'ChunkLoaded':
-    case 'ChunkChecked':
-    case 'TableRefused':
-      return withFact(state, event);
+    default:
+      return state; // facts: see withFact
   }
 }
 
 /** A migrator's fact about the current copy round of a table; one about another round or an unknown table changes nothing. */
-function withFact(state: MigrationState, fact: Fact): MigrationState {
+function withFact(state: MigrationState, fact: Fact, envelope: Pick<EventEnvelope, 'issuer' | 'at'>): MigrationState {
   const table = state.tables[fact.table];
   if (table === undefined || fact.round !== table.remigrations) return state;
   const set = (copy: TableCopy): MigrationState => ({ ...state, tables: { ...state.tables, [fact.table]: { ...table, copy } } });
+  const copy = table.copy?.round === fact.round ? table.copy : undefined;
+  const claim = { issuer: envelope.issuer, at: envelope.at };
+  const planner = copy?.planner ?? claim;
   if (fact.type === 'TablePlanned') {
-    const { round, chunks, estimatedBytes, maxBadRows, maxBadRowsPercent, counter } = fact;
-    return set({ round, chunks, estimatedBytes, maxBadRows, maxBadRowsPercent, counter, unloaded: {}, loaded: {}, checked: {} });
+    if (copy === undefined) {
+      const { round, chunks, estimatedBytes, maxBadRows, maxBadRowsPercent, counter } = fact;
+      return set({ round, chunks, estimatedBytes, maxBadRows, maxBadRowsPercent, counter, planner, unloaded: {}, loaded: {}, checked: {} });
+    }
+    // The first plan of a round is the round's: planners that found it due at once all claim it.
+    // A later claim takes the planning over, plan unchanged, only from a planner that has not
+    // queued the work within its lease (it died, or hangs).
+    const lapsed = copy.queued !== true && copy.refused === undefined && envelope.at - planner.at > PLAN_LEASE_MS;
+    return lapsed ? set({ ...copy, planner: claim }) : state;
   }
   if (fact.type === 'TableRefused') {
-    return set({ round: fact.round, chunks: 0, estimatedBytes: 0, maxBadRows: null, maxBadRowsPercent: null, counter: false, refused: fact.reason, unloaded: {}, loaded: {}, checked: {} });
+    return set({ round: fact.round, chunks: 0, estimatedBytes: 0, maxBadRows: null, maxBadRowsPercent: null, counter: false, refused: fact.reason, planner, unloaded: {}, loaded: {}, checked: {} });
   }
-  const copy = table.copy;
   if (copy === undefined) return state;
   switch (fact.type) {
+    case 'TableTruncated':
+      return set({ ...copy, truncated: true });
+    case 'WorkQueued':
+      return set({ ...copy, queued: true });
     case 'ChunkUnloaded':
       return set({ ...copy, unloaded: { ...copy.unloaded, [fact.chunk]: { s3Key: fact.s3Key, rows: fact.rows, bytes: fact.bytes, sha256: fact.sha256 } } });
     case 'ChunkLoaded':
@@ -204,6 +226,8 @@ function describe(event: Event): string {
     case 'ChunkLoaded':
     case 'ChunkChecked':
     case 'TableRefused':
+    case 'TableTruncated':
+    case 'WorkQueued':
       return `${event.type} ${event.table}`; // not in the audit trail
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { auditTrail, decide, evolve, initialState, replay, tableProgress, type Command, type EventEnvelope, type Fact, type MigrationState } from '../src/index.ts';
+import { PLAN_LEASE_MS, auditTrail, decide, evolve, initialState, replay, tableProgress, type Command, type EventEnvelope, type Fact, type MigrationState } from '../src/index.ts';
 
 let counter = 0;
 const command = (state: MigrationState, c: Command): EventEnvelope[] => decide({ commandId: `c${++counter}`, migrationId: 'm1', issuedAt: counter, issuer: 'alice', command: c }, state);
@@ -26,6 +26,23 @@ describe("the migrators' facts", () => {
     assert.equal(tableProgress(replay([checked(0, true), checked(1, true), checked(2, true)], done).tables['shop.orders']!).phase, 'verified');
     const mismatched = tableProgress(replay([checked(0, true), checked(1, false), checked(2, true)], done).tables['shop.orders']!);
     assert.deepEqual([mismatched.phase, mismatched.mismatchedChunks], ['mismatched', [1]]);
+  });
+
+  it("take a round's first plan as its plan and its issuer as its planner; a later claim takes it over only once the planner's lease is over without its work queued", () => {
+    const claim = (issuer: string, at: number, chunks: number): EventEnvelope => ({ ...fact(planned(chunks)), issuer, at });
+    const copyOf = (events: EventEnvelope[]) => replay(events, started).tables['shop.orders']!.copy!;
+    const first = copyOf([claim('p1', 1000, 3), claim('p2', 1001, 5)]);
+    assert.deepEqual([first.chunks, first.planner], [3, { issuer: 'p1', at: 1000 }], 'planners that claimed at once: the first wins');
+    const late = 1000 + PLAN_LEASE_MS + 1;
+    assert.deepEqual(copyOf([claim('p1', 1000, 3), claim('p2', late, 5)]).planner, { issuer: 'p2', at: late }, 'taken over, past the lease');
+    assert.equal(copyOf([claim('p1', 1000, 3), claim('p2', late, 5)]).chunks, 3, 'the plan stays the first claim\'s');
+    assert.deepEqual(copyOf([claim('p1', 1000, 3), claim('p2', late, 5), claim('p3', late + 1, 5)]).planner, { issuer: 'p2', at: late }, "the taker's lease starts anew");
+    const queued = copyOf([claim('p1', 1000, 3), fact({ type: 'WorkQueued', table: 'shop.orders', round: 0, chunks: 3 }), claim('p2', late, 5)]);
+    assert.deepEqual([queued.queued, queued.planner!.issuer], [true, 'p1'], 'work queued: no one takes the round over');
+    const truncated = copyOf([claim('p1', 1000, 3), fact({ type: 'TableTruncated', table: 'shop.orders', round: 0 })]);
+    assert.deepEqual([truncated.truncated, truncated.queued], [true, undefined]);
+    const refused = copyOf([claim('p1', 1000, 3), fact({ type: 'TableRefused', table: 'shop.orders', round: 0, reason: 'chunk 1 failed to load: boom' })]);
+    assert.deepEqual([refused.refused, refused.planner!.issuer], ['chunk 1 failed to load: boom', 'p1'], 'a failed chunk fails the planned round');
   });
 
   it('start over with a re-migration: facts of the earlier round no longer count', () => {

@@ -3,7 +3,7 @@ export { planSchema, type SchemaPlan } from './schema/plan-schema.js';
 export { readSchema } from './schema/read-schema.js';
 export { splitName, type ColumnSchema, type IndexSchema, type KeyspaceSchema, type SchemaSnapshot, type TableSchema, type UdtSchema } from './schema/schema.js';
 export { syncSchema } from './schema/sync-schema.js';
-export { DEFAULT_SIZING, chunkCount, planChunks, type Chunk, type ChunkSizing } from './plan/chunk-plan.js';
+export { DEFAULT_SIZING, chunkCount, planChunks, tableChunks, type Chunk, type ChunkSizing } from './plan/chunk-plan.js';
 export { estimateTableBytes } from './plan/size-estimate.js';
 export { MAX_TOKEN, MIN_TOKEN, splitRing, type TokenRange } from './plan/token-ring.js';
 export { chunkKey, loadItem, unloadItem, type WorkItem } from './plan/work-item.js';
@@ -18,7 +18,7 @@ export { SLICE, loadChunk, loadCounterChunk, type BadRow, type LoadOptions, type
 export { counterRead, counterUpdate } from './copy/counter-rows.js';
 export { badRowsKey, writeBadRows } from './copy/bad-rows.js';
 export type { CopyContext } from './worker/copy-context.js';
-export { planCopy } from './worker/plan-copy.js';
+export { Planner } from './worker/plan-copy.js';
 export { nextToPlan } from './plan/plan-order.js';
 export { copyTables, type CopyTablesOptions } from './worker/copy-tables.js';
 export { TableWorker, workRecord } from './worker/table-worker.js';

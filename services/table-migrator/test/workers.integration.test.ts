@@ -4,11 +4,12 @@ import { after, before, it } from 'node:test';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '@cutover/config';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
-import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { KafkaEventLog, SchemaCatalogue, createTopics, decodeRecord, topicCatalogue } from '@cutover/event-log';
+import { PLAN_LEASE_MS } from '@cutover/migration-state';
 import { cassandraClient, kafkaClient, s3Client } from '@cutover/stack';
 import type cassandra from 'cassandra-driver';
 import { pino } from 'pino';
-import { copyTables, planCopy, type CopyContext } from '../src/index.ts';
+import { Planner, copyTables, syncSchema, type CopyContext, type WorkItem } from '../src/index.ts';
 
 /**
  * Two tables copied by two workers sharing the work topic on the real Kafka, clusters and S3:
@@ -60,8 +61,10 @@ async function rows(client: cassandra.Client, table: string): Promise<string[]> 
 it('two workers share the chunks of two tables, planned one after the other, until both are copied, and target has exactly their rows', { timeout }, async () => {
   await control.issue({ type: 'StartMigration', tables: [`${ks}.users`, `${ks}.visits`], collections: [] }, { migrationId: 'm-copy', issuer: 'test' });
   const sizing = { chunkBytes: 1, minChunks: 6, maxChunks: 6 };
-  assert.equal(await planCopy(ctx, (await control.history()).state, sizing), `${ks}.users`);
-  assert.equal(await planCopy(ctx, (await control.history()).state, sizing), undefined, 'visits waits until the chunks of users are unloaded');
+  const planner = new Planner(ctx, 'test-planner', sizing);
+  assert.equal(await planner.next((await control.history()).state), `${ks}.users`, 'users claimed');
+  assert.equal(await planner.next((await control.history()).state), undefined, 'users queued; visits waits until the chunks of users are unloaded');
+  assert.equal((await control.history()).state.tables[`${ks}.users`]!.copy?.queued, true);
 
   const progress = await copyTables(ctx, { workers: 2, workerId: 'worker', group: `${prefix}table-workers`, sizing, pollMs: 200 });
   assert.deepEqual(progress.map((p) => [p.table, p.phase, p.chunksLoaded, p.rowsLoaded, p.chunksChecked]), [[`${ks}.users`, 'verified', 6, 300, 6], [`${ks}.visits`, 'verified', 6, 200, 6]]);
@@ -79,10 +82,78 @@ it('a chunk that fails for a reason that does not pass (its table dropped from o
   await Promise.all(Array.from({ length: 50 }, (_, i) => ctx.origin.execute(`INSERT INTO ${ks}.dropped (id, v) VALUES (?, ?)`, [i, `v${i}`], { prepare: true })));
   await failingCtx.control.issue({ type: 'StartMigration', tables: [`${ks}.dropped`], collections: [] }, { migrationId: 'm-failing', issuer: 'test' });
   const sizing = { chunkBytes: 1, minChunks: 3, maxChunks: 3 };
-  assert.equal(await planCopy(failingCtx, (await failingCtx.control.history()).state, sizing), `${ks}.dropped`);
+  const planner = new Planner(failingCtx, 'test-planner', sizing);
+  assert.equal(await planner.next((await failingCtx.control.history()).state), `${ks}.dropped`);
+  await planner.next((await failingCtx.control.history()).state);
   await ctx.origin.execute(`DROP TABLE ${ks}.dropped`);
 
   const [progress] = await copyTables(failingCtx, { workers: 1, workerId: 'failing', group: `${failing}table-workers`, sizing, pollMs: 200 });
   assert.equal(progress!.phase, 'failed');
   assert.match(progress!.failure ?? '', new RegExp(`^chunk \\d failed to unload: origin has no table ${ks}\\.dropped$`));
+});
+
+/** A migration of its own: its control and work topics under `name`. */
+async function separateMigration(name: string): Promise<CopyContext> {
+  const topics = `${prefix}${name}.`;
+  const admin = kafkaClient(config).admin();
+  await admin.connect();
+  await createTopics(admin, [...controlTopicSpecs(topics), ...topicCatalogue(topics).filter((t) => t.name === `${topics}cutover.work`)]);
+  await admin.disconnect();
+  return { ...ctx, control: new ControlPlane(log, controlTopics(topics)), workTopic: `${topics}cutover.work` };
+}
+
+it('planners that find a round due at once make one plan of it: its work queued once, target truncated once, before any load', { timeout }, async () => {
+  const once = await separateMigration('once');
+  await ctx.origin.execute(`CREATE TABLE ${ks}.once (id int PRIMARY KEY, v text)`);
+  await Promise.all(Array.from({ length: 120 }, (_, i) => ctx.origin.execute(`INSERT INTO ${ks}.once (id, v) VALUES (?, ?)`, [i, `v${i}`], { prepare: true })));
+  await once.control.issue({ type: 'StartMigration', tables: [`${ks}.once`], collections: [] }, { migrationId: 'm-once', issuer: 'test' });
+  await once.control.issue({ type: 'Remigrate', table: `${ks}.once`, truncate: true, force: false }, { migrationId: 'm-once', issuer: 'test' });
+  // Target's TRUNCATE statements, counted across the planners.
+  const truncates: string[] = [];
+  const target = new Proxy(ctx.target, {
+    get(client, property) {
+      const value: unknown = Reflect.get(client, property);
+      if (property !== 'execute') return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(client) : value;
+      return (query: string, ...rest: unknown[]) => {
+        if (/^TRUNCATE/.test(query)) truncates.push(query);
+        return (client.execute as (...args: unknown[]) => unknown)(query, ...rest);
+      };
+    },
+  });
+  const sizing = { chunkBytes: 1, minChunks: 4, maxChunks: 4 };
+  const planners = ['a', 'b', 'c'].map((name) => new Planner({ ...once, target }, `planner-${name}`, sizing));
+  // The same state for all three, as three processes started together see it: each claims the round.
+  const due = (await once.control.history()).state;
+  assert.deepEqual(await Promise.all(planners.map((p) => p.next(due))), [`${ks}.once`, `${ks}.once`, `${ks}.once`]);
+  for (let look = 0; look < 3; look++) {
+    const state = (await once.control.history()).state;
+    await Promise.all(planners.map((p) => p.next(state)));
+  }
+  const copy = (await once.control.history()).state.tables[`${ks}.once`]!.copy!;
+  assert.ok(['planner-a', 'planner-b', 'planner-c'].includes(copy.planner!.issuer));
+  assert.deepEqual([copy.round, copy.chunks, copy.truncated, copy.queued], [1, 4, true, true]);
+  assert.equal(truncates.length, 1, 'target truncated once');
+  const unloads = (await log.readAll(once.workTopic)).map((record) => decodeRecord<WorkItem>(SchemaCatalogue.load(), 'WorkItem', record.value).value.workId);
+  assert.deepEqual(unloads.sort(), [0, 1, 2, 3].map((chunk) => `m-once/${ks}.once/r1/${chunk}/unload`), 'each chunk queued once');
+
+  const [progress] = await copyTables(once, { workers: 1, workerId: 'once', group: `${prefix}once.table-workers`, sizing, pollMs: 200 });
+  assert.deepEqual([progress!.phase, progress!.chunks, progress!.rowsLoaded], ['verified', 4, 120]);
+  assert.deepEqual(await rows(ctx.target, 'once'), await rows(ctx.origin, 'once'));
+});
+
+it("a round whose planner died before queuing its work is taken over once the planner's lease is over, with the same plan", { timeout }, async () => {
+  const lapsed = await separateMigration('lapsed');
+  await ctx.origin.execute(`CREATE TABLE ${ks}.lapsed (id int PRIMARY KEY, v text)`);
+  await Promise.all(Array.from({ length: 40 }, (_, i) => ctx.origin.execute(`INSERT INTO ${ks}.lapsed (id, v) VALUES (?, ?)`, [i, `v${i}`], { prepare: true })));
+  await lapsed.control.issue({ type: 'StartMigration', tables: [`${ks}.lapsed`], collections: [] }, { migrationId: 'm-lapsed', issuer: 'test' });
+  await syncSchema(ctx.origin, ctx.target, [`${ks}.lapsed`]);
+  // A claim of 5 chunks by a planner that then died: nothing queued, no WorkQueued.
+  const plan = { type: 'TablePlanned', table: `${ks}.lapsed`, round: 0, chunks: 5, estimatedBytes: 0, maxBadRows: 0, maxBadRowsPercent: null, counter: false } as const;
+  await lapsed.control.record(plan, { migrationId: 'm-lapsed', issuer: 'dead-planner', eventId: 'm-lapsed/dead-claim', at: Date.now() - PLAN_LEASE_MS - 1000 });
+
+  const [progress] = await copyTables(lapsed, { workers: 1, workerId: 'alive', group: `${prefix}lapsed.table-workers`, sizing: { chunkBytes: 1, minChunks: 2, maxChunks: 2 }, pollMs: 200 });
+  assert.deepEqual([progress!.phase, progress!.chunks, progress!.rowsLoaded], ['verified', 5, 40], "the dead planner's plan: 5 chunks, not this process's 2");
+  const copy = (await lapsed.control.history()).state.tables[`${ks}.lapsed`]!.copy!;
+  assert.match(copy.planner!.issuer, /^alive\/planner-/);
+  assert.deepEqual(await rows(ctx.target, 'lapsed'), await rows(ctx.origin, 'lapsed'));
 });

@@ -1,3 +1,4 @@
+import { splitName } from '../schema/schema.js';
 import { splitRing } from './token-ring.js';
 
 export interface ChunkSizing {
@@ -32,9 +33,11 @@ export interface Chunk {
  * equal token ranges, not equal byte counts: Murmur3 spreads keys evenly over the ring.
  */
 export function planChunks(tables: readonly { readonly name: string; readonly estimatedBytes: number }[], sizing: ChunkSizing = DEFAULT_SIZING): Chunk[] {
-  return tables.flatMap(({ name, estimatedBytes }) => {
-    const dot = name.indexOf('.');
-    const [keyspace, table] = [name.slice(0, dot), name.slice(dot + 1)];
-    return splitRing(chunkCount(estimatedBytes, sizing)).map((range, chunk) => ({ keyspace, table, chunk, rangeStart: range.start, rangeEnd: range.end }));
-  });
+  return tables.flatMap(({ name, estimatedBytes }) => tableChunks(name, chunkCount(estimatedBytes, sizing)));
+}
+
+/** The chunks of a table planned in `count` chunks: the same ranges whoever asks. */
+export function tableChunks(name: string, count: number): Chunk[] {
+  const { keyspace, name: table } = splitName(name);
+  return splitRing(count).map((range, chunk) => ({ keyspace, table, chunk, rangeStart: range.start, rangeEnd: range.end }));
 }

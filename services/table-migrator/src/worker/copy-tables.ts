@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { copyFinished, tableProgress, type MigrationState, type TableProgress } from '@cutover/migration-state';
+import { copyFinished, tableProgress, type TableProgress } from '@cutover/migration-state';
 import { tableManifest, writeManifest } from '../copy/manifest.js';
 import type { ChunkSizing } from '../plan/chunk-plan.js';
 import type { CopyContext } from './copy-context.js';
-import { planCopy } from './plan-copy.js';
+import { Planner } from './plan-copy.js';
 import { TableWorker } from './table-worker.js';
 
 export interface CopyTablesOptions {
@@ -32,18 +33,15 @@ export async function copyTables(ctx: CopyContext, options: CopyTablesOptions): 
   ctx.metrics?.follow(() => live.state);
   const workers: TableWorker[] = [];
   const manifests = new Set<string>();
-  // A round planned here that the state does not show yet: planning it again would queue its work twice.
-  let planned: { table: string; round: number } | undefined;
+  // Named apart from every other process's planner, whatever the worker ids: the log tells them apart.
+  const planner = new Planner(shared, `${options.workerId}/planner-${randomUUID()}`, options.sizing);
   try {
     // Every worker in the group before work is queued: a worker busy with a chunk holds up the
     // group's rebalance, and the others would wait idle until it is done.
     for (let i = 1; i <= options.workers; i++) workers.push(await TableWorker.start(shared, `${options.workerId}-${i}`, options.group));
     for (;;) {
       const state = live.state;
-      if (planned === undefined || shows(state, planned)) {
-        const table = await planCopy(shared, state, options.sizing);
-        planned = table === undefined ? undefined : { table, round: state.tables[table]!.remigrations };
-      }
+      await planner.next(state);
       for (const table of Object.values(state.tables)) {
         const manifest = state.migrationId === undefined ? undefined : tableManifest(state.migrationId, table);
         if (manifest === undefined || manifests.has(`${manifest.table}/${manifest.round}`)) continue;
@@ -53,17 +51,11 @@ export async function copyTables(ctx: CopyContext, options: CopyTablesOptions): 
       }
       const progress = Object.values(state.tables).map(tableProgress);
       options.onProgress?.(progress);
-      if (planned === undefined && progress.every(copyFinished)) return progress;
+      if (progress.every(copyFinished)) return progress;
       await delay(options.pollMs ?? 250);
     }
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
     await live.close();
   }
-}
-
-/** Whether the state has the round planned (or a newer one asked for). */
-function shows(state: MigrationState, planned: { table: string; round: number }): boolean {
-  const table = state.tables[planned.table];
-  return table === undefined || table.copy?.round === planned.round || table.remigrations > planned.round;
 }
