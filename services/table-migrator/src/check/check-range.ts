@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import cassandra from 'cassandra-driver';
+import type cassandra from 'cassandra-driver';
 import type { CopyPlan } from '../copy/copy-plan.js';
+import { rangePages } from '../copy/range-pages.js';
 import { hashRow, rowKey, stagedRow } from '../copy/staged-row.js';
 import type { TokenRange } from '../plan/token-ring.js';
 import { rowDifferences, type CheckedRow, type RowDifference } from './row-diff.js';
@@ -84,13 +85,13 @@ export async function checkRange(origin: cassandra.Client, target: cassandra.Cli
 
 /** The range's rows on one cluster, in token order, the skipped ones left out. */
 async function* scan(client: cassandra.Client, plan: CopyPlan, range: TokenRange, skip: ReadonlySet<string>): AsyncGenerator<CheckedRow> {
-  const bounds = [range.start, range.end].map((t) => cassandra.types.Long.fromString(t.toString()));
-  const stream = client.stream(plan.select, bounds, { prepare: true, fetchSize: 1000, autoPage: true }) as unknown as AsyncIterable<cassandra.types.Row>;
-  for await (const read of stream) {
-    const row = stagedRow(plan, read);
-    const key = rowKey(row);
-    if (skip.size > 0 && skip.has(key)) continue;
-    yield { key, row };
+  for await (const page of rangePages(client, plan, range)) {
+    for (const read of page) {
+      const row = stagedRow(plan, read);
+      const key = rowKey(row);
+      if (skip.size > 0 && skip.has(key)) continue;
+      yield { key, row };
+    }
   }
 }
 

@@ -3,10 +3,11 @@ import { once } from 'node:events';
 import { Transform } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import cassandra from 'cassandra-driver';
+import type cassandra from 'cassandra-driver';
 import type { Chunk } from '../plan/chunk-plan.js';
 import { CHUNK_CONTENT_TYPE, chunkWriter } from './chunk-file.js';
 import type { CopyPlan } from './copy-plan.js';
+import { rangePages } from './range-pages.js';
 import { hashRow, stagedRow } from './staged-row.js';
 
 export interface Staging {
@@ -49,15 +50,16 @@ export async function unloadChunk(origin: cassandra.Client, staging: Staging, pl
   const upload = new Upload({ client: staging.s3, params: { Bucket: staging.bucket, Key: key, Body: counted, ContentType: CHUNK_CONTENT_TYPE }, partSize: UPLOAD_PART_BYTES, queueSize: UPLOAD_PARTS_HELD });
   const uploaded = upload.done();
   try {
-    const range = [chunk.rangeStart, chunk.rangeEnd].map((t) => cassandra.types.Long.fromString(t.toString()));
-    // The driver's result stream is a Readable; its types only say EventEmitter.
-    const stream = origin.stream(plan.select, range, { prepare: true, fetchSize: 1000, autoPage: true }) as unknown as AsyncIterable<cassandra.types.Row>;
-    for await (const read of stream) {
+    for await (const page of rangePages(origin, plan, { start: chunk.rangeStart, end: chunk.rangeEnd })) {
       // Each row's TTLs are taken as expiries when its page arrived, not when the chunk began.
-      const row = stagedRow(plan, read, Date.now() / 1000);
-      hashRow(hash, row);
-      rows++;
-      if (!writer.write(row)) await Promise.race([once(writer, 'drain'), uploaded]);
+      const now = Date.now() / 1000;
+      for (const read of page) {
+        const row = stagedRow(plan, read, now);
+        hashRow(hash, row);
+        writer.write(row);
+      }
+      rows += page.length;
+      if (writer.writableNeedDrain) await Promise.race([once(writer, 'drain'), uploaded]);
     }
     writer.end();
     await uploaded;

@@ -1,0 +1,27 @@
+import cassandra from 'cassandra-driver';
+import type { TokenRange } from '../plan/token-ring.js';
+import type { CopyPlan } from './copy-plan.js';
+
+/** Rows a page of a range's read holds: what a reader holds in memory, twice (the next page is read meanwhile). */
+export const PAGE_ROWS = 1000;
+
+/**
+ * A token range's rows as `plan.select` reads them, page by page, the next page read while the
+ * rows of this one are used. (The driver's own result stream shifts rows off an array that
+ * grows while its reader is slower than the cluster: quadratic in the rows it holds.)
+ */
+export async function* rangePages(client: cassandra.Client, plan: CopyPlan, range: TokenRange): AsyncGenerator<cassandra.types.Row[]> {
+  const bounds = [range.start, range.end].map((t) => cassandra.types.Long.fromString(t.toString()));
+  const read = (pageState?: string): Promise<cassandra.types.ResultSet> => client.execute(plan.select, bounds, { prepare: true, fetchSize: PAGE_ROWS, ...(pageState === undefined ? {} : { pageState }) });
+  let next: Promise<cassandra.types.ResultSet> | undefined = read();
+  try {
+    while (next !== undefined) {
+      const page: cassandra.types.ResultSet = await next;
+      next = typeof page.pageState === 'string' ? read(page.pageState) : undefined;
+      yield page.rows;
+    }
+  } finally {
+    // Left before the end: the page read ahead is not wanted, nor is its failure.
+    next?.catch(() => undefined);
+  }
+}
