@@ -8,7 +8,7 @@ export { estimateTableBytes } from './plan/size-estimate.js';
 export { MAX_TOKEN, MIN_TOKEN, splitRing, type TokenRange } from './plan/token-ring.js';
 export { chunkKey, loadItem, unloadItem, type WorkItem } from './plan/work-item.js';
 export { chunkColumns, copyPlan, type CopyColumn, type CopyPlan } from './copy/copy-plan.js';
-export { hashRow, rowKey, stagedRow, type ElementTime, type StagedCell, type StagedRow } from './copy/staged-row.js';
+export { compareInt64, hashRow, int64, rowKey, stagedRow, type ElementTime, type Int64, type StagedCell, type StagedRow } from './copy/staged-row.js';
 export { listCheck, rowWrites, withoutCopiedLists, type Statement } from './copy/row-writes.js';
 export { collectionOf, elementsOf } from './copy/collection-bytes.js';
 export { chunkWriter, readChunk } from './copy/chunk-file.js';

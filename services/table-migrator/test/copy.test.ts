@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { buffer } from 'node:stream/consumers';
 import cassandra from 'cassandra-driver';
-import { chunkWriter, collectionOf, copyPlan, counterRead, counterUpdate, elementsOf, hashRow, listCheck, readChunk, rowKey, rowWrites, stagedRow, withoutCopiedLists, type ColumnSchema, type StagedCell, type StagedRow, type Statement, type TableSchema } from '../src/index.ts';
+import { chunkWriter, collectionOf, copyPlan, counterRead, counterUpdate, elementsOf, hashRow, int64, listCheck, readChunk, rowKey, rowWrites, stagedRow, withoutCopiedLists, type ColumnSchema, type StagedCell, type StagedRow, type Statement, type TableSchema } from '../src/index.ts';
 
 const column = (name: string, type: string, kind: ColumnSchema['kind'] = 'regular', position = -1): ColumnSchema => ({ name, type, kind, position, clusteringOrder: kind === 'clustering' ? 'asc' : 'none' });
 const table: TableSchema = {
@@ -21,7 +21,13 @@ const int = (n: number): Buffer => Buffer.from(n.toString(16).padStart(8, '0'), 
 const text = (s: string): Buffer => Buffer.from(s);
 const hex = (params: unknown[]): string[] => params.map((p) => (Buffer.isBuffer(p) ? (p.length === 8 && p[0] === 0 ? String(p.readBigInt64BE()) : p.toString('hex')) : String(p)));
 const shown = (statements: Statement[]) => statements.map((s) => ({ query: s.query, params: hex(s.params) }));
-const cell = (value: Buffer, writetime: bigint, expires = 0n, elements: StagedCell['elements'] = null): StagedCell => ({ value, writetime, expires, elements });
+/** A staged cell, its times given as numbers. */
+const cell = (value: Buffer, writetime: bigint, expires = 0n, elements: { writetime: bigint; expires: bigint }[] | null = null): StagedCell => ({
+  value,
+  writetime: int64(writetime),
+  expires: Number(expires),
+  elements: elements?.map((e) => ({ writetime: int64(e.writetime), expires: Number(e.expires) })) ?? null,
+});
 const setOf = (...values: string[]): Buffer => collectionOf(values.map((v) => Buffer.concat([int(v.length), text(v)])));
 
 /** A driver row as `client.stream` gives it: values keyed by the select's aliases, each column's type in `__columns`. */
@@ -45,12 +51,12 @@ describe('copyPlan', () => {
     assert.equal(counts.counter, true);
     assert.equal(counts.select, 'SELECT "id" AS c0, "hits" AS c1, "misses" AS c2, token("id") AS c3 FROM "shop"."orders" WHERE token("id") > ? AND token("id") <= ?');
     const row = stagedRow(counts, driverRow([{ code: dataTypes.int }, { code: dataTypes.counter }, { code: dataTypes.counter }, { code: dataTypes.bigint }], [7, cassandra.types.Long.fromNumber(12), null, cassandra.types.Long.fromNumber(-42)]));
-    assert.deepEqual([row.token, hex(row.key as Buffer[]), row.cells[0]!.value.readBigInt64BE(), row.cells[1]], [-42n, ['00000007'], 12n, null]);
+    assert.deepEqual([row.token.readBigInt64BE(), hex(row.key as Buffer[]), row.cells[0]!.value.readBigInt64BE(), row.cells[1]], [-42n, ['00000007'], 12n, null]);
   });
 
   it("brings target's counters to origin's by adding the difference, and adds nothing when they agree", () => {
     const counts = copyPlan({ ...table, columns: [column('id', 'int', 'partition_key', 0), column('hits', 'counter'), column('misses', 'counter')] }, new Set());
-    const row: StagedRow = { token: 0n, key: [int(7)], cells: [null, null] };
+    const row: StagedRow = { token: int64(0n), key: [int(7)], cells: [null, null] };
     assert.deepEqual(shown([counterRead(counts, row)]), [{ query: 'SELECT "hits", "misses" FROM "shop"."orders" WHERE "id" = ?', params: ['00000007'] }]);
     const long = (n: number) => cassandra.types.Long.fromNumber(n);
     const [update] = counterUpdate(counts, row, [long(15), long(3)], [long(5), null]);
@@ -74,7 +80,7 @@ describe('staged rows', () => {
   it("keeps each value as its native bytes (NaN inside a user type too), a set's writetimes and expiries per element, the latest of a user type's, a TTL as the second it ends", () => {
     const values = [1, new Date(0), 'ann', long('5'), null, cassandra.types.BigDecimal.fromString('1.10'), long('6'), 60, new Set(['a', 'b']), [long('7'), long('9')], [null, 30], { x: NaN }, [long('3'), long('8')], [10, 20], long('-42')];
     const row = stagedRow(plan, driverRow(types, values), 1000.7);
-    assert.equal(row.token, -42n);
+    assert.equal(row.token.readBigInt64BE(), -42n);
     assert.deepEqual(hex(row.key as Buffer[]), ['00000001', '0']);
     assert.deepEqual(row.cells[0], cell(text('ann'), 5n));
     assert.deepEqual(row.cells[1], cell(Buffer.from('00000002' + '6e', 'hex'), 6n, 1060n), 'decimal 1.10: scale 2, unscaled 110');
@@ -96,7 +102,7 @@ describe('staged rows', () => {
       hashRow(hash, row);
       return hash.digest('hex');
     };
-    const row: StagedRow = { token: 1n, key: [int(1), null], cells: [cell(text('a'), 5n, 100n), null, null, null] };
+    const row: StagedRow = { token: int64(1n), key: [int(1), null], cells: [cell(text('a'), 5n, 100n), null, null, null] };
     assert.equal(digest(row), digest({ ...row, cells: [cell(text('a'), 5n, 200n), null, null, null] }));
     for (const other of [{ ...row, key: [int(2), null] }, { ...row, cells: [cell(text('b'), 5n, 100n), null, null, null] }, { ...row, cells: [cell(text('a'), 6n, 100n), null, null, null] }, { ...row, cells: [cell(text('a'), 5n), null, null, null] }, { ...row, cells: [null, cell(text('a'), 5n, 100n), null, null] }]) {
       assert.notEqual(digest(other), digest(row), JSON.stringify(other, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
@@ -106,7 +112,7 @@ describe('staged rows', () => {
 });
 
 describe('row writes', () => {
-  const row: StagedRow = { token: 0n, key: [int(1), int(2)], cells: [cell(text('ann'), 5n), cell(int(3), 6n, 60n), cell(setOf('a', 'b'), 6n, 60n, [{ writetime: 6n, expires: 60n }, { writetime: 6n, expires: 60n }]), null] };
+  const row: StagedRow = { token: int64(0n), key: [int(1), int(2)], cells: [cell(text('ann'), 5n), cell(int(3), 6n, 60n), cell(setOf('a', 'b'), 6n, 60n, [{ writetime: 6n, expires: 60n }, { writetime: 6n, expires: 60n }]), null] };
 
   it('groups the cells of a row by writetime and the TTL that remains when they are written, values bound as bytes, statics once per partition, expired cells left out', () => {
     assert.deepEqual(shown(rowWrites(plan, row, 10.5, true)), [
@@ -137,7 +143,7 @@ describe('row writes', () => {
   });
 
   it('writes a static-only partition as its static cells alone', () => {
-    const statics: StagedRow = { token: 0n, key: [int(1), null], cells: [cell(text('ann'), 5n), null, null, null] };
+    const statics: StagedRow = { token: int64(0n), key: [int(1), null], cells: [cell(text('ann'), 5n), null, null, null] };
     assert.deepEqual(rowWrites(plan, statics, 0, true).map((s) => s.query), ['UPDATE "shop"."orders" USING TIMESTAMP ? AND TTL ? SET "owner" = ? WHERE "id" = ?']);
   });
 
@@ -153,7 +159,7 @@ describe('row writes', () => {
 
 describe('lists', () => {
   const withList = copyPlan({ ...table, columns: [...table.columns.slice(0, 2), column('steps', 'list<text>'), column('frozen_steps', 'frozen<list<text>>')] }, new Set());
-  const row: StagedRow = { token: 0n, key: [int(1), int(2)], cells: [cell(setOf('a'), 7n), cell(setOf('b'), 7n)] };
+  const row: StagedRow = { token: int64(0n), key: [int(1), int(2)], cells: [cell(setOf('a'), 7n), cell(setOf('b'), 7n)] };
 
   it('asks target for the writetimes of the lists a row writes, frozen ones aside', () => {
     assert.deepEqual(shown([listCheck(withList, row)!]), [{ query: 'SELECT writetime("steps") FROM "shop"."orders" WHERE "id" = ? AND "at" = ? LIMIT 1', params: ['00000001', '00000002'] }]);
@@ -179,8 +185,8 @@ describe('lists', () => {
 
 describe('chunk files', () => {
   const rows: StagedRow[] = [
-    { token: -(2n ** 63n), key: [int(1), null], cells: [cell(text('ann'), 2n ** 62n, 1_900_000_000n), null, cell(setOf('a'), 5n, 0n, [{ writetime: 5n, expires: 0n }]), null] },
-    { token: 2n ** 63n - 1n, key: [int(2), int(3)], cells: [null, cell(Buffer.alloc(0), -1n), null, null] },
+    { token: int64(-(2n ** 63n)), key: [int(1), null], cells: [cell(text('ann'), 2n ** 62n, 1_900_000_000n), null, cell(setOf('a'), 5n, 0n, [{ writetime: 5n, expires: 0n }]), null] },
+    { token: int64(2n ** 63n - 1n), key: [int(2), int(3)], cells: [null, cell(Buffer.alloc(0), -1n), null, null] },
   ];
   const file = async (written: StagedRow[], of = plan): Promise<Buffer> => {
     const writer = chunkWriter(of);

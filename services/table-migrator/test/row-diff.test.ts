@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { copyPlan, type ColumnSchema } from '../src/index.ts';
+import { copyPlan, int64, type ColumnSchema } from '../src/index.ts';
 import { rowDifferences, type CheckedRow } from '../src/check/row-diff.ts';
 
 const column = (name: string, type: string, kind: ColumnSchema['kind'] = 'regular', position = -1): ColumnSchema => ({ name, type, kind, position, clusteringOrder: kind === 'clustering' ? 'asc' : 'none' });
@@ -9,7 +9,7 @@ const HORIZON = 5000n;
 
 /** A row of partition `id` (its token is `id`): key, value, writetime, expiry (0: none). */
 const row = (id: number, ck: number, v: string, writetime = 1000, expires = 0): CheckedRow => {
-  const staged = { token: BigInt(id), key: [Buffer.from(String(id)), Buffer.from(String(ck))], cells: [{ value: Buffer.from(v), writetime: BigInt(writetime), expires: BigInt(expires), elements: null }] };
+  const staged = { token: int64(id), key: [Buffer.from(String(id)), Buffer.from(String(ck))], cells: [{ value: Buffer.from(v), writetime: int64(writetime), expires, elements: null }] };
   return { key: `${id}/${ck}`, row: staged };
 };
 async function* stream(rows: readonly CheckedRow[]): AsyncGenerator<CheckedRow> {

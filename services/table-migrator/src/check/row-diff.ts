@@ -1,5 +1,5 @@
 import type { CopyPlan } from '../copy/copy-plan.js';
-import type { StagedCell, StagedRow } from '../copy/staged-row.js';
+import { compareInt64, int64, type Int64, type StagedCell, type StagedRow } from '../copy/staged-row.js';
 
 /** A row as the check sees it: its key (`rowKey`), and the row. */
 export interface CheckedRow {
@@ -20,10 +20,10 @@ export interface RowDifference {
  * both clusters a moment apart, so it is left out rather than taken for a difference. TTLs
  * count down: only which cells (or elements) have one compares.
  */
-function sameRow(plan: CopyPlan, a: StagedRow, b: StagedRow, horizon: bigint): boolean {
+function sameRow(plan: CopyPlan, a: StagedRow, b: StagedRow, horizon: Int64): boolean {
   return a.cells.every((cell, i) => {
     const other = b.cells[i] ?? null;
-    if (!plan.counter && (newest(cell) >= horizon || newest(other) >= horizon)) return true;
+    if (!plan.counter && (inFlight(cell, horizon) || inFlight(other, horizon))) return true;
     if (cell === null || other === null) return cell === other;
     return plan.counter ? cell.value.equals(other.value) : sameCell(cell, other);
   });
@@ -31,18 +31,18 @@ function sameRow(plan: CopyPlan, a: StagedRow, b: StagedRow, horizon: bigint): b
 
 function sameCell(a: StagedCell, b: StagedCell): boolean {
   const [x, y] = [a.elements ?? [a], b.elements ?? [b]];
-  return a.value.equals(b.value) && x.length === y.length && x.every((t, e) => t.writetime === y[e]!.writetime && (t.expires === 0n) === (y[e]!.expires === 0n));
+  return a.value.equals(b.value) && x.length === y.length && x.every((t, e) => t.writetime.equals(y[e]!.writetime) && (t.expires === 0) === (y[e]!.expires === 0));
 }
 
 /** Whether a row one side lacks was written before `horizon`: a row written since may be on its way to the other side. */
-function settled(plan: CopyPlan, row: StagedRow, horizon: bigint): boolean {
+function settled(plan: CopyPlan, row: StagedRow, horizon: Int64): boolean {
   // A row with its key alone (or of counters) has no writetime to tell its age: it counts.
-  return plan.counter || row.cells.every((cell) => newest(cell) < horizon);
+  return plan.counter || row.cells.every((cell) => !inFlight(cell, horizon));
 }
 
-/** The latest writetime of a cell; -1 for none. */
-function newest(cell: StagedCell | null | undefined): bigint {
-  return cell === null || cell === undefined ? -1n : cell.writetime;
+/** Whether a cell (its latest element, for a collection) was written at `horizon` or since. */
+function inFlight(cell: StagedCell | null | undefined, horizon: Int64): boolean {
+  return cell !== null && cell !== undefined && compareInt64(cell.writetime, horizon) >= 0;
 }
 
 /**
@@ -51,13 +51,14 @@ function newest(cell: StagedCell | null | undefined): bigint {
  * rows that match go at once, and only rows not yet matched are held, up to the end of their
  * token, whatever the size of the range.
  */
-export async function* rowDifferences(plan: CopyPlan, origin: AsyncIterable<CheckedRow>, target: AsyncIterable<CheckedRow>, horizon: bigint): AsyncGenerator<RowDifference> {
+export async function* rowDifferences(plan: CopyPlan, origin: AsyncIterable<CheckedRow>, target: AsyncIterable<CheckedRow>, horizonMicros: bigint): AsyncGenerator<RowDifference> {
+  const horizon = int64(horizonMicros);
   const [o, t] = [new Peekable(origin), new Peekable(target)];
   const unmatched = { origin: new Map<string, CheckedRow>(), target: new Map<string, CheckedRow>() };
-  let token: bigint | undefined;
+  let token: Int64 | undefined;
   const flush = function* (): Generator<RowDifference> {
     for (const side of ['origin', 'target'] as const) {
-      for (const row of unmatched[side].values()) if (settled(plan, row.row, horizon)) yield { token: row.row.token, key: row.key, missingOn: side === 'origin' ? 'target' : 'origin' };
+      for (const row of unmatched[side].values()) if (settled(plan, row.row, horizon)) yield { token: row.row.token.readBigInt64BE(), key: row.key, missingOn: side === 'origin' ? 'target' : 'origin' };
       unmatched[side].clear();
     }
   };
@@ -67,18 +68,18 @@ export async function* rowDifferences(plan: CopyPlan, origin: AsyncIterable<Chec
     const match = other.get(row.key);
     if (match === undefined) return void unmatched[side].set(row.key, row);
     other.delete(row.key);
-    if (!sameRow(plan, side === 'origin' ? row.row : match.row, side === 'origin' ? match.row : row.row, horizon)) yield { token: row.row.token, key: row.key };
+    if (!sameRow(plan, side === 'origin' ? row.row : match.row, side === 'origin' ? match.row : row.row, horizon)) yield { token: row.row.token.readBigInt64BE(), key: row.key };
   };
   for (;;) {
     const [a, b] = [await o.peek(), await t.peek()];
     if (a === undefined && b === undefined) break;
-    const next = a === undefined ? b!.row.token : b === undefined ? a.row.token : a.row.token < b.row.token ? a.row.token : b.row.token;
-    if (next !== token) {
+    const next = a === undefined ? b!.row.token : b === undefined ? a.row.token : compareInt64(a.row.token, b.row.token) <= 0 ? a.row.token : b.row.token;
+    if (token === undefined || !next.equals(token)) {
       yield* flush();
       token = next;
     }
-    if (a?.row.token === next) yield* take('origin', (await o.next())!);
-    if (b?.row.token === next) yield* take('target', (await t.next())!);
+    if (a?.row.token.equals(next) === true) yield* take('origin', (await o.next())!);
+    if (b?.row.token.equals(next) === true) yield* take('target', (await t.next())!);
   }
   yield* flush();
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { deflateRaw } from 'node:zlib';
-import { BigLong, SCHEMAS_DIR } from '@cutover/event-log';
+import { SCHEMAS_DIR } from '@cutover/event-log';
 import avro from 'avsc';
 import { MigratorError } from '../errors.js';
 import { chunkColumns, type CopyPlan } from './copy-plan.js';
@@ -13,7 +13,7 @@ import type { StagedRow } from './staged-row.js';
  * (`schemas/staged-row.v1.avsc`), deflated, the table and its columns in the file's metadata.
  * A standard format: `avro-tools tojson` or fastavro open it; the values are native CQL bytes.
  */
-const stagedRowType = avro.Type.forSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, 'staged-row.v1.avsc'), 'utf8')) as avro.Schema, { registry: { long: BigLong } });
+const stagedRowType = avro.Type.forSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, 'staged-row.v1.avsc'), 'utf8')) as avro.Schema);
 
 export const CHUNK_CONTENT_TYPE = 'avro/binary';
 

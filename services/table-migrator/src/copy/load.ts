@@ -7,7 +7,7 @@ import { readChunk } from './chunk-file.js';
 import type { CopyPlan } from './copy-plan.js';
 import { counterRead, counterUpdate } from './counter-rows.js';
 import { listCheck, rowWrites, withoutCopiedLists, type Statement } from './row-writes.js';
-import { hashRow, rowKey, type StagedRow } from './staged-row.js';
+import { compareInt64, hashRow, int64, type StagedRow } from './staged-row.js';
 import type { Staging, UnloadedChunk } from './unload.js';
 
 /** A row target refused, and its answer. */
@@ -58,16 +58,15 @@ export async function loadChunk(target: cassandra.Client, staging: Staging, plan
   // The ring comes with the connection: a worker's first load may come before any other use of target.
   await target.connect();
   const partitionKeys = plan.partitionKey.length;
-  let previous: string | undefined;
+  let previous: readonly (Buffer | null)[] = [];
   const writesOf = async (slice: readonly StagedRow[]): Promise<Statement[][]> => {
     const rows = await withoutListsTargetHas(target, plan, slice, options.concurrency);
     // What remains of each TTL is taken now, just before the slice is written.
     const nowSeconds = Date.now() / 1000;
     return rows.map((row) => {
       // A partition's rows are consecutive in a token range: its static cells are written once.
-      const partition = rowKey({ key: row.key.slice(0, partitionKeys) });
-      const first = partition !== previous;
-      previous = partition;
+      const first = previous.length === 0 || row.key.some((k, i) => i < partitionKeys && !k!.equals(previous[i]!));
+      previous = row.key;
       return rowWrites(plan, row, nowSeconds, first);
     });
   };
@@ -76,12 +75,23 @@ export async function loadChunk(target: cassandra.Client, staging: Staging, plan
 
 /**
  * The replica set a row lives on in target, by its token, as the driver's view of the ring
- * tells; all one group when the driver does not know the keyspace.
+ * tells (its ranges sorted by their ends once, each row's found by a binary search); all one
+ * group when the driver does not know the keyspace.
  */
 function replicaGroups(target: cassandra.Client, plan: CopyPlan): (row: StagedRow) => string {
+  const ring = [...target.metadata.getTokenRanges()]
+    .map((range) => ({ end: int64(range.end.getValue() as cassandra.types.Long), replicas: (target.metadata.getReplicas(plan.keyspace, range) as cassandra.Host[] | null)?.map((h) => h.address).join(',') ?? '' }))
+    .sort((a, b) => compareInt64(a.end, b.end));
+  if (ring.length === 0) return () => '';
   return (row) => {
-    const replicas = target.metadata.getReplicas(plan.keyspace, target.metadata.newToken(row.token.toString())) as cassandra.Host[] | null;
-    return replicas?.map((host) => host.address).join(',') ?? '';
+    // A range holds the tokens after its start up to its end; past the last end, the ring wraps to the first range.
+    let [low, high] = [0, ring.length];
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compareInt64(ring[middle]!.end, row.token) < 0) low = middle + 1;
+      else high = middle;
+    }
+    return ring[low === ring.length ? 0 : low]!.replicas;
   };
 }
 

@@ -1,7 +1,8 @@
+import type cassandra from 'cassandra-driver';
 import { identifier } from '../schema/ddl.js';
 import { collectionOf, elementsOf } from './collection-bytes.js';
-import type { CopyColumn, CopyPlan } from './copy-plan.js';
-import type { StagedRow } from './staged-row.js';
+import type { CopyPlan } from './copy-plan.js';
+import { compareInt64, int64, type Int64, type StagedRow } from './staged-row.js';
 
 export interface Statement {
   readonly query: string;
@@ -11,11 +12,11 @@ export interface Statement {
 
 /** Cells of a row (or of its partition's statics) that share a writetime and TTL: one write. */
 interface CellGroup {
-  readonly timestamp: bigint;
+  readonly timestamp: Int64;
   readonly ttl: number;
   readonly static: boolean;
-  /** Added to what is there: a set's or map's elements (`append`), a list's (`prepend`). */
-  readonly cells: { readonly name: string; readonly value: Buffer; readonly add?: 'append' | 'prepend' }[];
+  /** By column: added to what is there (a set's or map's elements: `append`; a list's: `prepend`), or set. */
+  readonly cells: { readonly column: number; readonly value: Buffer; readonly add?: 'append' | 'prepend' }[];
   /** Written as an INSERT: the row marker with its cells, as the application's INSERT wrote them. */
   marker?: boolean;
 }
@@ -35,19 +36,20 @@ interface CellGroup {
  * oldest timestamp there is, so that it never outlives a delete.
  */
 export function rowWrites(plan: CopyPlan, row: StagedRow, nowSeconds: number, statics: boolean): Statement[] {
-  const keys = [...plan.partitionKey, ...plan.clustering];
+  const cql = vocabulary(plan);
   const staticOnly = isStaticOnly(plan, row);
-  const now = BigInt(Math.floor(nowSeconds));
-  const groups = new Map<string, CellGroup>();
-  const lists: { column: CopyColumn; timestamp: bigint }[] = [];
+  const now = Math.floor(nowSeconds);
+  // Most rows have one or two groups: a list searched beats a map keyed by a string made per cell.
+  const groups: CellGroup[] = [];
+  const lists: { column: number; timestamp: Int64 }[] = [];
   /** Adds a cell to its group; false when it has expired since it was unloaded. */
-  const add = (column: CopyColumn, timestamp: bigint, expires: bigint, value: Buffer, how?: 'append' | 'prepend'): boolean => {
-    const remaining = expires === 0n ? 0 : Number(expires - now);
-    if (expires !== 0n && remaining <= 0) return false;
-    const key = `${column.static}/${timestamp}/${remaining}`;
-    let group = groups.get(key);
-    if (group === undefined) groups.set(key, (group = { timestamp, ttl: remaining, cells: [], static: column.static }));
-    group.cells.push({ name: identifier(column.name), value, ...(how === undefined ? {} : { add: how }) });
+  const add = (column: number, timestamp: Int64, expires: number, value: Buffer, how?: 'append' | 'prepend'): boolean => {
+    const ttl = expires === 0 ? 0 : expires - now;
+    if (expires !== 0 && ttl <= 0) return false;
+    const isStatic = plan.columns[column]!.static;
+    let group = groups.find((g) => g.static === isStatic && g.ttl === ttl && g.timestamp.equals(timestamp));
+    if (group === undefined) groups.push((group = { timestamp, ttl, cells: [], static: isStatic }));
+    group.cells.push(how === undefined ? { column, value } : { column, value, add: how });
     return true;
   };
   plan.columns.forEach((column, i) => {
@@ -57,61 +59,94 @@ export function rowWrites(plan: CopyPlan, row: StagedRow, nowSeconds: number, st
       // A list's elements are ordered by ids target makes up at each write. Elements the
       // application appended since the unload are on target already: the copy's go before them
       // (prepended), and only elements older than the copy's are deleted first.
-      if (add(column, cell.writetime, cell.expires, cell.value, 'prepend')) lists.push({ column, timestamp: cell.writetime });
+      if (add(i, cell.writetime, cell.expires, cell.value, 'prepend')) lists.push({ column: i, timestamp: cell.writetime });
       return;
     }
-    if (cell.elements === null) return void add(column, cell.writetime, cell.expires, cell.value);
+    if (cell.elements === null) return void add(i, cell.writetime, cell.expires, cell.value);
     // A set's or map's elements, each added with its own writetime and TTL.
     const elements = elementsOf(cell.value, column.type.startsWith('map<'));
-    const byTime = new Map<string, number[]>();
-    cell.elements.forEach((t, e) => {
-      const time = `${t.writetime}/${t.expires}`;
-      byTime.set(time, [...(byTime.get(time) ?? []), e]);
+    const byTime: { time: (typeof cell.elements)[number]; elements: Buffer[] }[] = [];
+    cell.elements.forEach((time, e) => {
+      const same = byTime.find((t) => t.time.expires === time.expires && t.time.writetime.equals(time.writetime));
+      if (same === undefined) byTime.push({ time, elements: [elements[e]!] });
+      else same.elements.push(elements[e]!);
     });
-    for (const chosen of byTime.values()) {
-      const { writetime, expires } = cell.elements[chosen[0]!]!;
-      add(column, writetime, expires, collectionOf(chosen.map((e) => elements[e]!)), 'append');
-    }
+    for (const { time, elements: chosen } of byTime) add(i, time.writetime, time.expires, collectionOf(chosen), 'append');
   });
-  const table = `${identifier(plan.keyspace)}.${identifier(plan.table)}`;
-  const names = keys.map(identifier);
+  const keys = plan.partitionKey.length + plan.clustering.length;
   const keyValues = row.key as Buffer[];
-  const where = (count: number): string => names.slice(0, count).map((k) => `${k} = ?`).join(' AND ');
-  const insert = (columns: readonly string[], using: string): string => `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) USING ${using}`;
   const statements: Statement[] = lists.map(({ column, timestamp }) => {
-    const keyed = column.static ? plan.partitionKey.length : keys.length;
-    return { query: `DELETE ${identifier(column.name)} FROM ${table} USING TIMESTAMP ? WHERE ${where(keyed)}`, params: [timestampOf(timestamp - 1n), ...keyValues.slice(0, keyed)] };
+    const keyed = plan.columns[column]!.static ? plan.partitionKey.length : keys;
+    return { query: cql.query(`d${column}`, () => `DELETE ${cql.names[column]} FROM ${cql.table} USING TIMESTAMP ? WHERE ${cql.where(keyed)}`), params: [int64(timestamp.readBigInt64BE() - 1n), ...keyValues.slice(0, keyed)] };
   });
-  const rowGroups = [...groups.values()].filter((g) => !g.static);
-  if (!staticOnly && rowGroups.length === 0) statements.push({ query: insert(names, 'TIMESTAMP 1'), params: keyValues });
+  const rowGroups = groups.filter((g) => !g.static);
+  if (!staticOnly && rowGroups.length === 0) statements.push({ query: cql.query('k', () => cql.insert([], 'TIMESTAMP 1')), params: keyValues });
   if (!staticOnly && rowGroups.length > 0) {
-    const oldest = rowGroups.reduce((a, b) => (b.timestamp < a.timestamp ? b : a));
+    const oldest = rowGroups.reduce((a, b) => (compareInt64(b.timestamp, a.timestamp) < 0 ? b : a));
     // Elements added to a collection cannot be written by an INSERT: the marker goes alone then.
     if (oldest.cells.every((c) => c.add === undefined)) oldest.marker = true;
-    else statements.push({ query: insert(names, 'TIMESTAMP ? AND TTL ?'), params: [...keyValues, timestampOf(oldest.timestamp), oldest.ttl] });
+    else statements.push({ query: cql.query('m', () => cql.insert([], 'TIMESTAMP ? AND TTL ?')), params: [...keyValues, oldest.timestamp, oldest.ttl] });
   }
-  for (const g of groups.values()) {
+  for (const g of groups) {
+    const columns = g.cells.map((c) => `${c.column}${c.add?.[0] ?? ''}`).join(',');
     if (g.marker === true) {
-      statements.push({ query: insert([...names, ...g.cells.map((c) => c.name)], 'TIMESTAMP ? AND TTL ?'), params: [...keyValues, ...g.cells.map((c) => c.value), timestampOf(g.timestamp), g.ttl] });
+      const query = cql.query(`i${columns}`, () => cql.insert(g.cells.map((c) => c.column), 'TIMESTAMP ? AND TTL ?'));
+      statements.push({ query, params: [...keyValues, ...g.cells.map((c) => c.value), g.timestamp, g.ttl] });
       continue;
     }
-    const keyed = g.static ? plan.partitionKey.length : keys.length;
-    const set = g.cells.map((c) => (c.add === 'append' ? `${c.name} = ${c.name} + ?` : c.add === 'prepend' ? `${c.name} = ? + ${c.name}` : `${c.name} = ?`)).join(', ');
-    statements.push({ query: `UPDATE ${table} USING TIMESTAMP ? AND TTL ? SET ${set} WHERE ${where(keyed)}`, params: [timestampOf(g.timestamp), g.ttl, ...g.cells.map((c) => c.value), ...keyValues.slice(0, keyed)] });
+    const keyed = g.static ? plan.partitionKey.length : keys;
+    const query = cql.query(`u${g.static ? 's' : ''}${columns}`, () => {
+      const set = g.cells.map(({ column, add }) => {
+        const name = cql.names[column]!;
+        return add === 'append' ? `${name} = ${name} + ?` : add === 'prepend' ? `${name} = ? + ${name}` : `${name} = ?`;
+      });
+      return `UPDATE ${cql.table} USING TIMESTAMP ? AND TTL ? SET ${set.join(', ')} WHERE ${cql.where(keyed)}`;
+    });
+    statements.push({ query, params: [g.timestamp, g.ttl, ...g.cells.map((c) => c.value), ...keyValues.slice(0, keyed)] });
   }
   return statements;
+}
+
+/** A table's names in CQL, and its statements by shape: each made once, the same string every time (the driver keys its prepared statements by it). */
+interface Vocabulary {
+  readonly table: string;
+  /** Each column's quoted name, by its place in the plan. */
+  readonly names: readonly string[];
+  where(keyed: number): string;
+  insert(columns: readonly number[], using: string): string;
+  query(shape: string, make: () => string): string;
+}
+
+const vocabularies = new WeakMap<CopyPlan, Vocabulary>();
+
+function vocabulary(plan: CopyPlan): Vocabulary {
+  let known = vocabularies.get(plan);
+  if (known !== undefined) return known;
+  const table = `${identifier(plan.keyspace)}.${identifier(plan.table)}`;
+  const keys = [...plan.partitionKey, ...plan.clustering].map(identifier);
+  const names = plan.columns.map((c) => identifier(c.name));
+  const queries = new Map<string, string>();
+  known = {
+    table,
+    names,
+    where: (keyed) => keys.slice(0, keyed).map((k) => `${k} = ?`).join(' AND '),
+    insert: (columns, using) => {
+      const all = [...keys, ...columns.map((c) => names[c]!)];
+      return `INSERT INTO ${table} (${all.join(', ')}) VALUES (${all.map(() => '?').join(', ')}) USING ${using}`;
+    },
+    query: (shape, make) => {
+      let query = queries.get(shape);
+      if (query === undefined) queries.set(shape, (query = make()));
+      return query;
+    },
+  };
+  vocabularies.set(plan, known);
+  return known;
 }
 
 /** A partition's static cells alone: the row has no clustering values. */
 function isStaticOnly(plan: CopyPlan, row: StagedRow): boolean {
   return plan.clustering.length > 0 && row.key.slice(plan.partitionKey.length).some((k) => k === null);
-}
-
-/** A timestamp as a bigint's native bytes. */
-function timestampOf(timestamp: bigint): Buffer {
-  const bytes = Buffer.alloc(8);
-  bytes.writeBigInt64BE(timestamp);
-  return bytes;
 }
 
 /** The lists a row writes: non-frozen, with a cell, of the row (or of the partition, for its statics alone). */
@@ -128,10 +163,11 @@ function listsOf(plan: CopyPlan, row: StagedRow): number[] {
 export function listCheck(plan: CopyPlan, row: StagedRow): Statement | undefined {
   const lists = listsOf(plan, row);
   if (lists.length === 0) return undefined;
-  const keyed = isStaticOnly(plan, row) ? plan.partitionKey : [...plan.partitionKey, ...plan.clustering];
+  const cql = vocabulary(plan);
+  const keyed = isStaticOnly(plan, row) ? plan.partitionKey.length : plan.partitionKey.length + plan.clustering.length;
   return {
-    query: `SELECT ${lists.map((i) => `writetime(${identifier(plan.columns[i]!.name)})`).join(', ')} FROM ${identifier(plan.keyspace)}.${identifier(plan.table)} WHERE ${keyed.map((k) => `${identifier(k)} = ?`).join(' AND ')} LIMIT 1`,
-    params: row.key.slice(0, keyed.length),
+    query: cql.query(`l${keyed}:${lists.join(',')}`, () => `SELECT ${lists.map((i) => `writetime(${cql.names[i]})`).join(', ')} FROM ${cql.table} WHERE ${cql.where(keyed)} LIMIT 1`),
+    params: row.key.slice(0, keyed),
   };
 }
 
@@ -141,7 +177,7 @@ export function withoutCopiedLists(plan: CopyPlan, row: StagedRow, writetimes: r
   listsOf(plan, row).forEach((i, answer) => {
     // This copy's elements carry the list's writetime on origin: newer ones on target are the application's, written since.
     const there = writetimes[answer];
-    const copied = (Array.isArray(there) ? there : [there]).some((w) => w !== null && w !== undefined && String(w) === String(cells[i]!.writetime));
+    const copied = (Array.isArray(there) ? there : [there]).some((w) => w !== null && w !== undefined && int64(w as cassandra.types.Long).equals(cells[i]!.writetime));
     if (copied) cells[i] = null;
   });
   return { ...row, cells };

@@ -2,10 +2,16 @@ import type { Hash } from 'node:crypto';
 import cassandra from 'cassandra-driver';
 import type { CopyPlan } from './copy-plan.js';
 
-/** A set's or map's element: its own writetime and the second its TTL ends (0n: none). */
+/**
+ * A 64-bit integer as its native CQL bytes (big-endian, two's complement): a token or a
+ * writetime, kept as it is bound and hashed, with no number or bigint made of it.
+ */
+export type Int64 = Buffer;
+
+/** A set's or map's element: its own writetime and the second its TTL ends (0: none). */
 export interface ElementTime {
-  readonly writetime: bigint;
-  readonly expires: bigint;
+  readonly writetime: Int64;
+  readonly expires: number;
 }
 
 /** A cell as the copy stages it (`schemas/staged-row.v1.avsc`). */
@@ -13,16 +19,16 @@ export interface StagedCell {
   /** The value's native CQL bytes: what the protocol carries, so it is written back exactly. */
   readonly value: Buffer;
   /** Of a multi-cell value, the latest of its elements'. */
-  readonly writetime: bigint;
-  /** The second since the epoch its TTL ends, 0n for none. */
-  readonly expires: bigint;
+  readonly writetime: Int64;
+  /** The second since the epoch its TTL ends, 0 for none. */
+  readonly expires: number;
   /** A set's or map's elements, in the order of `value`'s; null for any other type. */
   readonly elements: readonly ElementTime[] | null;
 }
 
 /** A row as the copy stages, loads and checks it. */
 export interface StagedRow {
-  readonly token: bigint;
+  readonly token: Int64;
   /** The primary key's native bytes; null for the clustering of a partition's static cells alone. */
   readonly key: readonly (Buffer | null)[];
   /** In the order of `CopyPlan.columns`; null where the row has no cell. */
@@ -47,43 +53,54 @@ type TypeInfo = cassandra.metadata.DataTypeInfo;
 export function stagedRow(plan: CopyPlan, row: cassandra.types.Row, nowSeconds = 0): StagedRow {
   const values = row.values() as unknown[];
   const types = (row as unknown as { __columns: { type: TypeInfo }[] }).__columns;
-  const now = BigInt(Math.floor(nowSeconds));
+  const now = Math.floor(nowSeconds);
   const keys = plan.partitionKey.length + plan.clustering.length;
   const key = values.slice(0, keys).map((value, i) => native(value, types[i]!.type));
   const cells = plan.columns.map((_, i) => {
     if (plan.counter) {
       const value = values[keys + i];
-      return value === null ? null : { value: native(value, types[keys + i]!.type)!, writetime: 0n, expires: 0n, elements: null };
+      return value === null ? null : { value: native(value, types[keys + i]!.type)!, writetime: NO_TIME, expires: 0, elements: null };
     }
     const at = keys + i * 3;
     const [value, writetime, ttl] = [values[at], values[at + 1], values[at + 2]];
-    if (writetime === null || writetime === undefined) return null;
+    if (writetime === null || writetime === undefined || (Array.isArray(writetime) && writetime.length === 0)) return null;
     // The driver reads a value of no bytes as null where its type has no such value (an empty int).
     const bytes = native(value, types[at]!.type) ?? Buffer.alloc(0);
-    if (!Array.isArray(writetime)) return { value: bytes, writetime: bigintOf(writetime), expires: expiry(ttl, now), elements: null };
+    if (!Array.isArray(writetime)) return { value: bytes, writetime: int64(writetime as cassandra.types.Long), expires: expiry(ttl, now), elements: null };
     // A collection or user type that is not frozen: a writetime and TTL per element.
     const ttls = (Array.isArray(ttl) ? ttl : []) as unknown[];
-    const elements = (writetime as unknown[]).map((w, e) => ({ writetime: bigintOf(w), expires: expiry(ttls[e], now) }));
-    const latest = (of: (e: ElementTime) => bigint): bigint => elements.reduce((max, e) => (of(e) > max ? of(e) : max), 0n);
-    return { value: bytes, writetime: latest((e) => e.writetime), expires: latest((e) => e.expires), elements: plan.columns[i]!.perElement ? elements : null };
+    const elements = (writetime as cassandra.types.Long[]).map((w, e) => ({ writetime: int64(w), expires: expiry(ttls[e], now) }));
+    const latest = elements.reduce((a, b) => (compareInt64(b.writetime, a.writetime) > 0 ? b : a)).writetime;
+    const expires = elements.reduce((max, e) => Math.max(max, e.expires), 0);
+    return { value: bytes, writetime: latest, expires, elements: plan.columns[i]!.perElement ? elements : null };
   });
-  return { token: bigintOf(values.at(-1)), key, cells };
+  return { token: int64(values.at(-1) as cassandra.types.Long), key, cells };
 }
+
+/** A counter's cells have no writetime. */
+const NO_TIME: Int64 = Buffer.alloc(8);
 
 function native(value: unknown, type: TypeInfo): Buffer | null {
   return value === null || value === undefined ? null : encoder.encode(value, type);
 }
 
-/** A bigint column as the driver gives it (a Long, or a bigint with `useBigIntAsLong`). */
-function bigintOf(value: unknown): bigint {
-  if (typeof value === 'bigint') return value;
-  if (value === null || value === undefined) return 0n;
-  const long = value as cassandra.types.Long;
-  return BigInt.asIntN(64, (BigInt(long.high) << 32n) | BigInt(long.low >>> 0));
+/** A bigint as the driver reads it (a Long), or a bigint or safe integer, as native bytes. */
+export function int64(value: cassandra.types.Long | bigint | number): Int64 {
+  const bytes = Buffer.allocUnsafe(8);
+  if (typeof value === 'object') {
+    bytes.writeInt32BE(value.high, 0);
+    bytes.writeInt32BE(value.low, 4);
+  } else bytes.writeBigInt64BE(BigInt(value));
+  return bytes;
 }
 
-function expiry(ttl: unknown, now: bigint): bigint {
-  return ttl === null || ttl === undefined ? 0n : now + BigInt(ttl as number);
+/** Orders two native 64-bit integers as the numbers they are. */
+export function compareInt64(a: Int64, b: Int64): number {
+  return a.readInt32BE(0) - b.readInt32BE(0) || a.readUInt32BE(4) - b.readUInt32BE(4);
+}
+
+function expiry(ttl: unknown, now: number): number {
+  return ttl === null || ttl === undefined ? 0 : now + (ttl as number);
 }
 
 /** A row's primary key as one string: to tell rows apart across clusters and files. */
@@ -92,34 +109,35 @@ export function rowKey(row: Pick<StagedRow, 'key'>): string {
 }
 
 /**
- * Adds to `hash` what the check compares of a row: its key, and each cell's value, writetimes
- * and whether it has a TTL (TTLs count down: two reads a moment apart differ).
+ * Adds to `hash` what the check compares of a row: its token and key, and each cell's value,
+ * writetimes and whether it has a TTL (TTLs count down: two reads a moment apart differ).
+ * Written into one buffer kept for the purpose: this runs for every row read, three times.
  */
 export function hashRow(hash: Hash, row: StagedRow): void {
-  const parts: Buffer[] = [];
-  const head = Buffer.alloc(8);
-  head.writeBigInt64BE(row.token);
-  parts.push(head);
-  for (const k of row.key) parts.push(lengthOf(k), ...(k === null ? [] : [k]));
+  let size = 8;
+  for (const k of row.key) size += 4 + (k?.length ?? 0);
+  for (const cell of row.cells) size += cell === null ? 4 : 8 + cell.value.length + (cell.elements?.length ?? 1) * 9;
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
+  let at = row.token.copy(scratch, 0);
+  for (const k of row.key) {
+    at = scratch.writeInt32BE(k === null ? -1 : k.length, at);
+    if (k !== null) at += k.copy(scratch, at);
+  }
   for (const cell of row.cells) {
     if (cell === null) {
-      parts.push(lengthOf(null));
+      at = scratch.writeInt32BE(-1, at);
       continue;
     }
+    at = scratch.writeInt32BE(cell.value.length, at);
+    at += cell.value.copy(scratch, at);
     const times = cell.elements ?? [cell];
-    const meta = Buffer.alloc(4 + times.length * 9);
-    meta.writeInt32BE(times.length);
-    times.forEach((t, i) => {
-      meta.writeBigInt64BE(t.writetime, 4 + i * 9);
-      meta.writeUInt8(t.expires === 0n ? 0 : 1, 12 + i * 9);
-    });
-    parts.push(lengthOf(cell.value), cell.value, meta);
+    at = scratch.writeInt32BE(times.length, at);
+    for (const t of times) {
+      at += t.writetime.copy(scratch, at);
+      at = scratch.writeUInt8(t.expires === 0 ? 0 : 1, at);
+    }
   }
-  hash.update(Buffer.concat(parts));
+  hash.update(scratch.subarray(0, at));
 }
 
-function lengthOf(bytes: Buffer | null): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeInt32BE(bytes === null ? -1 : bytes.length);
-  return length;
-}
+let scratch = Buffer.allocUnsafe(64 * 1024);
