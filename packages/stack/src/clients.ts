@@ -33,9 +33,6 @@ export function cassandraClient(cluster: ClusterConfig, options: CassandraClient
     // Cutover speaks v3/v4. The driver's own negotiation above v4 against a TLS Cassandra 5
     // crashes the process from inside the driver (an unknown stream id on an error frame).
     protocolOptions: { maxVersion: 4 },
-    // A map's keys and a set's elements keep their types (as plain objects and arrays a map's
-    // keys become strings): what lets the table copy write back exactly the bytes it read.
-    encoding: { map: Map, set: Set },
     ...(options.metadata === false ? { isMetadataSyncEnabled: false } : {}),
     ...(options.reconnectMs === undefined ? {} : { policies: { reconnection: new cassandra.policies.reconnection.ConstantReconnectionPolicy(options.reconnectMs) } }),
     ...(options.connectionsPerHost === undefined

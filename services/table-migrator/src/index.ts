@@ -12,6 +12,7 @@ export { compareInt64, hashRow, int64, rowKey, stagedRow, type ElementTime, type
 export { listCheck, rowWrites, withoutCopiedLists, type Statement } from './copy/row-writes.js';
 export { collectionOf, elementsOf } from './copy/collection-bytes.js';
 export { chunkWriter, readChunk } from './copy/chunk-file.js';
+export { PAGE_ROWS, rangePages } from './copy/range-pages.js';
 export { UPLOAD_PART_BYTES, unloadChunk, type Staging, type UnloadedChunk } from './copy/unload.js';
 export { manifestKey, tableManifest, writeManifest, type Manifest } from './copy/manifest.js';
 export { SLICE, loadChunk, loadCounterChunk, type BadRow, type LoadOptions, type LoadedChunk } from './copy/load.js';

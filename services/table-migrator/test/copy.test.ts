@@ -30,11 +30,17 @@ const cell = (value: Buffer, writetime: bigint, expires = 0n, elements: { writet
 });
 const setOf = (...values: string[]): Buffer => collectionOf(values.map((v) => Buffer.concat([int(v.length), text(v)])));
 
-/** A driver row as `client.stream` gives it: values keyed by the select's aliases, each column's type in `__columns`. */
-function driverRow(types: { code: number; info?: unknown }[], values: unknown[]): cassandra.types.Row {
-  const row = new (cassandra.types as unknown as { Row: new (columns: unknown[]) => cassandra.types.Row }).Row(types.map((type, i) => ({ name: `c${i}`, type })));
+/** A driver row as a page of results gives it: values keyed by the select's aliases, each column's type in `__columns`. */
+function driverRow(codes: number[], values: unknown[]): cassandra.types.Row {
+  const row = new (cassandra.types as unknown as { Row: new (columns: unknown[]) => cassandra.types.Row }).Row(codes.map((code, i) => ({ name: `c${i}`, type: { code } })));
   values.forEach((value, i) => (row[`c${i}`] = value));
   return row;
+}
+
+/** A list's native bytes, null items as CQL writes them (length -1). */
+function listOf(...items: (Buffer | null)[]): Buffer {
+  const length = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+  return Buffer.concat([length(items.length), ...items.flatMap((item) => (item === null ? [length(-1)] : [length(item.length), item]))]);
 }
 
 describe('copyPlan', () => {
@@ -50,7 +56,7 @@ describe('copyPlan', () => {
     const counts = copyPlan({ ...table, columns: [column('id', 'int', 'partition_key', 0), column('hits', 'counter'), column('misses', 'counter')] }, new Set());
     assert.equal(counts.counter, true);
     assert.equal(counts.select, 'SELECT "id" AS c0, "hits" AS c1, "misses" AS c2, token("id") AS c3 FROM "shop"."orders" WHERE token("id") > ? AND token("id") <= ?');
-    const row = stagedRow(counts, driverRow([{ code: dataTypes.int }, { code: dataTypes.counter }, { code: dataTypes.counter }, { code: dataTypes.bigint }], [7, cassandra.types.Long.fromNumber(12), null, cassandra.types.Long.fromNumber(-42)]));
+    const row = stagedRow(counts, driverRow([dataTypes.int, dataTypes.counter, dataTypes.counter, dataTypes.bigint], [int(7), int64(12), null, int64(-42)]));
     assert.deepEqual([row.token.readBigInt64BE(), hex(row.key as Buffer[]), row.cells[0]!.value.readBigInt64BE(), row.cells[1]], [-42n, ['00000007'], 12n, null]);
   });
 
@@ -69,31 +75,26 @@ describe('copyPlan', () => {
 });
 
 describe('staged rows', () => {
-  const types = [
-    { code: dataTypes.int },
-    { code: dataTypes.timestamp },
-    ...[{ code: dataTypes.text }, { code: dataTypes.decimal }, { code: dataTypes.set, info: { code: dataTypes.text } }, { code: dataTypes.udt, info: { name: 'address', fields: [{ name: 'x', type: { code: dataTypes.double } }] } }].flatMap((type) => [type, { code: dataTypes.bigint }, { code: dataTypes.int }]),
-    { code: dataTypes.bigint },
-  ];
-  const long = (n: string) => cassandra.types.Long.fromString(n);
+  // What the driver gives with rawValues: every value as its bytes; a writetime or TTL of a non-frozen collection as a list.
+  const { bigint, int: int32, list } = dataTypes;
+  const types = [dataTypes.int, dataTypes.timestamp, ...[bigint, bigint, list, list].flatMap((writetime) => [dataTypes.blob, writetime, writetime === list ? list : int32]), bigint];
 
-  it("keeps each value as its native bytes (NaN inside a user type too), a set's writetimes and expiries per element, the latest of a user type's, a TTL as the second it ends", () => {
-    const values = [1, new Date(0), 'ann', long('5'), null, cassandra.types.BigDecimal.fromString('1.10'), long('6'), 60, new Set(['a', 'b']), [long('7'), long('9')], [null, 30], { x: NaN }, [long('3'), long('8')], [10, 20], long('-42')];
+  it("keeps each value as its native bytes, a set's writetimes and expiries per element, the latest of a user type's, a TTL as the second it ends", () => {
+    const udt = Buffer.from('00000008' + '7ff8000000000000', 'hex');
+    const values = [int(1), int64(0), text('ann'), int64(5), null, Buffer.from('000000026e', 'hex'), int64(6), int(60), setOf('a', 'b'), listOf(int64(7), int64(9)), listOf(null, int(30)), udt, listOf(int64(3), int64(8)), listOf(int(10), int(20)), int64(-42)];
     const row = stagedRow(plan, driverRow(types, values), 1000.7);
     assert.equal(row.token.readBigInt64BE(), -42n);
     assert.deepEqual(hex(row.key as Buffer[]), ['00000001', '0']);
     assert.deepEqual(row.cells[0], cell(text('ann'), 5n));
-    assert.deepEqual(row.cells[1], cell(Buffer.from('00000002' + '6e', 'hex'), 6n, 1060n), 'decimal 1.10: scale 2, unscaled 110');
+    assert.deepEqual(row.cells[1], cell(Buffer.from('000000026e', 'hex'), 6n, 1060n), 'decimal 1.10 as its bytes: scale 2, unscaled 110');
     assert.deepEqual(row.cells[2], cell(setOf('a', 'b'), 9n, 1030n, [{ writetime: 7n, expires: 0n }, { writetime: 9n, expires: 1030n }]));
-    assert.deepEqual(row.cells[3], cell(Buffer.from('00000008' + '7ff8000000000000', 'hex'), 8n, 1020n), 'NaN stays NaN; the latest writetime and expiry');
+    assert.deepEqual(row.cells[3], cell(udt, 8n, 1020n), 'NaN inside a user type, as it is; the latest writetime and expiry');
   });
 
-  it('keeps an IPv4-mapped IPv6 address as its 16 bytes, and a value of no bytes as no bytes', () => {
-    const inet = copyPlan({ ...table, columns: [column('id', 'int', 'partition_key', 0), column('ip', 'inet'), column('n', 'int')] }, new Set());
-    const address = cassandra.types.InetAddress.fromString('::ffff:192.0.2.128');
-    const row = stagedRow(inet, driverRow([{ code: dataTypes.int }, ...[dataTypes.inet, dataTypes.int].flatMap((code) => [{ code }, { code: dataTypes.bigint }, { code: dataTypes.int }]), { code: dataTypes.bigint }], [1, address, long('5'), null, null, long('5'), null, long('0')]));
-    assert.equal(row.cells[0]!.value.toString('hex'), '00000000000000000000ffffc0000280');
-    assert.deepEqual(row.cells[1], cell(Buffer.alloc(0), 5n), 'the driver reads an empty int as null; it has a writetime, so it is a value of no bytes');
+  it('keeps a value of no bytes as no bytes, apart from no value', () => {
+    const ints = copyPlan({ ...table, columns: [column('id', 'int', 'partition_key', 0), column('n', 'int'), column('m', 'int')] }, new Set());
+    const row = stagedRow(ints, driverRow([dataTypes.int, ...[1, 2].flatMap(() => [int32, bigint, int32]), bigint], [int(1), Buffer.alloc(0), int64(5), null, null, null, null, int64(0)]));
+    assert.deepEqual(row.cells, [cell(Buffer.alloc(0), 5n), null]);
   });
 
   it('hashes what the check compares: keys, values, writetimes and whether a cell has a TTL, not when it ends', () => {

@@ -24,3 +24,15 @@ export function collectionOf(elements: readonly Buffer[]): Buffer {
   count.writeInt32BE(elements.length);
   return Buffer.concat([count, ...elements]);
 }
+
+/** The items of a list's (or set's) native bytes, without their length prefixes; null where one is null (a TTL list's element without one). */
+export function itemsOf(list: Buffer): (Buffer | null)[] {
+  const items: (Buffer | null)[] = [];
+  let at = 4;
+  for (let n = list.readInt32BE(0); n > 0; n--) {
+    const length = list.readInt32BE(at);
+    items.push(length < 0 ? null : list.subarray(at + 4, at + 4 + length));
+    at += 4 + Math.max(0, length);
+  }
+  return items;
+}

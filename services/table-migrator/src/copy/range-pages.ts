@@ -6,13 +6,15 @@ import type { CopyPlan } from './copy-plan.js';
 export const PAGE_ROWS = 1000;
 
 /**
- * A token range's rows as `plan.select` reads them, page by page, the next page read while the
- * rows of this one are used. (The driver's own result stream shifts rows off an array that
+ * A token range's rows as `plan.select` reads them, each value as its native bytes (as
+ * `stagedRow` takes them), page by page, the next page read while the rows of this one are used. (The driver's own result stream shifts rows off an array that
  * grows while its reader is slower than the cluster: quadratic in the rows it holds.)
  */
 export async function* rangePages(client: cassandra.Client, plan: CopyPlan, range: TokenRange): AsyncGenerator<cassandra.types.Row[]> {
   const bounds = [range.start, range.end].map((t) => cassandra.types.Long.fromString(t.toString()));
-  const read = (pageState?: string): Promise<cassandra.types.ResultSet> => client.execute(plan.select, bounds, { prepare: true, fetchSize: PAGE_ROWS, ...(pageState === undefined ? {} : { pageState }) });
+  // rawValues (our patch of the driver, patches/): each value as the bytes the protocol carries, not decoded.
+  const options = (pageState?: string): cassandra.QueryOptions => ({ prepare: true, fetchSize: PAGE_ROWS, rawValues: true, ...(pageState === undefined ? {} : { pageState }) }) as cassandra.QueryOptions;
+  const read = (pageState?: string): Promise<cassandra.types.ResultSet> => client.execute(plan.select, bounds, options(pageState));
   let next: Promise<cassandra.types.ResultSet> | undefined = read();
   try {
     while (next !== undefined) {

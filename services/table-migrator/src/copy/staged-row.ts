@@ -1,5 +1,6 @@
 import type { Hash } from 'node:crypto';
 import cassandra from 'cassandra-driver';
+import { itemsOf } from './collection-bytes.js';
 import type { CopyPlan } from './copy-plan.js';
 
 /**
@@ -36,53 +37,44 @@ export interface StagedRow {
 }
 
 /**
- * Serializes what the driver decoded back to the protocol's bytes. Maps and sets must come
- * decoded as Map and Set (the client's `encoding` option): as plain objects a map's keys are
- * strings, and its key type lost.
- */
-const encoder: { encode(value: unknown, type: TypeInfo): Buffer | null } = new (cassandra as unknown as { Encoder: new (version: number, options: object) => typeof encoder }).Encoder(4, { encoding: { map: Map, set: Set } });
-
-/** A column's type as the driver describes it in a result's metadata. */
-type TypeInfo = cassandra.metadata.DataTypeInfo;
-
-/**
- * A row as `CopyPlan.select` reads it, at `nowSeconds` (since the epoch): each value as its
- * native bytes, each TTL as the second it ends, so that what remains of it is taken when the
- * cell is written, however long after the read that is.
+ * A row as `CopyPlan.select` reads it with the driver's `rawValues` option (`rangePages`): every
+ * value as the bytes the protocol carries, kept as they are; each TTL as the second it ends (at
+ * `nowSeconds`, since the epoch), so that what remains of it is taken when the cell is written,
+ * however long after the read that is. A non-frozen collection's or user type's writetimes and
+ * TTLs come as lists, an element each.
  */
 export function stagedRow(plan: CopyPlan, row: cassandra.types.Row, nowSeconds = 0): StagedRow {
-  const values = row.values() as unknown[];
-  const types = (row as unknown as { __columns: { type: TypeInfo }[] }).__columns;
+  const values = row.values() as (Buffer | null)[];
+  const types = (row as unknown as { __columns: { type: { code: number } }[] }).__columns;
   const now = Math.floor(nowSeconds);
   const keys = plan.partitionKey.length + plan.clustering.length;
-  const key = values.slice(0, keys).map((value, i) => native(value, types[i]!.type));
-  const cells = plan.columns.map((_, i) => {
+  const key = values.slice(0, keys);
+  const cells = plan.columns.map((column, i) => {
     if (plan.counter) {
-      const value = values[keys + i];
-      return value === null ? null : { value: native(value, types[keys + i]!.type)!, writetime: NO_TIME, expires: 0, elements: null };
+      const value = values[keys + i] ?? null;
+      return value === null ? null : { value, writetime: NO_TIME, expires: 0, elements: null };
     }
     const at = keys + i * 3;
-    const [value, writetime, ttl] = [values[at], values[at + 1], values[at + 2]];
-    if (writetime === null || writetime === undefined || (Array.isArray(writetime) && writetime.length === 0)) return null;
-    // The driver reads a value of no bytes as null where its type has no such value (an empty int).
-    const bytes = native(value, types[at]!.type) ?? Buffer.alloc(0);
-    if (!Array.isArray(writetime)) return { value: bytes, writetime: int64(writetime as cassandra.types.Long), expires: expiry(ttl, now), elements: null };
+    const [value, writetime, ttl] = [values[at] ?? null, values[at + 1] ?? null, values[at + 2] ?? null];
+    if (writetime === null) return null;
+    if (types[at + 1]!.type.code !== LIST) return { value: value ?? EMPTY, writetime, expires: expiry(ttl, now), elements: null };
     // A collection or user type that is not frozen: a writetime and TTL per element.
-    const ttls = (Array.isArray(ttl) ? ttl : []) as unknown[];
-    const elements = (writetime as cassandra.types.Long[]).map((w, e) => ({ writetime: int64(w), expires: expiry(ttls[e], now) }));
+    const writetimes = itemsOf(writetime);
+    if (writetimes.length === 0) return null;
+    const ttls = ttl === null ? [] : itemsOf(ttl);
+    const elements = writetimes.map((w, e) => ({ writetime: w!, expires: expiry(ttls[e] ?? null, now) }));
     const latest = elements.reduce((a, b) => (compareInt64(b.writetime, a.writetime) > 0 ? b : a)).writetime;
     const expires = elements.reduce((max, e) => Math.max(max, e.expires), 0);
-    return { value: bytes, writetime: latest, expires, elements: plan.columns[i]!.perElement ? elements : null };
+    return { value: value ?? EMPTY, writetime: latest, expires, elements: column.perElement ? elements : null };
   });
-  return { token: int64(values.at(-1) as cassandra.types.Long), key, cells };
+  return { token: values.at(-1)!, key, cells };
 }
+
+const LIST = cassandra.types.dataTypes.list;
+const EMPTY = Buffer.alloc(0);
 
 /** A counter's cells have no writetime. */
 const NO_TIME: Int64 = Buffer.alloc(8);
-
-function native(value: unknown, type: TypeInfo): Buffer | null {
-  return value === null || value === undefined ? null : encoder.encode(value, type);
-}
 
 /** A bigint as the driver reads it (a Long), or a bigint or safe integer, as native bytes. */
 export function int64(value: cassandra.types.Long | bigint | number): Int64 {
@@ -99,8 +91,9 @@ export function compareInt64(a: Int64, b: Int64): number {
   return a.readInt32BE(0) - b.readInt32BE(0) || a.readUInt32BE(4) - b.readUInt32BE(4);
 }
 
-function expiry(ttl: unknown, now: number): number {
-  return ttl === null || ttl === undefined ? 0 : now + (ttl as number);
+/** The second a TTL (an int's native bytes) ends; 0 for none. */
+function expiry(ttl: Buffer | null, now: number): number {
+  return ttl === null ? 0 : now + ttl.readInt32BE(0);
 }
 
 /** A row's primary key as one string: to tell rows apart across clusters and files. */

@@ -40,23 +40,18 @@ async function readKeyspace(client: cassandra.Client, keyspace: string): Promise
   const indexes = new Map<string, IndexSchema[]>();
   for (const index of await rows('indexes')) {
     const table = index['table_name'] as string;
-    indexes.set(table, [...(indexes.get(table) ?? []), { name: index['index_name'] as string, kind: index['kind'] as IndexSchema['kind'], options: textMap(index['options']) }]);
+    indexes.set(table, [...(indexes.get(table) ?? []), { name: index['index_name'] as string, kind: index['kind'] as IndexSchema['kind'], options: { ...(index['options'] as Record<string, string>) } }]);
   }
   const tables = new Map<string, TableSchema>();
   for (const table of await rows('tables')) {
     const name = table['table_name'] as string;
     tables.set(name, { keyspace, name, columns: inKeyOrder(columns.get(name) ?? []), indexes: indexes.get(name) ?? [] });
   }
-  return { name: keyspace, replication: textMap(row['replication']), durableWrites: row['durable_writes'] as boolean, types, tables };
+  return { name: keyspace, replication: { ...(row['replication'] as Record<string, string>) }, durableWrites: row['durable_writes'] as boolean, types, tables };
 }
 
 const KIND_ORDER: Record<ColumnKind, number> = { partition_key: 0, clustering: 1, static: 2, regular: 3 };
 
 function inKeyOrder(columns: readonly ColumnSchema[]): ColumnSchema[] {
   return [...columns].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.position - b.position || a.name.localeCompare(b.name));
-}
-
-/** A `map<text, text>` as the client reads it (a Map, or an object without the client's map encoding). */
-function textMap(value: unknown): Record<string, string> {
-  return value instanceof Map ? Object.fromEntries(value as Map<string, string>) : { ...(value as Record<string, string>) };
 }

@@ -6,6 +6,7 @@ import type { ChunkSizing } from '../plan/chunk-plan.js';
 import type { CopyContext } from './copy-context.js';
 import { Planner } from './plan-copy.js';
 import { TableWorker } from './table-worker.js';
+import { isTransient } from './transient.js';
 
 export interface CopyTablesOptions {
   readonly workers: number;
@@ -41,7 +42,13 @@ export async function copyTables(ctx: CopyContext, options: CopyTablesOptions): 
     for (let i = 1; i <= options.workers; i++) workers.push(await TableWorker.start(shared, `${options.workerId}-${i}`, options.group));
     for (;;) {
       const state = live.state;
-      await planner.next(state);
+      try {
+        await planner.next(state);
+      } catch (error) {
+        // A cluster or Kafka away while planning: planned again at the next look.
+        if (!isTransient(error)) throw error;
+        ctx.logger.warn({ err: error }, 'planning a copy round failed: it will be tried again');
+      }
       for (const table of Object.values(state.tables)) {
         const manifest = state.migrationId === undefined ? undefined : tableManifest(state.migrationId, table);
         if (manifest === undefined || manifests.has(`${manifest.table}/${manifest.round}`)) continue;
