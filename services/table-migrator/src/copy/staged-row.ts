@@ -70,7 +70,7 @@ export function stagedRow(plan: CopyPlan, row: cassandra.types.Row, nowSeconds =
   return { token: values.at(-1)!, key, cells };
 }
 
-const LIST = cassandra.types.dataTypes.list;
+const LIST: number = cassandra.types.dataTypes.list;
 const EMPTY = Buffer.alloc(0);
 
 /** A counter's cells have no writetime. */
