@@ -403,7 +403,7 @@ const summary = {
     rounds,
     table: `${CREATE_TABLE}; name 60 characters; one row in ten with a TTL of ${TTL_S} s`,
     seedCsvBytesPerRow: Math.round(seedBytes / rows),
-    cutover: { workers: config.migrator.workers, chunkBytes: config.migrator.chunkBytes, loadConcurrency: config.migrator.loadConcurrency, commands: ['cutover control start bench_copy.rows', 'cutover migrate tables'] },
+    cutover: { workers: config.migrator.workers, chunkBytes: config.migrator.chunkBytes, minChunks: config.migrator.minChunks, loadConcurrency: config.migrator.loadConcurrency, commands: ['cutover control start bench_copy.rows', 'cutover migrate tables'] },
     dsbulk: { version: DSBULK.id, note: '1.11.0 is on Maven Central only as its parent and BOM poms, so 1.10.0, the newest complete release, is measured', unload: `unload -k ${KEYSPACE} -t rows -url <dir> -timestamp true -ttl true -h -port -dc -logDir`, load: `load -k ${KEYSPACE} -t rows -url <dir> -timestamp true -ttl true -h -port -dc -logDir` },
     timing: 'wall clock per process, JVM and Node start included; target truncated and compactions settled before each copy (not timed); both copies verified after (not timed)',
     floors: "origin: the table scanned once with its types (16 ranges, 4 at a time), rows discarded; target: the same rows written from memory by prepared unlogged batches of 32, 256 rows in flight, writetimes and TTLs kept",

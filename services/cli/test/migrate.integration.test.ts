@@ -14,7 +14,7 @@ import { runCli, spawnCli } from './run-cli.ts';
 
 /** `cutover migrate tables` copies a running migration's tables, with progress, and says what it copied. */
 const suffix = randomBytes(3).toString('hex');
-const env = { KAFKA_TOPIC_PREFIX: `migrate-${suffix}.`, S3_BUCKET: `migrate-${suffix}`, MIGRATOR_CHUNK_BYTES: '1', MIGRATOR_WORKERS: '2', LOG_LEVEL: 'info' };
+const env = { KAFKA_TOPIC_PREFIX: `migrate-${suffix}.`, S3_BUCKET: `migrate-${suffix}`, MIGRATOR_CHUNK_BYTES: '1', MIGRATOR_MIN_CHUNKS: '4', MIGRATOR_WORKERS: '2', LOG_LEVEL: 'info' };
 const ks = `migrate_${suffix}`;
 const config = loadConfig();
 const origin = cassandraClient(config.origin);

@@ -10,7 +10,7 @@ export interface ChunkSizing {
   readonly maxChunks: number;
 }
 
-export const DEFAULT_SIZING: ChunkSizing = { chunkBytes: 64 * 1024 * 1024, minChunks: 4, maxChunks: 4096 };
+export const DEFAULT_SIZING: ChunkSizing = { chunkBytes: 64 * 1024 * 1024, minChunks: 16, maxChunks: 4096 };
 
 /** How many chunks a table of about `estimatedBytes` is split into. */
 export function chunkCount(estimatedBytes: number, sizing: ChunkSizing = DEFAULT_SIZING): number {
