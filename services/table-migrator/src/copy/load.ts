@@ -44,7 +44,7 @@ export interface LoadOptions {
  * within, the rate is paced by, and (with the file's block and a part of its download) what a
  * load holds in memory, whatever the chunk's size.
  */
-export const SLICE = 2000;
+const SLICE = 2000;
 
 /**
  * Writes a staged chunk to target as it streams in, each cell with its writetime and what

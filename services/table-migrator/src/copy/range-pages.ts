@@ -3,7 +3,7 @@ import type { TokenRange } from '../plan/token-ring.js';
 import type { CopyPlan } from './copy-plan.js';
 
 /** Rows a page of a range's read holds: what a reader holds in memory, twice (the next page is read meanwhile). */
-export const PAGE_ROWS = 1000;
+const PAGE_ROWS = 1000;
 
 /**
  * A token range's rows as `plan.select` reads them, each value as its native bytes (as

@@ -28,7 +28,7 @@ export interface UnloadedChunk {
 }
 
 /** Parts of a multipart upload, and how many are held at once: what an unload holds in memory, whatever the chunk's size. */
-export const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
+const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
 const UPLOAD_PARTS_HELD = 2;
 
 /**
