@@ -15,6 +15,10 @@ async function readKeyspace(client: cassandra.Client, keyspace: string): Promise
   const rows = async (table: string): Promise<cassandra.types.Row[]> => (await client.execute(`SELECT * FROM system_schema.${table} WHERE keyspace_name = ?`, [keyspace], { prepare: true })).rows;
   const [row] = await rows('keyspaces');
   if (row === undefined) return undefined;
+  // The tables first: another process may be creating one meanwhile (each migrator gives
+  // target the schema it needs), and a table read before its columns would seem to have none.
+  // Its types and columns are in place before it is, and read after it.
+  const tableRows = await rows('tables');
 
   const types = new Map<string, UdtSchema>();
   for (const type of await rows('types')) {
@@ -43,7 +47,7 @@ async function readKeyspace(client: cassandra.Client, keyspace: string): Promise
     indexes.set(table, [...(indexes.get(table) ?? []), { name: index['index_name'] as string, kind: index['kind'] as IndexSchema['kind'], options: { ...(index['options'] as Record<string, string>) } }]);
   }
   const tables = new Map<string, TableSchema>();
-  for (const table of await rows('tables')) {
+  for (const table of tableRows) {
     const name = table['table_name'] as string;
     tables.set(name, { keyspace, name, columns: inKeyOrder(columns.get(name) ?? []), indexes: indexes.get(name) ?? [] });
   }
