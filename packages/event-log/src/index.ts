@@ -1,4 +1,3 @@
-export { BigLong } from './big-long.js';
 export { SCHEMAS_DIR, SchemaCatalogue, type SchemaVersion, type Subject } from './catalogue.js';
 export { deadLetter, refusedLetter } from './dead-letter.js';
 export { EventLogError, RecordsRefused, type EventLogErrorCode, type RefusedRecord } from './errors.js';
