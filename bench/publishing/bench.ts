@@ -11,7 +11,8 @@
  * A fourth mode, acked with the journal left to the page cache, shows what syncing costs.
  *
  * Then the publishing path alone (sink-alone.ts): the proxy's sink fed at BENCH_SINK_RATE, to
- * the real broker, against the same driver with no sink. Where the whole stack cannot reach the
+ * the real broker, against the same driver with no sink; its CPU by stage (stages.ts); and how
+ * long the disk takes to sync an append (disk-sync.ts), the floor under acked. Where the whole stack cannot reach the
  * fixed rate (two cores run the load, the proxy, two Cassandra nodes and Kafka), this is where
  * the CPU a mutation adds is read at that rate, without the clusters' noise.
  *
@@ -33,7 +34,9 @@ import { LocalStack, kafkaClient } from '@cutover/stack';
 import { CREATE_KEYSPACE, CREATE_TABLE, LoadGenerator, driverFor, mergeResults } from '../proxy/load.ts';
 import { machineCpuSeconds, processCpuSeconds } from '../cpu.ts';
 import { ProxyProcess } from '../proxy/proxy-process.ts';
+import { diskSyncLatency } from './disk-sync.ts';
 import { runSinkAlone, type SinkMode, type SinkRun } from './sink-alone.ts';
+import { stageCosts } from './stages.ts';
 
 const GOALS = { maxDropAsync: 0.1, maxProxyCpuUsPerMutation: 3, maxBrokerCpuUsPerMutation: 3, maxAckedP99AddedMs: 1 };
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -109,6 +112,10 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
+// The floor under acked: the journal's disk (the same filesystem as the path alone's journal), idle.
+const diskSync = await diskSyncLatency(tmpdir());
+console.log(`disk: write + fdatasync of 16 KiB, one after another: p50 ${diskSync.p50Ms} ms, p99 ${diskSync.p99Ms} ms`);
+
 // The publishing path alone, at the issue's rate.
 const SINK_MODES: readonly SinkMode[] = ['none', 'async', 'acked'];
 const sinkRuns = new Map<SinkMode, SinkRun[]>(SINK_MODES.map((m) => [m, []]));
@@ -132,6 +139,11 @@ const sinkAlone = Object.fromEntries(
 const log = new KafkaEventLog(config.kafka);
 const records = await log.readAll(topic);
 const mutationsInKafka = records.reduce((sum, r) => sum + readMutations(r).length, 0);
+// The path alone's CPU by stage, a linger window's mutations at a time (after a warm-up round).
+const perRound = Math.max(1, Math.round((sinkRate * config.proxy.publishLingerMs) / 1000));
+await stageCosts(log, topic, { mutations: 40_000, perRound });
+const stages = await stageCosts(log, topic, { mutations: 200_000, perRound });
+console.log(`path alone by stage, per mutation: build ${stages.buildUs} µs, pack ${stages.packUs} µs, produce ${stages.produceUs} µs (${perRound} mutations a round)`);
 await log.close();
 await admin.deleteTopics({ topics: [topic] });
 await admin.disconnect();
@@ -192,6 +204,8 @@ const summary = {
   parameters: { rounds, durationMs, concurrency, rate, sinkRate, workload: '90% prepared INSERT / 10% SELECT by key, through the proxy in a child process, real clusters; off = no log, async/acked = LOG_DURABILITY' },
   modes: table,
   pathAlone: sinkAlone,
+  pathStages: stages,
+  diskSyncIdle: diskSync,
   mutationsInKafka,
   ...verdicts,
   goals: { ...GOALS, pass },

@@ -46,7 +46,8 @@ const bodies = Array.from({ length: KEYS }, (_, id) => {
 });
 const ok = { ok: true, timedOut: false, latencyMs: 0.8 };
 
-function mutation(n: number): MutationRecord {
+/** The benchmark's n-th mutation, as the proxy would hand it to its sink. */
+export function mutation(n: number): MutationRecord {
   const key = Buffer.allocUnsafe(4);
   key.writeInt32BE(n % KEYS);
   const body = bodies[n % KEYS]!;

@@ -9,7 +9,10 @@ import { readMutations, type LoggedMutation } from '@cutover/mutation-log';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { MutationRecord } from '../src/mutation-sink.ts';
+import { packBatches } from '../src/publishing/batches.ts';
+import { decodeEntry, encodeEntry } from '../src/publishing/journal-entry.ts';
 import { Journal } from '../src/publishing/journal.ts';
+import { MutationItems } from '../src/publishing/mutation-item.ts';
 import { PublishingSink, type PublishingOptions } from '../src/publishing/publishing-sink.ts';
 
 const logger = pino({ level: 'silent' });
@@ -273,3 +276,34 @@ function configFor(spoolDir: string): Parameters<typeof PublishingSink.open>[1] 
     proxy: { id: 'proxy-0', spoolDir, spoolFsync: 'always', spoolMaxBytes: 1024 * 1024, spoolCommitMs: 2, logDurability: 'acked', logFailurePolicy: 'spool', publishLingerMs: 0, logStallMs: 60_000, targetFailurePolicy: 'strict' },
   } as unknown as Parameters<typeof PublishingSink.open>[1];
 }
+
+describe('packBatches', () => {
+  it('puts each statement descriptor in a record once, whether its mutations share the descriptor or were read back from the journal', () => {
+    const items = new MutationItems();
+    const prepared = (n: number): MutationRecord => ({ ...mutation(n), statement: 'INSERT INTO shop.orders (id, total) VALUES (?, ?)', preparedId: 'aa01' });
+    const fresh = [0, 3].map((n) => items.build(prepared(n)));
+    const entry = decodeEntry(encodeEntry({ kind: 'mutation', heal: false, ...items.build(prepared(6)) }));
+    assert.equal(entry.kind, 'mutation');
+    const pending = [...fresh, entry];
+    assert.notEqual(pending[2]!.descriptors[0], pending[0]!.descriptors[0], 'the journal gives copies, not the same buffers');
+    const records = packBatches('proxy-0', pending, { partitions: 1, maxRecordBytes: 1024 * 1024 });
+    assert.equal(records.length, 1);
+    const value = records[0]!.value;
+    const descriptor = pending[0]!.descriptors[0]!;
+    assert.equal(value.indexOf(descriptor), value.lastIndexOf(descriptor), 'the descriptor once');
+    assert.ok(value.indexOf(descriptor) > 0);
+    const read = readMutations({ topic: 'm', partition: 0, offset: '0', key: null, value, timestamp: 0 });
+    assert.deepEqual(read.map((m) => [m.keyspace, m.table, m.writeTimestamp]), [0, 3, 6].map((n) => ['shop', 'orders', 2n ** 62n + BigInt(n)]), 'each mutation, its statement described');
+  });
+
+  it('starts a new record before one would pass the log\'s largest, and each record carries the descriptors it needs', () => {
+    const items = new MutationItems();
+    const pending = Array.from({ length: 40 }, (_, n) => items.build({ ...mutation(n, { padding: 200 }), statement: `UPDATE shop.orders SET total = ${n % 2} WHERE id = 1`, preparedId: `p${n % 2}` }));
+    const records = packBatches('proxy-0', pending, { partitions: 1, maxRecordBytes: 1024 + 8 * 1024 });
+    assert.ok(records.length > 1, `${records.length} records`);
+    for (const record of records) assert.ok(record.value.length <= 1024 + 8 * 1024, `${record.value.length} bytes`);
+    const read = records.flatMap((r) => readMutations({ topic: 'm', partition: 0, offset: '0', key: null, value: r.value, timestamp: 0 }));
+    assert.deepEqual(totals(read), pending.map((_, n) => n), 'every mutation, in order');
+    assert.ok(read.every((m) => m.table === 'orders'), 'each found its statement in its own record');
+  });
+});

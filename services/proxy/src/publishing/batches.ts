@@ -9,6 +9,8 @@ export interface PendingMutation {
   readonly descriptors: readonly Buffer[];
 }
 
+const idOf = (descriptor: Buffer): string => descriptor.toString('latin1', 0, STATEMENT_ID_BYTES);
+
 /** Room left in a record for the batch's own fields (wire header, proxy id, array counts). */
 const BATCH_OVERHEAD = 1024;
 
@@ -29,25 +31,36 @@ export function packBatches(proxyId: string, mutations: readonly PendingMutation
   const room = limits.maxRecordBytes - BATCH_OVERHEAD - Buffer.byteLength(proxyId);
   for (const [partition, list] of byPartition) {
     let items: Buffer[] = [];
+    // A record's descriptors by id; `carried` knows the very buffers seen, so the descriptors
+    // a proxy shares between its mutations (the same objects) are matched without their ids.
     let descriptors = new Map<string, Buffer>();
+    let carried = new Set<Buffer>();
     let size = 0;
     const flush = (): void => {
       if (items.length === 0) return;
       records.push({ key: null, partition, value: assembleBatch(proxyId, [...descriptors.values()], items) });
       items = [];
       descriptors = new Map();
+      carried = new Set();
       size = 0;
     };
+    /** What the mutation adds to the record: its item, and the descriptors the record lacks. */
+    const adds = (m: PendingMutation): number => {
+      let added = m.item.length + 8;
+      for (const d of m.descriptors) if (!carried.has(d) && !descriptors.has(idOf(d))) added += d.length + 8;
+      return added;
+    };
     for (const m of list) {
-      const ids = m.descriptors.map((d) => d.toString('latin1', 0, STATEMENT_ID_BYTES));
-      // What the mutation adds to the record: its item, and the descriptors the record lacks.
-      const adds = (): number => m.descriptors.reduce((sum, d, i) => (descriptors.has(ids[i]!) ? sum : sum + d.length + 8), m.item.length + 8);
-      let added = adds();
+      let added = adds(m);
       if (items.length > 0 && size + added > room) {
         flush();
-        added = adds();
+        added = adds(m);
       }
-      ids.forEach((id, i) => descriptors.set(id, m.descriptors[i]!));
+      for (const d of m.descriptors) {
+        if (carried.has(d)) continue;
+        carried.add(d);
+        descriptors.set(idOf(d), d);
+      }
       items.push(m.item);
       size += added;
     }

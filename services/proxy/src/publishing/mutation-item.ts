@@ -12,9 +12,9 @@ const DESCRIPTOR_CACHE = 4096;
  * runs on the request path, and values are rendered only when someone reads the log.
  */
 export class MutationItems {
-  private readonly descriptors = new Map<string, EncodedDescriptor>();
-  /** `keyspace.table` as bytes, the start of every Kafka key of the table. */
-  private readonly tableKeys = new Map<string, Buffer>();
+  private readonly descriptors = new Map<string, Map<string, EncodedDescriptor>>();
+  /** `keyspace.table` as bytes, the start of every Kafka key of the table, by keyspace and table. */
+  private readonly tableKeys = new Map<string, Map<string, Buffer>>();
   private sequence = 0;
 
   /** `epoch` (ms) and the sequence make event ids unique and stable: `proxyId/epoch/sequence`. */
@@ -45,8 +45,16 @@ export class MutationItems {
   }
 
   private descriptor(statement: MutationStatement): EncodedDescriptor {
-    const cacheKey = `${statement.keyspace ?? ''}\u0000${statement.preparedId ?? ''}\u0000${statement.statement}`;
-    let described = this.descriptors.get(cacheKey);
+    // By keyspace, then by prepared id (which names the text), or the text of a QUERY: no key
+    // string is built per mutation, and a long text is hashed only when it is not prepared.
+    const keyspace = statement.keyspace ?? '';
+    let inKeyspace = this.descriptors.get(keyspace);
+    if (inKeyspace === undefined) {
+      if (this.descriptors.size >= DESCRIPTOR_CACHE) this.descriptors.clear();
+      this.descriptors.set(keyspace, (inKeyspace = new Map<string, EncodedDescriptor>()));
+    }
+    const cacheKey = statement.preparedId ?? statement.statement;
+    let described = inKeyspace.get(cacheKey);
     if (described === undefined) {
       described = encodeDescriptor({
         cql: redactPasswords(statement.statement),
@@ -55,8 +63,8 @@ export class MutationItems {
         columns: statement.columns ?? [],
         partitionKey: [...(statement.pkIndexes ?? [])],
       });
-      if (this.descriptors.size >= DESCRIPTOR_CACHE) this.descriptors.delete(this.descriptors.keys().next().value!);
-      this.descriptors.set(cacheKey, described);
+      if (inKeyspace.size >= DESCRIPTOR_CACHE) inKeyspace.delete(inKeyspace.keys().next().value!);
+      inKeyspace.set(cacheKey, described);
     }
     return described;
   }
@@ -66,12 +74,17 @@ export class MutationItems {
    * one topic partition, in order. Without a known partition key, the table alone.
    */
   private key(record: MutationRecord): Buffer {
-    const name = `${record.keyspace ?? ''}.${record.table ?? ''}`;
-    let table = this.tableKeys.get(name);
-    if (table === undefined) {
-      table = Buffer.from(name);
+    const keyspace = record.keyspace ?? '';
+    let tables = this.tableKeys.get(keyspace);
+    if (tables === undefined) {
       if (this.tableKeys.size >= DESCRIPTOR_CACHE) this.tableKeys.clear();
-      this.tableKeys.set(name, table);
+      this.tableKeys.set(keyspace, (tables = new Map<string, Buffer>()));
+    }
+    let table = tables.get(record.table ?? '');
+    if (table === undefined) {
+      table = Buffer.from(`${keyspace}.${record.table ?? ''}`);
+      if (tables.size >= DESCRIPTOR_CACHE) tables.clear();
+      tables.set(record.table ?? '', table);
     }
     const parts = record.partitionKey ?? [];
     if (parts.length === 0) return table;

@@ -52,6 +52,7 @@ export class PublishingSink implements MutationSink {
   private readonly items = new MutationItems();
   private readonly loop: Promise<void>;
   private readonly closing = new AbortController();
+  /** Resolves the publishing loop's wait; called at most once (a promise resolved again costs a runtime call). */
   private wake?: () => void;
   /**
    * Under async, while Kafka takes everything and nothing waits in the journal, mutations go to
@@ -111,7 +112,7 @@ export class PublishingSink implements MutationSink {
       const pending: JournalRecord = { kind: 'mutation', heal: this.options.topics.heals !== undefined && needsHealing(mutation), ...this.items.build(mutation) };
       if (this.options.durability === 'async' && this.direct) {
         this.fresh.push(pending);
-        this.wake?.();
+        this.poke();
         return undefined;
       }
       entry = encodeEntry(pending);
@@ -140,8 +141,14 @@ export class PublishingSink implements MutationSink {
       throw error;
     } finally {
       this.appending -= entries.length;
-      this.wake?.();
+      this.poke();
     }
+  }
+
+  private poke(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
   }
 
   private unlogged(count: number, error: Error): void {
@@ -224,7 +231,7 @@ export class PublishingSink implements MutationSink {
   async close(): Promise<void> {
     await this.gathered?.catch(() => undefined);
     this.closing.abort();
-    this.wake?.();
+    this.poke();
     await this.loop;
     await this.journalFresh([]);
     await this.options.journal.close();
