@@ -3,14 +3,17 @@
  *
  *   tsx scripts/run-tests.ts unit   unit tests only, no servers
  *   tsx scripts/run-tests.ts all    the local stack up, then every test, then the stack down again
- *                                   (unless it was already running, or CUTOVER_KEEP_STACK=1)
+ *                                   (unless it was already running, or CUTOVER_KEEP_STACK=1); a
+ *                                   stack it starts lives in $CUTOVER_HOME/test-stack, from empty
+ *                                   data, unless CUTOVER_STACK_DIR says where
  *
  * Node 20's test runner does not expand globs, so the files are found here.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '@cutover/config';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const mode = process.argv[2] ?? 'all';
@@ -48,16 +51,26 @@ const cli = (...args: string[]): number => run(process.execPath, [join(root, 'bi
 const quietStatus = (): number => spawnSync(process.execPath, [join(root, 'bin', 'cutover.js'), 'stack', 'status'], { cwd: root, stdio: 'ignore' }).status ?? 1;
 
 let startedStack = false;
+/** The tests' own stack, when they start one: from empty data each run, removed afterwards. */
+let testStackDir: string | undefined;
 if (mode === 'all') {
-  const alreadyUp = quietStatus() === 0;
-  if (!alreadyUp) {
-    startedStack = true;
-    if (phase('stack up', () => cli('stack', 'up')) !== 0) {
-      cli('stack', 'down'); // whatever did start
-      process.exit(1);
-    }
-  } else {
+  if (quietStatus() === 0) {
     console.log('the local stack is already running: reusing it');
+  } else {
+    // What earlier runs left (hundreds of keyspaces, gigabytes of Kafka log) would slow the
+    // servers down a little more each run; a stack the user placed is left as it is.
+    if (process.env['CUTOVER_STACK_DIR'] === undefined) process.env['CUTOVER_STACK_DIR'] = testStackDir = join(loadConfig().stack.home, 'test-stack');
+    if (quietStatus() === 0) {
+      console.log(`the tests' stack is already running (${process.env['CUTOVER_STACK_DIR']}): reusing it`);
+      testStackDir = undefined;
+    } else {
+      if (testStackDir !== undefined) rmSync(testStackDir, { recursive: true, force: true });
+      startedStack = true;
+      if (phase('stack up', () => cli('stack', 'up')) !== 0) {
+        cli('stack', 'down'); // whatever did start
+        process.exit(1);
+      }
+    }
   }
 }
 
@@ -73,5 +86,8 @@ const statuses = [phase(`${mode === 'all' ? '' : 'unit '}tests (${short.length} 
 if (long.length > 0) statuses.push(phase(`long tests (${long.length} files)`, () => run(process.execPath, [...runner(1_800_000), ...long])));
 const status = statuses.find((s) => s !== 0) ?? 0;
 
-if (startedStack && process.env['CUTOVER_KEEP_STACK'] !== '1') phase('stack down', () => cli('stack', 'down'));
+if (startedStack && process.env['CUTOVER_KEEP_STACK'] !== '1') {
+  phase('stack down', () => cli('stack', 'down'));
+  if (testStackDir !== undefined) rmSync(testStackDir, { recursive: true, force: true });
+}
 process.exit(status);
