@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, it } from 'node:test';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '@cutover/config';
@@ -121,7 +122,8 @@ it('planners that find a round due at once make one plan of it: its work queued 
     },
   });
   const sizing = { chunkBytes: 1, minChunks: 4, maxChunks: 4 };
-  const planners = ['a', 'b', 'c'].map((name) => new Planner({ ...once, target }, `planner-${name}`, sizing));
+  // No load of an earlier round can be under way here: no settling before the truncation.
+  const planners = ['a', 'b', 'c'].map((name) => new Planner({ ...once, target, truncateSettleMs: 0 }, `planner-${name}`, sizing));
   // The same state for all three, as three processes started together see it: each claims the round.
   const due = (await once.control.history()).state;
   assert.deepEqual(await Promise.all(planners.map((p) => p.next(due))), [`${ks}.once`, `${ks}.once`, `${ks}.once`]);
@@ -156,4 +158,46 @@ it("a round whose planner died before queuing its work is taken over once the pl
   const copy = (await lapsed.control.history()).state.tables[`${ks}.lapsed`]!.copy!;
   assert.match(copy.planner!.issuer, /^alive\/planner-/);
   assert.deepEqual(await rows(ctx.target, 'lapsed'), await rows(ctx.origin, 'lapsed'));
+});
+
+it('a re-migration with --truncate while the round before is still loading never brings that round\'s rows back', { timeout }, async () => {
+  const stale = await separateMigration('stale');
+  await ctx.origin.execute(`CREATE TABLE ${ks}.stale (id int PRIMARY KEY, v text)`);
+  await Promise.all(Array.from({ length: 2000 }, (_, i) => ctx.origin.execute(`INSERT INTO ${ks}.stale (id, v) VALUES (?, ?)`, [i, `v${i}`], { prepare: true })));
+  await stale.control.issue({ type: 'StartMigration', tables: [`${ks}.stale`], collections: [] }, { migrationId: 'm-stale', issuer: 'test' });
+  // Until target is truncated, each write of the load takes 100 ms more: the first round's one
+  // chunk (one slice, about 60 batches in one lane) is still being written when the second
+  // round begins, and long after it would be truncated without waiting.
+  let truncated = false;
+  let truncatedAt = 0;
+  const target = new Proxy(ctx.target, {
+    get(client, property) {
+      const value: unknown = Reflect.get(client, property);
+      if (property === 'execute' || property === 'batch') {
+        return async (query: unknown, ...rest: unknown[]) => {
+          if (typeof query === 'string' && /^TRUNCATE/.test(query)) [truncated, truncatedAt] = [true, Date.now()];
+          else if (!truncated && typeof query !== 'string') await delay(100);
+          return (value as (...args: unknown[]) => unknown).call(client, query, ...rest);
+        };
+      }
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(client) : value;
+    },
+  });
+  const copying = copyTables({ ...stale, target, load: { concurrency: 32, rate: 0 }, truncateSettleMs: 3000 }, { workers: 1, workerId: 'stale', group: `${prefix}stale.table-workers`, sizing: { chunkBytes: 1, minChunks: 1, maxChunks: 1 }, pollMs: 100 });
+  // Until the planner creates the table on target, there is nothing to count.
+  const onTarget = (): Promise<number> => ctx.target.execute(`SELECT count(*) AS n FROM ${ks}.stale`).then((r) => Number(r.first()['n']), () => 0);
+  for (let i = 0; i < 600 && (await onTarget()) === 0; i++) await delay(50);
+  assert.ok((await onTarget()) > 0, 'the first round is writing');
+  // The first round is writing. Half of the rows go from origin, and the table is copied again.
+  await Promise.all(Array.from({ length: 1000 }, (_, i) => ctx.origin.execute(`DELETE FROM ${ks}.stale WHERE id = ?`, [i * 2], { prepare: true })));
+  await stale.control.issue({ type: 'Remigrate', table: `${ks}.stale`, truncate: true, force: false }, { migrationId: 'm-stale', issuer: 'test' });
+
+  const [progress] = await copying;
+  assert.deepEqual([progress!.phase, progress!.rowsLoaded], ['verified', 1000]);
+  const copy = (await stale.control.history()).state.tables[`${ks}.stale`]!.copy!;
+  assert.deepEqual([copy.round, copy.truncated], [1, true]);
+  assert.ok(truncatedAt - copy.planner!.at >= 3000, `target truncated ${truncatedAt - copy.planner!.at} ms after the round's claim, once the loads before it had time to stop`);
+  const left = await rows(ctx.target, 'stale');
+  assert.equal(left.length, 1000, 'none of the deleted rows came back');
+  assert.deepEqual(left, await rows(ctx.origin, 'stale'));
 });

@@ -33,8 +33,8 @@ export interface LoadOptions {
   /** Writes per second at most; 0: no limit. */
   readonly rate: number;
   /**
-   * Asked before each slice of rows: false stops the load (a newer copy round of the table has
-   * begun, target perhaps truncated for it, and this round's rows must not come back).
+   * Asked before each write: false stops the load (a newer copy round of the table has begun,
+   * target soon truncated for it, and this round's rows must not come back).
    */
   readonly current?: () => boolean;
 }
@@ -147,8 +147,10 @@ async function writeRows(
   const hash = createHash('sha256');
   const badRows: BadRow[] = [];
   let [read, writes] = [0, 0];
+  let abandoned = false;
+  const wanted = (): boolean => !(abandoned ||= options.current?.() === false);
   for await (const slice of slices(rows, hash)) {
-    if (options.current?.() === false) return { rows: read - badRows.length, writes, badRows, sha256: hash.digest('hex'), abandoned: true };
+    if (!wanted()) break;
     read += slice.length;
     const started = performance.now();
     const perRow = await writesOf(slice);
@@ -158,7 +160,7 @@ async function writeRows(
     // `concurrency` counts rows: so many batches are in flight as hold about that many rows.
     const inFlight = Math.max(1, Math.round(options.concurrency / (slice.length / Math.max(1, batches.length))));
     const lanes = Array.from({ length: Math.min(inFlight, batches.length) }, async () => {
-      while (next < batches.length) {
+      while (next < batches.length && wanted()) {
         const batch = batches[next++]!;
         const statements = batch.flatMap((w) => w.statements);
         try {
@@ -170,12 +172,13 @@ async function writeRows(
       }
     });
     await Promise.all(lanes);
+    if (abandoned) break;
     const statements = perRow.reduce((sum, s) => sum + s.length, 0);
     writes += statements;
     const early = options.rate > 0 ? (1000 * statements) / options.rate - (performance.now() - started) : 0;
     if (early > 0) await delay(early);
   }
-  return { rows: read - badRows.length, writes, badRows, sha256: hash.digest('hex') };
+  return { rows: read - badRows.length, writes, badRows, sha256: hash.digest('hex'), ...(abandoned ? { abandoned: true as const } : {}) };
 }
 
 /** The rows in slices of SLICE, each row added to `hash` as it is read. */

@@ -29,6 +29,8 @@ export interface CopyContext {
    * work runs.
    */
   readonly live?: { readonly state: MigrationState };
+  /** How long a round that truncates target waits after its claim for loads of the round before to stop; TRUNCATE_SETTLE_MS (15 s) by default. */
+  readonly truncateSettleMs?: number;
   /** Where the workers count what they do, if anywhere. */
   readonly metrics?: MigratorMetrics;
 }

@@ -39,8 +39,20 @@ export class Planner {
       const copy = table.copy;
       if (copy?.planner === undefined || copy.round !== table.remigrations || copy.refused !== undefined || copy.queued === true) continue;
       const round = roundId(state, table.name);
-      if (copy.planner.issuer === this.name) await this.once(`${round}/queued`, () => queueWork(this.ctx, state, table, this.name, now - copy.planner!.at));
-      else if (now - copy.planner.at > PLAN_LEASE_MS) {
+      if (copy.planner.issuer === this.name) {
+        const age = now - copy.planner.at;
+        // Loads of the previous round stop before their next write once they see this one, and
+        // the writes already sent end within a request timeout: target is truncated after that.
+        const settleMs = this.ctx.truncateSettleMs ?? TRUNCATE_SETTLE_MS;
+        if (truncating(table) && age < settleMs) {
+          if (!this.done.has(`${round}/settling`)) {
+            this.done.add(`${round}/settling`);
+            this.ctx.logger.info({ table: table.name, round: copy.round, seconds: Math.ceil((settleMs - age) / 1000) }, 'waiting for loads of the previous round to stop before truncating target');
+          }
+          continue;
+        }
+        await this.once(`${round}/queued`, () => queueWork(this.ctx, state, table, this.name, age));
+      } else if (now - copy.planner.at > PLAN_LEASE_MS) {
         await this.once(`${round}/${copy.planner.at}/takeover`, async () => {
           this.ctx.logger.warn({ table: table.name, round: copy.round, planner: copy.planner!.issuer }, 'the planner of a copy round did not queue its work in time: taking the round over');
           await claim(this.ctx, state, table.name, this.name, { chunks: copy.chunks, estimatedBytes: copy.estimatedBytes, maxBadRows: copy.maxBadRows, maxBadRowsPercent: copy.maxBadRowsPercent, counter: copy.counter });
@@ -100,7 +112,7 @@ async function claim(ctx: CopyContext, state: MigrationState, name: string, plan
 async function queueWork(ctx: CopyContext, state: MigrationState, table: TableState, planner: string, age: number): Promise<void> {
   const copy = table.copy!;
   const by = (step: string) => ({ migrationId: state.migrationId!, issuer: planner, eventId: `${roundId(state, table.name)}/${step}` });
-  if (copy.round > 0 && table.truncate === true && copy.truncated !== true) {
+  if (truncating(table)) {
     if (age > PLAN_LEASE_MS / 4) return ctx.logger.warn({ table: table.name, round: copy.round }, 'too late to truncate target for this round: another planner will take it over');
     const { keyspace, name } = splitName(table.name);
     await ctx.target.execute(`TRUNCATE ${identifier(keyspace)}.${identifier(name)}`);
@@ -110,6 +122,18 @@ async function queueWork(ctx: CopyContext, state: MigrationState, table: TableSt
   await ctx.log.produce(ctx.workTopic, tableChunks(table.name, copy.chunks).map((chunk) => workRecord(unloadItem(state.migrationId!, chunk, copy.round))));
   await ctx.control.record({ type: 'WorkQueued', table: table.name, round: copy.round, chunks: copy.chunks }, by('queued'));
   ctx.logger.info({ table: table.name, round: copy.round, chunks: copy.chunks }, 'table planned: its chunks are queued');
+}
+
+/**
+ * How long a round that truncates target waits after its claim: longer than a request to
+ * target can take (the clients' read timeout, 12 s) and well within the quarter of the plan
+ * lease in which truncating is still allowed.
+ */
+export const TRUNCATE_SETTLE_MS = 15_000;
+
+/** Whether the table's current round still has target to truncate. */
+function truncating(table: TableState): boolean {
+  return table.copy!.round > 0 && table.truncate === true && table.copy!.truncated !== true;
 }
 
 function roundId(state: MigrationState, name: string): string {
