@@ -16,8 +16,9 @@ import { workRecord } from './table-worker.js';
  * 1. **claim**: for the round due next (`nextToPlan`), target gets the schema it needs, then the
  *    planner records its plan (TablePlanned). Every planner that found the round due does; the
  *    first in the log is the round's plan and names its planner.
- * 2. **queue**: the round's planner truncates target if the re-migration asked (TableTruncated),
- *    queues the plan's chunks on the work topic, and records WorkQueued. A planner that has not
+ * 2. **queue**: the round's planner truncates target if the re-migration asked (TableTruncated,
+ *    once loads of the round before have had time to stop: TRUNCATE_SETTLE_MS), queues the
+ *    plan's chunks on the work topic, and records WorkQueued. A planner that has not
  *    done so within PLAN_LEASE_MS of its claim (it died, or hangs) loses the round to the first
  *    other planner that claims it then: the same plan, queued again under the same work ids.
  */
