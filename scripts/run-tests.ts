@@ -54,22 +54,22 @@ let startedStack = false;
 /** The tests' own stack, when they start one: from empty data each run, removed afterwards. */
 let testStackDir: string | undefined;
 if (mode === 'all') {
-  if (quietStatus() === 0) {
-    console.log('the local stack is already running: reusing it');
+  let up = quietStatus() === 0;
+  // What earlier runs left (hundreds of keyspaces, gigabytes of Kafka log) would slow the
+  // servers down a little more each run; a stack the user placed is left as it is.
+  if (!up && process.env['CUTOVER_STACK_DIR'] === undefined) {
+    process.env['CUTOVER_STACK_DIR'] = testStackDir = join(loadConfig().stack.home, 'test-stack');
+    up = quietStatus() === 0;
+  }
+  if (up) {
+    console.log(`the local stack is already running${testStackDir === undefined ? '' : ` (${testStackDir})`}: reusing it`);
+    testStackDir = undefined;
   } else {
-    // What earlier runs left (hundreds of keyspaces, gigabytes of Kafka log) would slow the
-    // servers down a little more each run; a stack the user placed is left as it is.
-    if (process.env['CUTOVER_STACK_DIR'] === undefined) process.env['CUTOVER_STACK_DIR'] = testStackDir = join(loadConfig().stack.home, 'test-stack');
-    if (quietStatus() === 0) {
-      console.log(`the tests' stack is already running (${process.env['CUTOVER_STACK_DIR']}): reusing it`);
-      testStackDir = undefined;
-    } else {
-      if (testStackDir !== undefined) rmSync(testStackDir, { recursive: true, force: true });
-      startedStack = true;
-      if (phase('stack up', () => cli('stack', 'up')) !== 0) {
-        cli('stack', 'down'); // whatever did start
-        process.exit(1);
-      }
+    if (testStackDir !== undefined) rmSync(testStackDir, { recursive: true, force: true });
+    startedStack = true;
+    if (phase('stack up', () => cli('stack', 'up')) !== 0) {
+      cli('stack', 'down'); // whatever did start
+      process.exit(1);
     }
   }
 }

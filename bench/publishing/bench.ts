@@ -12,9 +12,9 @@
  *
  * Then the publishing path alone (sink-alone.ts): the proxy's sink fed at BENCH_SINK_RATE, to
  * the real broker, against the same driver with no sink; its CPU by stage (stages.ts); and how
- * long the disk takes to sync an append (disk-sync.ts), the floor under acked. Where the whole stack cannot reach the
- * fixed rate (two cores run the load, the proxy, two Cassandra nodes and Kafka), this is where
- * the CPU a mutation adds is read at that rate, without the clusters' noise.
+ * long the disk takes to sync an append (disk-sync.ts), the floor under acked. Where the whole
+ * stack cannot reach the fixed rate (two cores run the load, the proxy, two Cassandra nodes and
+ * Kafka), this is where the CPU a mutation adds is read at that rate, without the clusters' noise.
  *
  * Goals (issue 10): at saturation, async costs at most 10% of throughput; at 8,000 mutations/s,
  * publishing adds at most 3 µs of proxy CPU and 3 µs of broker CPU per mutation (the path

@@ -148,7 +148,10 @@ async function writeRows(
   const badRows: BadRow[] = [];
   let [read, writes] = [0, 0];
   let abandoned = false;
-  const wanted = (): boolean => !(abandoned ||= options.current?.() === false);
+  const wanted = (): boolean => {
+    if (!abandoned && options.current?.() === false) abandoned = true;
+    return !abandoned;
+  };
   for await (const slice of slices(rows, hash)) {
     if (!wanted()) break;
     read += slice.length;

@@ -7,8 +7,9 @@ const PAGE_ROWS = 1000;
 
 /**
  * A token range's rows as `plan.select` reads them, each value as its native bytes (as
- * `stagedRow` takes them), page by page, the next page read while the rows of this one are used. (The driver's own result stream shifts rows off an array that
- * grows while its reader is slower than the cluster: quadratic in the rows it holds.)
+ * `stagedRow` takes them), page by page, the next page read while the rows of this one are
+ * used. (The driver's own result stream shifts rows off an array that grows while its reader
+ * is slower than the cluster: quadratic in the rows it holds.)
  */
 export async function* rangePages(client: cassandra.Client, plan: CopyPlan, range: TokenRange): AsyncGenerator<cassandra.types.Row[]> {
   const bounds = [range.start, range.end].map((t) => cassandra.types.Long.fromString(t.toString()));
