@@ -24,5 +24,7 @@ export { nextToPlan } from './plan/plan-order.js';
 export { copyTables, type CopyTablesOptions } from './worker/copy-tables.js';
 export { TableWorker, workRecord } from './worker/table-worker.js';
 export { checkRange, type RangeCheck } from './check/check-range.js';
+export type { DifferenceKind, RowDifference } from './check/row-diff.js';
+export { verifyTable, type TableVerification, type VerifyOptions } from './check/verify-table.js';
 export { workDecision } from './worker/work-decision.js';
 export { MigratorMetrics, metricsServer } from './worker/metrics.js';

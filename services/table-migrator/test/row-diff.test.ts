@@ -17,7 +17,7 @@ async function* stream(rows: readonly CheckedRow[]): AsyncGenerator<CheckedRow> 
 }
 const diff = async (origin: CheckedRow[], target: CheckedRow[]) => {
   const found = [];
-  for await (const d of rowDifferences(plan, stream(origin), stream(target), HORIZON)) found.push([d.key, d.missingOn ?? 'differs']);
+  for await (const d of rowDifferences(plan, stream(origin), stream(target), HORIZON)) found.push([d.key, d.kind]);
   return found;
 };
 
@@ -25,19 +25,20 @@ it('finds rows missing on either side and cells that differ, walking both token-
   const origin = [row(1, 1, 'a'), row(1, 2, 'b'), row(2, 1, 'c'), row(4, 1, 'e'), row(5, 1, 'f')];
   const target = [row(1, 1, 'a'), row(1, 2, 'B'), row(3, 1, 'd'), row(4, 1, 'e'), row(5, 0, 'z'), row(5, 1, 'f')];
   assert.deepEqual(await diff(origin, target), [
-    ['1/2', 'differs'],
-    ['2/1', 'target'],
-    ['3/1', 'origin'],
-    ['5/0', 'origin'],
+    ['1/2', 'values'],
+    ['2/1', 'missing-on-target'],
+    ['3/1', 'extra-on-target'],
+    ['5/0', 'extra-on-target'],
   ]);
   assert.deepEqual(await diff(origin, origin), []);
-  assert.deepEqual(await diff([], target.slice(0, 1)), [['1/1', 'origin']]);
+  assert.deepEqual(await diff([], target.slice(0, 1)), [['1/1', 'extra-on-target']]);
 });
 
 it('leaves out what was written after the horizon (in flight), and compares only whether a cell has a TTL', async () => {
   assert.deepEqual(await diff([row(1, 1, 'new', 6000)], [row(1, 1, 'old', 1000)]), [], 'a cell written since the horizon on one side');
   assert.deepEqual(await diff([row(1, 1, 'new', 6000)], []), [], 'a row written since the horizon, not yet on the other side');
   assert.deepEqual(await diff([row(1, 1, 'a', 1000, 1800000000)], [row(1, 1, 'a', 1000, 1800000003)]), [], 'expiries read a moment apart');
-  assert.deepEqual(await diff([row(1, 1, 'a', 1000, 1800000000)], [row(1, 1, 'a', 1000, 0)]), [['1/1', 'differs']], 'a TTL on one side only');
-  assert.deepEqual(await diff([row(1, 1, 'a', 1000)], [row(1, 1, 'a', 1001)]), [['1/1', 'differs']], 'another writetime');
+  assert.deepEqual(await diff([row(1, 1, 'a', 1000, 1800000000)], [row(1, 1, 'a', 1000, 0)]), [['1/1', 'writetime']], 'a TTL on one side only');
+  assert.deepEqual(await diff([row(1, 1, 'a', 1000)], [row(1, 1, 'a', 1001)]), [['1/1', 'writetime']], 'another writetime');
+  assert.deepEqual(await diff([row(1, 1, 'a', 1000)], [row(1, 1, 'b', 1001)]), [['1/1', 'values']], 'another value outweighs another writetime');
 });

@@ -14,9 +14,11 @@ export interface RangeCheck {
   readonly rows: { readonly origin: number; readonly target: number };
   /** Same rows, values and writetimes on both sides (TTLs count down, so only whether a cell has one counts). */
   readonly matches: boolean;
-  /** Rows that differed at every look; up to EXAMPLES of them in `examples`. */
+  /** Rows that differed at every look; up to `CheckOptions.examples` of them in `examples`. */
   readonly differences: number;
   readonly examples: readonly RowDifference[];
+  /** False when so many rows differed that the comparison stopped looking (TOO_MANY): `differences` is a lower bound. */
+  readonly complete: boolean;
   /** Whether origin was read: not when target's rows hashed as the staged ones did. */
   readonly originRead: boolean;
 }
@@ -40,11 +42,12 @@ export interface CheckOptions {
    * writes.
    */
   readonly inFlightMs?: number;
+  /** Differing rows kept in `examples` (10). */
+  readonly examples?: number;
 }
 
-const EXAMPLES = 10;
 /** So many differing rows at one look are no writes in flight: the range differs, and is not looked at again. */
-const TOO_MANY = 10_000;
+export const TOO_MANY = 10_000;
 
 /**
  * Compares a token range of both clusters. With what the range held when it was staged, target
@@ -55,7 +58,7 @@ const TOO_MANY = 10_000;
  * now and then for nothing.
  */
 export async function checkRange(origin: cassandra.Client, target: cassandra.Client, plan: CopyPlan, range: TokenRange, options: CheckOptions = {}): Promise<RangeCheck> {
-  const { staged, skip = new Set(), attempts = 3, retryMs = 1000, inFlightMs = 2000 } = options;
+  const { staged, skip = new Set(), attempts = 3, retryMs = 1000, inFlightMs = 2000, examples = 10 } = options;
   if (staged !== undefined && skip.size === 0) {
     const hash = createHash('sha256');
     let rows = 0;
@@ -63,7 +66,7 @@ export async function checkRange(origin: cassandra.Client, target: cassandra.Cli
       hashRow(hash, row);
       rows++;
     }
-    if (hash.digest('hex') === staged.sha256) return { range, rows: { origin: staged.rows, target: rows }, matches: true, differences: 0, examples: [], originRead: false };
+    if (hash.digest('hex') === staged.sha256) return { range, rows: { origin: staged.rows, target: rows }, matches: true, differences: 0, examples: [], complete: true, originRead: false };
   }
   let differing: Map<string, RowDifference> | undefined;
   let rows = { origin: 0, target: 0 };
@@ -80,7 +83,7 @@ export async function checkRange(origin: cassandra.Client, target: cassandra.Cli
     if (found.size === 0 || found.size >= TOO_MANY || attempt >= attempts) break;
     await delay(retryMs);
   }
-  return { range, rows, matches: differing.size === 0, differences: differing.size, examples: [...differing.values()].slice(0, EXAMPLES), originRead: true };
+  return { range, rows, matches: differing.size === 0, differences: differing.size, examples: [...differing.values()].slice(0, examples), complete: differing.size < TOO_MANY, originRead: true };
 }
 
 /** The range's rows on one cluster, in token order, the skipped ones left out. */

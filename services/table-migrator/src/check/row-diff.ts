@@ -7,31 +7,47 @@ export interface CheckedRow {
   readonly row: StagedRow;
 }
 
-/** A row that is not the same on both sides: missing on one, or with a cell that differs. */
+/**
+ * How a row differs: there on origin only (`missing-on-target`), on target only
+ * (`extra-on-target`), a cell's value (or whether there is one: `values`), or the same values
+ * written at other times (a writetime, or whether a cell has a TTL: `writetime`).
+ */
+export type DifferenceKind = 'missing-on-target' | 'extra-on-target' | 'values' | 'writetime';
+
+/** A row that is not the same on both sides. */
 export interface RowDifference {
   readonly token: bigint;
   readonly key: string;
-  readonly missingOn?: 'origin' | 'target';
+  /** The primary key's native bytes, as `StagedRow.key`. */
+  readonly keyValues: StagedRow['key'];
+  readonly kind: DifferenceKind;
 }
 
 /**
- * Whether two versions of a row agree on every cell written before `horizon` (µs since the
- * epoch). A cell either side has written since is in flight: the proxy writes each mutation to
- * both clusters a moment apart, so it is left out rather than taken for a difference. TTLs
- * count down: only which cells (or elements) have one compares.
+ * How two versions of a row differ in the cells written before `horizon` (µs since the epoch);
+ * undefined when they agree. A cell either side has written since is in flight: the proxy
+ * writes each mutation to both clusters a moment apart, so it is left out rather than taken for
+ * a difference. TTLs count down: only which cells (or elements) have one compares. A different
+ * value outweighs a different writetime.
  */
-function sameRow(plan: CopyPlan, a: StagedRow, b: StagedRow, horizon: Int64): boolean {
-  return a.cells.every((cell, i) => {
+function rowDifference(plan: CopyPlan, a: StagedRow, b: StagedRow, horizon: Int64): 'values' | 'writetime' | undefined {
+  let kind: 'writetime' | undefined;
+  for (const [i, cell] of a.cells.entries()) {
     const other = b.cells[i] ?? null;
-    if (!plan.counter && (inFlight(cell, horizon) || inFlight(other, horizon))) return true;
-    if (cell === null || other === null) return cell === other;
-    return plan.counter ? cell.value.equals(other.value) : sameCell(cell, other);
-  });
+    if (!plan.counter && (inFlight(cell, horizon) || inFlight(other, horizon))) continue;
+    if (cell === null || other === null) {
+      if (cell !== other) return 'values';
+      continue;
+    }
+    if (!cell.value.equals(other.value)) return 'values';
+    if (!plan.counter && !sameTimes(cell, other)) kind = 'writetime';
+  }
+  return kind;
 }
 
-function sameCell(a: StagedCell, b: StagedCell): boolean {
+function sameTimes(a: StagedCell, b: StagedCell): boolean {
   const [x, y] = [a.elements ?? [a], b.elements ?? [b]];
-  return a.value.equals(b.value) && x.length === y.length && x.every((t, e) => t.writetime.equals(y[e]!.writetime) && (t.expires === 0) === (y[e]!.expires === 0));
+  return x.length === y.length && x.every((t, e) => t.writetime.equals(y[e]!.writetime) && (t.expires === 0) === (y[e]!.expires === 0));
 }
 
 /** Whether a row one side lacks was written before `horizon`: a row written since may be on its way to the other side. */
@@ -58,7 +74,7 @@ export async function* rowDifferences(plan: CopyPlan, origin: AsyncIterable<Chec
   let token: Int64 | undefined;
   const flush = function* (): Generator<RowDifference> {
     for (const side of ['origin', 'target'] as const) {
-      for (const row of unmatched[side].values()) if (settled(plan, row.row, horizon)) yield { token: row.row.token.readBigInt64BE(), key: row.key, missingOn: side === 'origin' ? 'target' : 'origin' };
+      for (const row of unmatched[side].values()) if (settled(plan, row.row, horizon)) yield difference(row, side === 'origin' ? 'missing-on-target' : 'extra-on-target');
       unmatched[side].clear();
     }
   };
@@ -68,7 +84,8 @@ export async function* rowDifferences(plan: CopyPlan, origin: AsyncIterable<Chec
     const match = other.get(row.key);
     if (match === undefined) return void unmatched[side].set(row.key, row);
     other.delete(row.key);
-    if (!sameRow(plan, side === 'origin' ? row.row : match.row, side === 'origin' ? match.row : row.row, horizon)) yield { token: row.row.token.readBigInt64BE(), key: row.key };
+    const kind = rowDifference(plan, side === 'origin' ? row.row : match.row, side === 'origin' ? match.row : row.row, horizon);
+    if (kind !== undefined) yield difference(row, kind);
   };
   for (;;) {
     const [a, b] = [await o.peek(), await t.peek()];
@@ -82,6 +99,10 @@ export async function* rowDifferences(plan: CopyPlan, origin: AsyncIterable<Chec
     if (b?.row.token.equals(next) === true) yield* take('target', (await t.next())!);
   }
   yield* flush();
+}
+
+function difference({ key, row }: CheckedRow, kind: DifferenceKind): RowDifference {
+  return { token: row.token.readBigInt64BE(), key, keyValues: row.key, kind };
 }
 
 /** An async iterator one can look one item ahead in. */

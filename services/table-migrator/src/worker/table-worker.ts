@@ -139,7 +139,7 @@ export class TableWorker {
     this.ctx.metrics?.badRows.inc({ table }, loaded.badRows.length);
     this.ctx.metrics?.chunkSeconds.observe({ step: 'load' }, (performance.now() - started) / 1000);
     if (!check.matches) {
-      const tokens = check.examples.map((d) => `${d.token}${d.missingOn === undefined ? '' : ` (missing on ${d.missingOn})`}`);
+      const tokens = check.examples.map((d) => `${d.token} (${d.kind})`);
       this.ctx.logger.error({ worker: this.id, table, chunk: item.chunk, rows: check.rows, differences: check.differences, tokens, range: [item.rangeStart, item.rangeEnd] }, 'a loaded chunk differs between origin and target');
     }
   }
