@@ -87,3 +87,21 @@ it('says what is wrong with what it is asked: a table origin lacks, bad argument
   const none = await runCli(['verify'], env);
   assert.deepEqual([none.code, none.stderr.trim()], [1, 'no tables to verify: name them (cutover verify keyspace.table ...), or start a migration with tables']);
 });
+
+it('--repair makes target agree, but for the rows target has a newer version of, and says which', { timeout }, async () => {
+  const result = await runCli(['verify', `${ks}.events`, '--repair', '--json', '--ranges', '8'], env);
+  const { repair } = JSON.parse(result.stdout) as { repair: { rows: number; failed: unknown[]; differences: { key: Record<string, string>; kind: string }[] } };
+  assert.deepEqual([repair.rows, repair.failed], [7, []]);
+  // Target's versions of these are newer than origin's (written at 2000 or 1001, origin's at 1000): a repair never undoes a newer write.
+  assert.deepEqual(repair.differences.map((d) => `${Object.values(d.key).join(',')} ${d.kind}`).sort(), [
+    "0,'2026-01-01' values", // the static cell target set at 2000
+    "1,'2026-01-02' values",
+    "3,'2026-01-04' writetime",
+    "5,'2026-01-06' missing-on-target", // deleted on target at 2000
+  ]);
+  assert.equal(result.code, 1);
+  const again = await runCli(['verify', `${ks}.events`, '--repair'], env);
+  assert.match(again.stdout, new RegExp(`^${ks}\\.events: wrote origin's version of 4 rows to target \\(\\d+ writes\\)$`, 'm'));
+  assert.match(again.stdout, new RegExp(`^${ks}\\.events: compared again, 4 rows still differ \\(target has a newer write, or it changed since\\)$`, 'm'));
+  assert.equal(again.code, 1);
+});

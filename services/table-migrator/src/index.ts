@@ -26,5 +26,7 @@ export { TableWorker, workRecord } from './worker/table-worker.js';
 export { checkRange, type RangeCheck } from './check/check-range.js';
 export type { DifferenceKind, RowDifference } from './check/row-diff.js';
 export { verifyTable, type TableVerification, type VerifyOptions } from './check/verify-table.js';
+export { repairWrites } from './check/repair-writes.js';
+export { repairTable, type Repair } from './check/repair-table.js';
 export { workDecision } from './worker/work-decision.js';
 export { MigratorMetrics, metricsServer } from './worker/metrics.js';

@@ -89,8 +89,10 @@ export async function checkRange(origin: cassandra.Client, target: cassandra.Cli
 /** The range's rows on one cluster, in token order, the skipped ones left out. */
 async function* scan(client: cassandra.Client, plan: CopyPlan, range: TokenRange, skip: ReadonlySet<string>): AsyncGenerator<CheckedRow> {
   for await (const page of rangePages(client, plan, range)) {
+    // Each TTL as the second it ends, taken when its page came: what a repair writes from.
+    const now = Date.now() / 1000;
     for (const read of page) {
-      const row = stagedRow(plan, read);
+      const row = stagedRow(plan, read, now);
       const key = rowKey(row);
       if (skip.size > 0 && skip.has(key)) continue;
       yield { key, row };

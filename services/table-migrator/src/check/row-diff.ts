@@ -21,6 +21,11 @@ export interface RowDifference {
   /** The primary key's native bytes, as `StagedRow.key`. */
   readonly keyValues: StagedRow['key'];
   readonly kind: DifferenceKind;
+  /** The row as each side had it when compared; undefined on the side it is missing from. */
+  readonly origin?: StagedRow;
+  readonly target?: StagedRow;
+  /** µs since the epoch: the comparison left out cells written since (in flight). */
+  readonly horizon: bigint;
 }
 
 /**
@@ -74,7 +79,7 @@ export async function* rowDifferences(plan: CopyPlan, origin: AsyncIterable<Chec
   let token: Int64 | undefined;
   const flush = function* (): Generator<RowDifference> {
     for (const side of ['origin', 'target'] as const) {
-      for (const row of unmatched[side].values()) if (settled(plan, row.row, horizon)) yield difference(row, side === 'origin' ? 'missing-on-target' : 'extra-on-target');
+      for (const row of unmatched[side].values()) if (settled(plan, row.row, horizon)) yield difference(row, { [side]: row.row }, side === 'origin' ? 'missing-on-target' : 'extra-on-target', horizonMicros);
       unmatched[side].clear();
     }
   };
@@ -84,8 +89,9 @@ export async function* rowDifferences(plan: CopyPlan, origin: AsyncIterable<Chec
     const match = other.get(row.key);
     if (match === undefined) return void unmatched[side].set(row.key, row);
     other.delete(row.key);
-    const kind = rowDifference(plan, side === 'origin' ? row.row : match.row, side === 'origin' ? match.row : row.row, horizon);
-    if (kind !== undefined) yield difference(row, kind);
+    const rows = side === 'origin' ? { origin: row.row, target: match.row } : { origin: match.row, target: row.row };
+    const kind = rowDifference(plan, rows.origin, rows.target, horizon);
+    if (kind !== undefined) yield difference(row, rows, kind, horizonMicros);
   };
   for (;;) {
     const [a, b] = [await o.peek(), await t.peek()];
@@ -101,8 +107,8 @@ export async function* rowDifferences(plan: CopyPlan, origin: AsyncIterable<Chec
   yield* flush();
 }
 
-function difference({ key, row }: CheckedRow, kind: DifferenceKind): RowDifference {
-  return { token: row.token.readBigInt64BE(), key, keyValues: row.key, kind };
+function difference({ key, row }: CheckedRow, rows: Pick<RowDifference, 'origin' | 'target'>, kind: DifferenceKind, horizon: bigint): RowDifference {
+  return { token: row.token.readBigInt64BE(), key, keyValues: row.key, kind, ...rows, horizon };
 }
 
 /** An async iterator one can look one item ahead in. */

@@ -1,6 +1,6 @@
 import type cassandra from 'cassandra-driver';
 import type { CopyPlan } from '../copy/copy-plan.js';
-import { splitRing } from '../plan/token-ring.js';
+import { splitRing, type TokenRange } from '../plan/token-ring.js';
 import { TOO_MANY, checkRange, type CheckOptions, type RangeCheck } from './check-range.js';
 import type { RowDifference } from './row-diff.js';
 
@@ -12,6 +12,8 @@ export interface TableVerification {
   readonly rows: { readonly origin: number; readonly target: number };
   readonly ranges: number;
   readonly rangesMatching: number;
+  /** The ranges that differ: what to compare again after a repair. */
+  readonly differingRanges: readonly TokenRange[];
   /** Every row that differed at each look, in token order. */
   readonly differences: readonly RowDifference[];
   /** False when a range had so many differing rows that its comparison stopped looking: `differences` holds some of them. */
@@ -19,8 +21,8 @@ export interface TableVerification {
 }
 
 export interface VerifyOptions extends Pick<CheckOptions, 'attempts' | 'retryMs' | 'inFlightMs'> {
-  /** Token ranges the ring is compared in (32): what progress is counted in. */
-  readonly ranges?: number;
+  /** Token ranges the ring is compared in (32): what progress is counted in; or the ranges to compare. */
+  readonly ranges?: number | readonly TokenRange[];
   /** Ranges compared at once, each read on both clusters (4). */
   readonly concurrency?: number;
   /** Called as each range is done. */
@@ -36,8 +38,8 @@ export interface VerifyOptions extends Pick<CheckOptions, 'attempts' | 'retryMs'
  * reach one cluster a moment before the other.
  */
 export async function verifyTable(origin: cassandra.Client, target: cassandra.Client, plan: CopyPlan, options: VerifyOptions = {}): Promise<TableVerification> {
-  const { ranges: count = 32, concurrency = 4, onRange, ...check } = options;
-  const ranges = splitRing(count);
+  const { ranges: which = 32, concurrency = 4, onRange, ...check } = options;
+  const ranges = typeof which === 'number' ? splitRing(which) : which;
   const checks = new Array<RangeCheck>(ranges.length);
   let [next, done] = [0, 0];
   const lanes = Array.from({ length: Math.min(concurrency, ranges.length) }, async () => {
@@ -54,6 +56,7 @@ export async function verifyTable(origin: cassandra.Client, target: cassandra.Cl
     rows: { origin: sum(checks, (c) => c.rows.origin), target: sum(checks, (c) => c.rows.target) },
     ranges: ranges.length,
     rangesMatching: checks.filter((c) => c.matches).length,
+    differingRanges: checks.filter((c) => !c.matches).map((c) => c.range),
     differences: checks.flatMap((c) => c.examples),
     complete: checks.every((c) => c.complete),
   };

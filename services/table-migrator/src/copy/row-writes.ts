@@ -108,7 +108,7 @@ export function rowWrites(plan: CopyPlan, row: StagedRow, nowSeconds: number, st
 }
 
 /** A table's names in CQL, and its statements by shape: each made once, the same string every time (the driver keys its prepared statements by it). */
-interface Vocabulary {
+export interface Vocabulary {
   readonly table: string;
   /** Each column's quoted name, by its place in the plan. */
   readonly names: readonly string[];
@@ -119,7 +119,7 @@ interface Vocabulary {
 
 const vocabularies = new WeakMap<CopyPlan, Vocabulary>();
 
-function vocabulary(plan: CopyPlan): Vocabulary {
+export function vocabulary(plan: CopyPlan): Vocabulary {
   let known = vocabularies.get(plan);
   if (known !== undefined) return known;
   const table = `${identifier(plan.keyspace)}.${identifier(plan.table)}`;
@@ -145,7 +145,7 @@ function vocabulary(plan: CopyPlan): Vocabulary {
 }
 
 /** A partition's static cells alone: the row has no clustering values. */
-function isStaticOnly(plan: CopyPlan, row: StagedRow): boolean {
+export function isStaticOnly(plan: CopyPlan, row: StagedRow): boolean {
   return plan.clustering.length > 0 && row.key.slice(plan.partitionKey.length).some((k) => k === null);
 }
 
