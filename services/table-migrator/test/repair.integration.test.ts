@@ -88,7 +88,7 @@ it('never undoes a write that lands between the comparison and the repair, and l
   const repair = await repairTable(target, plan, found.differences);
   assert.equal(repair.failed.length, 0);
   const v = async (id: number): Promise<unknown> => (await target.execute(`SELECT v FROM ${ks}.t WHERE id = ? AND ck = 'a'`, [id], { prepare: true })).first()?.['v'];
-  const v10 = (await target.execute(`SELECT v FROM ${ks}.t WHERE id = 10 AND ck = 'b'`)).first()?.['v'];
+  const v10: unknown = (await target.execute(`SELECT v FROM ${ks}.t WHERE id = 10 AND ck = 'b'`)).first()?.['v'];
   assert.deepEqual([v10, await v(11), await v(12)], ['app 10', 'app 11', 'app 12'], "the application's writes stand");
   assert.equal(await v(13), 'target only, newer', "target's newer version is not undone");
   const again = await verifyTable(origin, target, plan, QUIET);
