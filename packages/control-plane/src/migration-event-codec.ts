@@ -21,7 +21,9 @@ function eventToAvro(event: Event): Record<string, unknown> {
     case 'Resumed':
       return { scope: scopeToAvro(event.scope) };
     case 'PrimaryChanged':
-      return { cluster: event.cluster.toUpperCase() };
+      return { cluster: event.cluster.toUpperCase(), overriding: event.overriding ?? null };
+    case 'MigrationCompleted':
+      return { overriding: event.overriding ?? null };
     case 'ReadModeChanged':
       return { mode: event.mode === 'dual-async' ? 'DUAL_ASYNC' : 'PRIMARY_ONLY' };
     default: {
@@ -43,6 +45,11 @@ export function migrationEventToAvro(envelope: EventEnvelope): AvroMigrationEven
   };
 }
 
+/** Records of MigrationEvent v4 and earlier have no `overriding`: they were not forced. */
+function overriding(fields: Record<string, unknown>): { overriding?: string } {
+  return typeof fields['overriding'] === 'string' ? { overriding: fields['overriding'] } : {};
+}
+
 export function migrationEventFromAvro(record: AvroMigrationEvent): EventEnvelope {
   const [branch, body] = Object.entries(record.event)[0] ?? [];
   if (branch === undefined || body === undefined) throw new EventLogError('INVALID_RECORD', 'a MigrationEvent without an event');
@@ -56,7 +63,10 @@ export function migrationEventFromAvro(record: AvroMigrationEvent): EventEnvelop
       event = { type, scope: scopeFromAvro(fields.scope) };
       break;
     case 'PrimaryChanged':
-      event = { type, cluster: fields['cluster'] === 'TARGET' ? 'target' : 'origin' };
+      event = { type, cluster: fields['cluster'] === 'TARGET' ? 'target' : 'origin', ...overriding(fields) };
+      break;
+    case 'MigrationCompleted':
+      event = { type, ...overriding(fields) };
       break;
     case 'ReadModeChanged':
       event = { type, mode: fields['mode'] === 'DUAL_ASYNC' ? 'dual-async' : 'primary-only' };
@@ -64,7 +74,6 @@ export function migrationEventFromAvro(record: AvroMigrationEvent): EventEnvelop
     case 'MigrationStarted':
     case 'PriorityChanged':
     case 'RemigrationRequested':
-    case 'MigrationCompleted':
     case 'CommandRejected':
     case 'TablePlanned':
     case 'ChunkUnloaded':
@@ -73,6 +82,7 @@ export function migrationEventFromAvro(record: AvroMigrationEvent): EventEnvelop
     case 'TableRefused':
     case 'TableTruncated':
     case 'WorkQueued':
+    case 'TableVerified':
       event = { type, ...fields } as unknown as Event;
       break;
     default:

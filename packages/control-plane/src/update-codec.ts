@@ -1,5 +1,5 @@
 import { EventLogError } from '@cutover/event-log';
-import type { Command, CommandEnvelope, Scope } from '@cutover/migration-state';
+import type { Command, CommandEnvelope, Scope, Verification } from '@cutover/migration-state';
 
 /** An Update as avsc reads and writes it: the command union wrapped by its full record name. */
 export interface AvroUpdate {
@@ -48,11 +48,15 @@ function commandToAvro(command: Command): Record<string, unknown> {
     case 'Resume':
       return { scope: scopeToAvro(command.scope) };
     case 'SetPrimary':
-      return { cluster: command.cluster.toUpperCase() };
+      return { cluster: command.cluster.toUpperCase(), force: command.force === true };
     case 'SetReadMode':
       return { mode: command.mode === 'dual-async' ? 'DUAL_ASYNC' : 'PRIMARY_ONLY' };
     case 'CompleteMigration':
-      return {};
+      return { force: command.force === true };
+    case 'RecordVerification': {
+      const { type: _type, ...verification } = command;
+      return verification;
+    }
   }
 }
 
@@ -65,6 +69,11 @@ export function updateToAvro(envelope: CommandEnvelope): AvroUpdate {
     reason: envelope.reason ?? null,
     command: { [NAMESPACE + envelope.command.type]: commandToAvro(envelope.command) },
   };
+}
+
+/** `force` only when set: records of Update v1 and v2 have none, and read as not forced. */
+function forced(fields: CommandFields): { force?: true } {
+  return fields.force === true ? { force: true } : {};
 }
 
 export function updateFromAvro(update: AvroUpdate): CommandEnvelope {
@@ -89,13 +98,16 @@ export function updateFromAvro(update: AvroUpdate): CommandEnvelope {
       command = { type, scope: scopeFromAvro(b.scope) };
       break;
     case 'SetPrimary':
-      command = { type, cluster: b.cluster === 'TARGET' ? 'target' : 'origin' };
+      command = { type, cluster: b.cluster === 'TARGET' ? 'target' : 'origin', ...forced(b) };
       break;
     case 'SetReadMode':
       command = { type, mode: b.mode === 'DUAL_ASYNC' ? 'dual-async' : 'primary-only' };
       break;
     case 'CompleteMigration':
-      command = { type };
+      command = { type, ...forced(b) };
+      break;
+    case 'RecordVerification':
+      command = { type, ...(body as unknown as Verification) };
       break;
     default:
       throw new EventLogError('INVALID_RECORD', `unknown command ${branch}`);

@@ -20,6 +20,9 @@ it('round-trips every decided event and every migrator fact through the Migratio
     { type: 'ChunkUnloaded', table: 'shop.orders', round: 1, chunk: 3, s3Key: 'm1/shop.orders/r1/3.csv.gz', rows: 12_345, bytes: 987_654, sha256: 'ab'.repeat(32), unloadedAt: 1_795_000_000_000 },
     { type: 'ChunkLoaded', table: 'shop.orders', round: 1, chunk: 3, rows: 12_345, writes: 13_000, badRows: 2, badRowsKey: 'm1/shop.orders/r1/3.bad-rows.csv' },
     { type: 'ChunkChecked', table: 'shop.orders', round: 1, chunk: 3, originRows: 12_345, targetRows: 12_344, matches: false },
+    { type: 'PrimaryChanged', cluster: 'target', overriding: 'shop.orders is not verified' },
+    { type: 'MigrationCompleted', overriding: 'collection app.profiles is not verified' },
+    { type: 'TableVerified', table: 'shop.orders', round: 1, startedAt: 1_795_000_000_000, rows: 12_345_678_901, targetRows: 12_345_678_900, differences: 1, repairedRows: 0, complete: true },
   ];
   for (const [i, event] of events.entries()) {
     const envelope = { eventId: `c1/${i}`, migrationId: 'm1', commandId: 'c1', at: 1_795_000_000_000, issuer: 'alice', reason: 'why', event };

@@ -70,10 +70,10 @@ describe('schemas', () => {
   it('gives every version its own id and knows the latest of each subject', () => {
     assert.deepEqual(
       catalogue.versions.map((v) => `${v.id} ${v.subject} v${v.version}`),
-      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1', '7 MigrationEvent v2', '8 WorkItem v2', '9 MigrationEvent v3', '10 Update v2', '11 MutationEvent v3', '12 MigrationEvent v4'],
+      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1', '7 MigrationEvent v2', '8 WorkItem v2', '9 MigrationEvent v3', '10 Update v2', '11 MutationEvent v3', '12 MigrationEvent v4', '13 Update v3', '14 MigrationEvent v5'],
     );
     assert.equal(catalogue.latest('MutationEvent').id, 11);
-    assert.equal(catalogue.latest('MigrationEvent').id, 12);
+    assert.equal(catalogue.latest('MigrationEvent').id, 14);
   });
 });
 
@@ -81,9 +81,9 @@ describe('the Confluent wire format', () => {
   it('writes magic byte 0, the schema id and the Avro body, and reads it back', () => {
     const bytes = encodeRecord(catalogue, 'Update', update);
     assert.equal(bytes[0], 0);
-    assert.equal(bytes.readUInt32BE(1), 10);
+    assert.equal(bytes.readUInt32BE(1), 13);
     const decoded = decodeRecord<typeof update>(catalogue, 'Update', bytes);
-    assert.equal(decoded.writerVersion, 2);
+    assert.equal(decoded.writerVersion, 3);
     assert.deepEqual(plain(decoded.value), plain(update));
   });
 
@@ -124,9 +124,10 @@ describe('the Confluent wire format', () => {
       { 'dev.cutover.control.Remigrate': { table: 'shop.orders', truncate: true, force: true } },
       { 'dev.cutover.control.Pause': { scope: { kind: 'TABLE', name: 'shop.orders' } } },
       { 'dev.cutover.control.Resume': { scope: { kind: 'ALL', name: null } } },
-      { 'dev.cutover.control.SetPrimary': { cluster: 'TARGET' } },
+      { 'dev.cutover.control.SetPrimary': { cluster: 'TARGET', force: true } },
       { 'dev.cutover.control.SetReadMode': { mode: 'DUAL_ASYNC' } },
-      { 'dev.cutover.control.CompleteMigration': {} },
+      { 'dev.cutover.control.CompleteMigration': { force: false } },
+      { 'dev.cutover.control.RecordVerification': { table: 'shop.orders', round: 2, startedAt: 1_795_000_000_000, rows: 5_000_000_000, targetRows: 4_999_999_999, differences: 1, repairedRows: 0, complete: true } },
     ];
     for (const command of commands) {
       const decoded = decodeRecord<{ command: unknown }>(catalogue, 'Update', encodeRecord(catalogue, 'Update', { ...envelope, command }));
@@ -153,7 +154,7 @@ describe('the Confluent wire format', () => {
     const written = Buffer.concat([Buffer.from([0, 0, 0, 0, 4]), catalogue.byId(4)!.type.toBuffer(event)]);
     const decoded = decodeRecord(catalogue, 'MigrationEvent', written);
     assert.equal(decoded.writerVersion, 1);
-    assert.deepEqual(plain(decoded.value), event);
+    assert.deepEqual(plain(decoded.value), { ...event, event: { 'dev.cutover.migration.PrimaryChanged': { cluster: 'TARGET', overriding: null } } }, 'not forced past a gate that did not exist');
   });
 
   it('refuses what it cannot read, with a code and a reason', () => {
@@ -169,7 +170,7 @@ describe('the Confluent wire format', () => {
 
   it('agrees with avsc on what a schema is', () => {
     // The catalogue's types are plain avsc types: any avsc-based consumer can read our records.
-    const type = avro.Type.forSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, 'update.v2.avsc'), 'utf8')) as avro.Schema);
+    const type = avro.Type.forSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, 'update.v3.avsc'), 'utf8')) as avro.Schema);
     assert.equal(type.name, 'dev.cutover.control.Update');
     assert.equal(catalogue.latest('Update').type.fingerprint().toString('hex'), type.fingerprint().toString('hex'));
   });

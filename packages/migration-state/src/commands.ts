@@ -16,9 +16,32 @@ export type Command =
   | { readonly type: 'Remigrate'; readonly table: string; readonly truncate: boolean; readonly force: boolean }
   | { readonly type: 'Pause'; readonly scope: Scope }
   | { readonly type: 'Resume'; readonly scope: Scope }
-  | { readonly type: 'SetPrimary'; readonly cluster: ClusterName }
+  /** `force`: past the commit gate (to target: see `commitGate`); the envelope's reason must say why. */
+  | { readonly type: 'SetPrimary'; readonly cluster: ClusterName; readonly force?: boolean }
   | { readonly type: 'SetReadMode'; readonly mode: ReadMode }
-  | { readonly type: 'CompleteMigration' };
+  | { readonly type: 'CompleteMigration'; readonly force?: boolean }
+  /**
+   * What a full verification of a table found (`cutover verify`). Recorded as a command, on the
+   * control topic, so that the commands after it are decided knowing it (the commit gate), in the
+   * one order every reader sees.
+   */
+  | ({ readonly type: 'RecordVerification' } & Verification);
+
+/** A full verification of a table: rows compared on both clusters, and those that still differ at its end (after its repair, if it repaired). */
+export interface Verification {
+  readonly table: string;
+  /** The table's copy round when the verification began: one of an earlier round says nothing of this one. */
+  readonly round: number;
+  /** When the comparison began, ms since the epoch. */
+  readonly startedAt: number;
+  readonly rows: number;
+  readonly targetRows: number;
+  readonly differences: number;
+  /** Rows a repair wrote origin's version of (0: no repair). */
+  readonly repairedRows: number;
+  /** False when a range differed so much that its comparison stopped looking: `differences` is a lower bound. */
+  readonly complete: boolean;
+}
 
 /** Who asked, when and why: kept with every command and every event it causes, for the audit. */
 export interface CommandEnvelope {

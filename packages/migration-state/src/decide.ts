@@ -23,15 +23,36 @@ export function decide(envelope: CommandEnvelope, state: MigrationState): EventE
   }));
 }
 
+/**
+ * What reads moving to target, and completing the migration, wait for while a migration runs:
+ * every table verified (its last full verification, of its current copy round, left no
+ * difference), and every collection. Empty: the gate is open.
+ */
+export function commitGate(state: MigrationState): string[] {
+  if (state.status !== 'running') return [];
+  const waits: string[] = [];
+  for (const table of Object.values(state.tables)) {
+    const verified = table.verified;
+    if (verified === undefined) waits.push(`${table.name} is not verified`);
+    else if (verified.differences > 0 || !verified.complete) waits.push(`${table.name} had ${verified.complete ? '' : 'at least '}${verified.differences} differing row${verified.differences === 1 ? '' : 's'} at its last verification`);
+  }
+  for (const name of Object.keys(state.collections)) waits.push(`collection ${name} is not verified`);
+  return waits;
+}
+
 /** The events of an accepted command, or the reason it is refused. */
-function decision({ command, migrationId }: CommandEnvelope, state: MigrationState): Event[] | string {
+function decision({ command, migrationId, reason }: CommandEnvelope, state: MigrationState): Event[] | string {
   if (command.type === 'StartMigration') return start(command, state);
   if (state.migrationId !== undefined && migrationId !== state.migrationId) {
     return `this log's migration is ${state.migrationId}, not ${migrationId}`;
   }
   switch (command.type) {
-    case 'SetPrimary':
-      return command.cluster === state.primary ? `${command.cluster} is already the primary` : [{ type: 'PrimaryChanged', cluster: command.cluster }];
+    case 'SetPrimary': {
+      if (command.cluster === state.primary) return `${command.cluster} is already the primary`;
+      // Back to origin is always allowed: it is the way out.
+      const gate = command.cluster === 'target' ? passGate(command.force === true, reason, state) : {};
+      return typeof gate === 'string' ? gate : [{ type: 'PrimaryChanged', cluster: command.cluster, ...gate }];
+    }
     case 'SetReadMode':
       return command.mode === state.readMode ? `the read mode is already ${command.mode}` : [{ type: 'ReadModeChanged', mode: command.mode }];
   }
@@ -45,9 +66,28 @@ function decision({ command, migrationId }: CommandEnvelope, state: MigrationSta
     case 'Pause':
     case 'Resume':
       return pauseOrResume(command.type, command.scope, state);
-    case 'CompleteMigration':
-      return state.primary === 'target' ? [{ type: 'MigrationCompleted' }] : 'switch the primary to target before completing the migration';
+    case 'RecordVerification': {
+      const table = state.tables[command.table];
+      if (table === undefined) return unknownTable(command.table, state);
+      if (command.round !== table.remigrations) return `the verification compared round ${command.round} of ${command.table}, which is at round ${table.remigrations} now (re-migrated since): it says nothing of this round`;
+      const { type: _command, ...verification } = command;
+      return [{ type: 'TableVerified', ...verification }];
+    }
+    case 'CompleteMigration': {
+      if (state.primary !== 'target') return 'switch the primary to target before completing the migration';
+      const gate = passGate(command.force === true, reason, state);
+      return typeof gate === 'string' ? gate : [{ type: 'MigrationCompleted', ...gate }];
+    }
   }
+}
+
+/** Through the commit gate: open, or forced with a reason (what it waited for then goes in the event); else why not. */
+function passGate(force: boolean, reason: string | undefined, state: MigrationState): { overriding?: string } | string {
+  const waits = commitGate(state);
+  if (waits.length === 0) return {};
+  if (!force) return `the commit gate is closed: ${waits.join('; ')}. Verify the tables (cutover verify), or force it with a reason`;
+  if (reason === undefined || reason.trim() === '') return 'forcing a command past the commit gate needs a reason, for the audit';
+  return { overriding: waits.join('; ') };
 }
 
 function start(command: Extract<Command, { type: 'StartMigration' }>, state: MigrationState): Event[] | string {

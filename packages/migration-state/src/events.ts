@@ -1,4 +1,4 @@
-import type { ClusterName, Command, ReadMode, Scope } from './commands.js';
+import type { ClusterName, Command, ReadMode, Scope, Verification } from './commands.js';
 
 /** Facts: what was decided. The state is nothing but these, folded. */
 export type Event =
@@ -7,9 +7,12 @@ export type Event =
   | { readonly type: 'RemigrationRequested'; readonly table: string; readonly truncate: boolean; readonly force: boolean }
   | { readonly type: 'Paused'; readonly scope: Scope }
   | { readonly type: 'Resumed'; readonly scope: Scope }
-  | { readonly type: 'PrimaryChanged'; readonly cluster: ClusterName }
+  /** `overriding`: forced past the commit gate, which was waiting for this. */
+  | { readonly type: 'PrimaryChanged'; readonly cluster: ClusterName; readonly overriding?: string }
   | { readonly type: 'ReadModeChanged'; readonly mode: ReadMode }
-  | { readonly type: 'MigrationCompleted' }
+  | { readonly type: 'MigrationCompleted'; readonly overriding?: string }
+  /** A full verification's result, recorded (RecordVerification): what the commit gate looks at. */
+  | ({ readonly type: 'TableVerified' } & Verification)
   /** A command that was refused, and why: refusals are part of the audit too. */
   | { readonly type: 'CommandRejected'; readonly commandType: Command['type']; readonly rejection: string }
   | Fact;

@@ -15,6 +15,19 @@ export interface TableState {
   readonly force?: boolean;
   /** The current copy round, once the migrator has planned it. */
   readonly copy?: TableCopy;
+  /** The last full verification of the current round (`cutover verify`). */
+  readonly verified?: LastVerification;
+}
+
+/** What the last full verification of a table found. */
+export interface LastVerification {
+  readonly round: number;
+  /** When it began, ms since the epoch. */
+  readonly startedAt: number;
+  readonly rows: number;
+  /** Rows that still differed at its end; with `complete` false, at least so many. */
+  readonly differences: number;
+  readonly complete: boolean;
 }
 
 /**
@@ -130,7 +143,8 @@ function withEvent(state: MigrationState, event: Event, migrationId: string): Mi
     case 'PriorityChanged':
       return { ...state, tables: { ...state.tables, [event.table]: { ...state.tables[event.table]!, priority: event.priority } } };
     case 'RemigrationRequested': {
-      const table = state.tables[event.table]!;
+      // A verification of the earlier round says nothing of the new one.
+      const { verified: _earlier, ...table } = state.tables[event.table]!;
       return { ...state, tables: { ...state.tables, [event.table]: { ...table, remigrations: table.remigrations + 1, truncate: event.truncate, force: event.force } } };
     }
     case 'Paused':
@@ -142,6 +156,13 @@ function withEvent(state: MigrationState, event: Event, migrationId: string): Mi
       return { ...state, readMode: event.mode };
     case 'MigrationCompleted':
       return { ...state, status: 'completed' };
+    case 'TableVerified': {
+      const table = state.tables[event.table]!;
+      // Verifications may end out of order (several run at once): the one that began last counts.
+      if (table.verified !== undefined && table.verified.startedAt > event.startedAt) return state;
+      const { round, startedAt, rows, differences, complete } = event;
+      return { ...state, tables: { ...state.tables, [event.table]: { ...table, verified: { round, startedAt, rows, differences, complete } } } };
+    }
     case 'CommandRejected':
       return state;
     default:
@@ -214,11 +235,13 @@ function describe(event: Event): string {
     case 'Resumed':
       return `resumed ${describeScope(event.scope)}`;
     case 'PrimaryChanged':
-      return `primary is now ${event.cluster}`;
+      return `primary is now ${event.cluster}${forced(event.overriding)}`;
     case 'ReadModeChanged':
       return `read mode is now ${event.mode}`;
     case 'MigrationCompleted':
-      return 'migration completed';
+      return `migration completed${forced(event.overriding)}`;
+    case 'TableVerified':
+      return `verified ${event.table}: ${event.rows} rows compared, ${event.complete ? '' : 'at least '}${event.differences} differing${event.repairedRows > 0 ? ` after ${event.repairedRows} were repaired` : ''}`;
     case 'CommandRejected':
       return `${event.commandType} rejected: ${event.rejection}`;
     case 'TablePlanned':
@@ -230,6 +253,10 @@ function describe(event: Event): string {
     case 'WorkQueued':
       return `${event.type} ${event.table}`; // not in the audit trail
   }
+}
+
+function forced(overriding: string | undefined): string {
+  return overriding === undefined ? '' : ` (forced past the commit gate, which waited for: ${overriding})`;
 }
 
 /** The state a log describes: every event from the first, folded. */

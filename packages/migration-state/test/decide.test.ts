@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { auditTrail, decide, evolve, initialState, tableOrder, type Command, type EventEnvelope, type MigrationState } from '../src/index.ts';
+import { auditTrail, commitGate, decide, evolve, initialState, tableOrder, type Command, type EventEnvelope, type MigrationState } from '../src/index.ts';
 
 let counter = 0;
 /** Decides and applies a command the way a service does; returns the new state and the events. */
@@ -15,6 +15,14 @@ function rejection(events: readonly EventEnvelope[]): string | undefined {
 }
 
 const started = run(initialState, { type: 'StartMigration', tables: ['shop.orders', 'shop.users', 'shop.items'], collections: ['app.profiles'] }).state;
+
+/** A full verification of `table` that ended with `differences` rows differing, recorded. */
+function verified(state: MigrationState, table: string, differences = 0, options: { round?: number; startedAt?: number } = {}): MigrationState {
+  return run(state, { type: 'RecordVerification', table, round: options.round ?? 0, startedAt: options.startedAt ?? 1_700_000_000_000 + counter, rows: 100, targetRows: 100 - differences, differences, repairedRows: 0, complete: true }, 'verifier').state;
+}
+
+const twoTables = run(initialState, { type: 'StartMigration', tables: ['shop.orders', 'shop.users'], collections: [] }).state;
+const bothVerified = verified(verified(twoTables, 'shop.orders'), 'shop.users');
 
 describe('decide', () => {
   it('starts a migration with its tables in the order given', () => {
@@ -74,11 +82,44 @@ describe('decide', () => {
   });
 
   it('completes only once reads are served by target, and nothing runs after', () => {
-    assert.equal(rejection(run(started, { type: 'CompleteMigration' }).events), 'switch the primary to target before completing the migration');
-    const cutOver = run(started, { type: 'SetPrimary', cluster: 'target' }).state;
+    assert.equal(rejection(run(bothVerified, { type: 'CompleteMigration' }).events), 'switch the primary to target before completing the migration');
+    const cutOver = run(bothVerified, { type: 'SetPrimary', cluster: 'target' }).state;
     const done = run(cutOver, { type: 'CompleteMigration' }).state;
     assert.equal(done.status, 'completed');
     assert.equal(rejection(run(done, { type: 'Remigrate', table: 'shop.users', truncate: false, force: false }).events), 'no migration is running (it is completed)');
+  });
+
+  it('holds reads on origin, and completion, behind the commit gate until every table is verified without a difference', () => {
+    const closed = 'the commit gate is closed: shop.orders is not verified; shop.users is not verified. Verify the tables (cutover verify), or force it with a reason';
+    assert.equal(rejection(run(twoTables, { type: 'SetPrimary', cluster: 'target' }).events), closed);
+    let state = verified(verified(twoTables, 'shop.orders', 2), 'shop.users');
+    assert.deepEqual(commitGate(state), ['shop.orders had 2 differing rows at its last verification']);
+    assert.deepEqual(commitGate(verified(state, 'shop.orders', 0, { startedAt: 1 })), ['shop.orders had 2 differing rows at its last verification'], 'a verification that began earlier and ended later does not count');
+    const otherRound = { type: 'RecordVerification', table: 'shop.orders', round: 1, startedAt: 1_800_000_000_000, rows: 1, targetRows: 1, differences: 0, repairedRows: 0, complete: true } as const;
+    assert.equal(rejection(run(state, otherRound).events), 'the verification compared round 1 of shop.orders, which is at round 0 now (re-migrated since): it says nothing of this round');
+    assert.match(rejection(run(state, { ...otherRound, table: 'shop.nope' }).events) ?? '', /^unknown table shop\.nope/);
+    const audit = auditTrail(run(state, { ...otherRound, round: 0, differences: 3, repairedRows: 7 }).events);
+    assert.equal(audit[0]?.detail, 'verified shop.orders: 1 rows compared, 3 differing after 7 were repaired');
+    state = verified(state, 'shop.orders');
+    assert.deepEqual(commitGate(state), []);
+    const switched = run(state, { type: 'SetPrimary', cluster: 'target' });
+    assert.deepEqual(switched.events.map((e) => e.event), [{ type: 'PrimaryChanged', cluster: 'target' }]);
+    // A re-migration copies the table again: its verification no longer says anything.
+    state = run(switched.state, { type: 'Remigrate', table: 'shop.users', truncate: false, force: false }).state;
+    assert.equal(state.tables['shop.users']?.verified, undefined);
+    assert.match(rejection(run(state, { type: 'CompleteMigration' }).events) ?? '', /^the commit gate is closed: shop\.users is not verified\./);
+    assert.equal(run(state, { type: 'SetPrimary', cluster: 'origin' }).events[0]?.event.type, 'PrimaryChanged', 'back to origin is always allowed');
+    assert.deepEqual(commitGate(started).slice(-1), ['collection app.profiles is not verified']);
+  });
+
+  it('lets a command through a closed gate when forced with a reason, and the event and the audit say what it overrode', () => {
+    assert.equal(rejection(run(twoTables, { type: 'SetPrimary', cluster: 'target', force: true }).events), 'forcing a command past the commit gate needs a reason, for the audit');
+    const forced = run(twoTables, { type: 'SetPrimary', cluster: 'target', force: true }, 'carol', 'the old cluster is failing');
+    assert.deepEqual(forced.events[0]?.event, { type: 'PrimaryChanged', cluster: 'target', overriding: 'shop.orders is not verified; shop.users is not verified' });
+    assert.equal(auditTrail(forced.events)[0]?.detail, 'primary is now target (forced past the commit gate, which waited for: shop.orders is not verified; shop.users is not verified)');
+    const done = run(forced.state, { type: 'CompleteMigration', force: true }, 'carol', 'accepted by the owners');
+    assert.deepEqual([done.state.status, done.events[0]?.event], ['completed', { type: 'MigrationCompleted', overriding: 'shop.orders is not verified; shop.users is not verified' }]);
+    assert.deepEqual(run(bothVerified, { type: 'SetPrimary', cluster: 'target', force: true }, 'carol', 'no need').events[0]?.event, { type: 'PrimaryChanged', cluster: 'target' }, 'an open gate overrides nothing');
   });
 
   it('refuses a command addressed to another migration', () => {
@@ -86,7 +127,7 @@ describe('decide', () => {
   });
 
   it('keeps an audit of who did what, when and why, refusals included', () => {
-    const first = run(started, { type: 'SetPrimary', cluster: 'target' }, 'carol', 'cut-over window');
+    const first = run(bothVerified, { type: 'SetPrimary', cluster: 'target' }, 'carol', 'cut-over window');
     const second = run(first.state, { type: 'Remigrate', table: 'shop.gone', truncate: false, force: false }, 'dave');
     const [accepted, refused] = auditTrail([...first.events, ...second.events]);
     assert.deepEqual({ ...accepted, at: 0, commandId: '' }, { at: 0, commandId: '', issuer: 'carol', reason: 'cut-over window', event: 'PrimaryChanged', detail: 'primary is now target' });

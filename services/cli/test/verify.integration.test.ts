@@ -105,3 +105,40 @@ it('--repair makes target agree, but for the rows target has a newer version of,
   assert.match(again.stdout, new RegExp(`^${ks}\\.events: compared again, 4 rows still differ \\(target has a newer write, or it changed since\\)$`, 'm'));
   assert.equal(again.code, 1);
 });
+
+it('the commit gate: reads move to target, and the migration completes, only once every table is verified without a difference', { timeout }, async () => {
+  const started = await runCli(['control', 'start', `${ks}.same`, '--issuer', 'ops'], env);
+  assert.equal(started.code, 0, started.stderr);
+  const early = await runCli(['control', 'set-primary', 'target'], env);
+  assert.equal(early.code, 1);
+  assert.match(early.stderr, new RegExp(`^rejected: the commit gate is closed: ${ks}\\.same is not verified\\. Verify the tables \\(cutover verify\\), or force it with a reason$`, 'm'));
+  const verified = await runCli(['verify'], env); // the migration's tables
+  assert.equal(verified.code, 0, verified.stderr);
+  const state = await runCli(['state'], env);
+  assert.match(state.stdout, new RegExp(`^${ks}\\.same .* yes, 300 rows \\(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\)$`, 'm'));
+  assert.match(state.stdout, /^commit gate: open/m);
+  for (const command of [['set-primary', 'target'], ['complete']]) {
+    const result = await runCli(['control', ...command], env);
+    assert.equal(result.code, 0, result.stderr);
+  }
+  const audit = await runCli(['audit'], env);
+  assert.match(audit.stdout, new RegExp(`accepted\\s+verified ${ks}\\.same: 300 rows compared, 0 differing\\s+cutover verify`));
+  assert.match(audit.stdout, /accepted\s+migration completed\s*$/m);
+});
+
+it('the commit gate names a table that differed; --force with a reason goes past it, and the audit says what it overrode', { timeout }, async () => {
+  const other = { KAFKA_TOPIC_PREFIX: `${ks}-forced.` };
+  assert.equal((await runCli(['control', 'start', `${ks}.events`], other)).code, 0);
+  const verified = await runCli(['verify', '--json'], other);
+  assert.equal(verified.code, 1);
+  const closed = await runCli(['control', 'set-primary', 'target'], other);
+  assert.match(closed.stderr, new RegExp(`^rejected: the commit gate is closed: ${ks}\\.events had 4 differing rows at its last verification\\.`, 'm'));
+  const unexplained = await runCli(['control', 'set-primary', 'target', '--force'], other);
+  assert.deepEqual([unexplained.code, unexplained.stderr.trim()], [1, 'rejected: forcing a command past the commit gate needs a reason, for the audit']);
+  const forced = await runCli(['control', 'set-primary', 'target', '--force', '--reason', 'origin is failing', '--issuer', 'carol'], other);
+  assert.equal(forced.code, 0, forced.stderr);
+  const audit = await runCli(['audit'], other);
+  assert.match(audit.stdout, new RegExp(`carol\\s+accepted\\s+primary is now target \\(forced past the commit gate, which waited for: ${ks}\\.events had 4 differing rows at its last verification\\)\\s+origin is failing`));
+  const state = JSON.parse((await runCli(['state', '--json'], other)).stdout) as { commitGate: string[] };
+  assert.deepEqual(state.commitGate, [`${ks}.events had 4 differing rows at its last verification`]);
+});

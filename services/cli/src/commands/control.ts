@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from '@cutover/config';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog, createTopics } from '@cutover/event-log';
-import { auditTrail, tableOrder, tableProgress, type Command, type Scope } from '@cutover/migration-state';
+import { auditTrail, commitGate, tableOrder, tableProgress, type Command, type LastVerification, type Scope } from '@cutover/migration-state';
 import { cassandraClient, kafkaClient } from '@cutover/stack';
 import { syncSchema } from '@cutover/table-migrator';
 import { table, type Output } from '../output.js';
@@ -15,12 +15,21 @@ export const CONTROL_USAGE = `cutover control <command> [--migration id] [--issu
   set-priority <keyspace.table> <priority>      lower priorities are copied first
   remigrate <keyspace.table> [--truncate] [--force]   --force: a counter table too (copying adds differences)
   pause|resume [--table keyspace.table | --collection database.collection]
-  set-primary origin|target                     every running proxy reads from it at once
+  set-primary origin|target [--force]           every running proxy reads from it at once
   set-read-mode primary-only|dual-async         likewise
-  complete
+  complete [--force]
+
+  The commit gate: set-primary target and complete are refused while a table of the migration
+  is not verified, or differed at its last verification (cutover verify), naming each. --force,
+  with a --reason, goes past it; the audit says what was overridden.
 
 cutover state [--json]     the migration's state, rebuilt from the control log
 cutover audit              who did what, when and why`;
+
+/** Who issues a command when not told: the user running the CLI. */
+export function defaultIssuer(): string {
+  return process.env['USER'] ?? userInfo().username;
+}
 
 /** The control plane on the configured Kafka, its topics created if they are missing. */
 export async function openControlPlane(config: Config): Promise<{ plane: ControlPlane; close: () => Promise<void> }> {
@@ -59,14 +68,14 @@ function parseCommand(verb: string | undefined, args: string[], values: { trunca
     case 'set-primary':
       need(1);
       if (first !== 'origin' && first !== 'target') throw new UsageError(`set-primary takes origin or target, not "${first}"`);
-      return { type: 'SetPrimary', cluster: first };
+      return { type: 'SetPrimary', cluster: first, ...(values.force === true ? { force: true } : {}) };
     case 'set-read-mode':
       need(1);
       if (first !== 'primary-only' && first !== 'dual-async') throw new UsageError(`set-read-mode takes primary-only or dual-async, not "${first}"`);
       return { type: 'SetReadMode', mode: first };
     case 'complete':
       need(0);
-      return { type: 'CompleteMigration' };
+      return { type: 'CompleteMigration', ...(values.force === true ? { force: true } : {}) };
     default:
       throw new UsageError(verb === undefined ? CONTROL_USAGE : `unknown control command "${verb}"\n\n${CONTROL_USAGE}`);
   }
@@ -94,7 +103,7 @@ export async function controlCommand(argv: string[], config: Config, io: Output)
   try {
     const current = command.type === 'StartMigration' ? undefined : (await plane.history()).state.migrationId;
     const migrationId = values.migration ?? current ?? `migration-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
-    const issuer = values.issuer ?? process.env['USER'] ?? userInfo().username;
+    const issuer = values.issuer ?? defaultIssuer();
     const events = await plane.issue(command, { migrationId, issuer, ...(values.reason === undefined ? {} : { reason: values.reason }) });
     let rejected = false;
     for (const { event } of events) {
@@ -135,7 +144,7 @@ export async function stateCommand(argv: string[], config: Config, io: Output): 
   try {
     const { state, unreadable } = await plane.history();
     if (values.json === true) {
-      io.out(JSON.stringify({ ...state, order: tableOrder(state), unreadable }, null, 2));
+      io.out(JSON.stringify({ ...state, order: tableOrder(state), commitGate: commitGate(state), unreadable }, null, 2));
       return 0;
     }
     io.out(`migration ${state.migrationId ?? '(none)'}: ${state.status}${state.paused ? ', paused' : ''}; primary ${state.primary}; reads ${state.readMode}`);
@@ -143,15 +152,26 @@ export async function stateCommand(argv: string[], config: Config, io: Output): 
       const t = state.tables[name]!;
       const p = tableProgress(t);
       const copy = p.phase === 'waiting' ? 'waiting' : `${p.phase}: ${p.chunksLoaded}/${p.chunks} chunks, ${p.rowsLoaded} rows`;
-      return [name, String(t.priority), t.paused ? 'paused' : '', t.remigrations > 0 ? `re-migrated ${t.remigrations}×` : '', copy];
+      return [name, String(t.priority), t.paused ? 'paused' : '', t.remigrations > 0 ? `re-migrated ${t.remigrations}×` : '', copy, verifiedText(t.verified)];
     });
-    if (rows.length > 0) for (const line of table([['TABLE', 'PRIORITY', '', '', 'COPY'], ...rows])) io.out(line);
+    if (rows.length > 0) for (const line of table([['TABLE', 'PRIORITY', '', '', 'COPY', 'VERIFIED'], ...rows])) io.out(line);
     for (const c of Object.values(state.collections)) io.out(`collection ${c.name}${c.paused ? ' (paused)' : ''}`);
+    if (state.status === 'running') {
+      const waits = commitGate(state);
+      io.out(waits.length === 0 ? 'commit gate: open (set-primary target and complete may go ahead)' : `commit gate: closed, waiting for: ${waits.join('; ')}`);
+    }
     if (unreadable > 0) io.out(`${unreadable} unreadable record(s) in the control log (see the dead letters)`);
     return 0;
   } finally {
     await close();
   }
+}
+
+function verifiedText(verified: LastVerification | undefined): string {
+  if (verified === undefined) return 'no';
+  const at = new Date(verified.startedAt).toISOString().slice(0, 19).replace('T', ' ');
+  if (verified.differences === 0 && verified.complete) return `yes, ${verified.rows} rows (${at})`;
+  return `${verified.complete ? '' : 'at least '}${verified.differences} ${verified.differences === 1 ? 'row differs' : 'rows differ'} (${at})`;
 }
 
 /** `cutover audit`: who did what, when and why, rejections included. */

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '@cutover/config';
+import type { ControlPlane } from '@cutover/control-plane';
 import { renderValue } from '@cutover/cql-protocol';
 import { parseTypeText } from '@cutover/mutation-log';
 import { cassandraClient } from '@cutover/stack';
@@ -8,7 +9,7 @@ import type cassandra from 'cassandra-driver';
 import cliProgress from 'cli-progress';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
-import { openControlPlane } from './control.js';
+import { defaultIssuer, openControlPlane } from './control.js';
 
 export const VERIFY_USAGE = `cutover verify [keyspace.table ...] [--repair] [--json] [--ranges N]
 
@@ -55,16 +56,17 @@ export async function verifyCommand(argv: string[], config: Config, io: Output):
   const ranges = values.ranges === undefined ? 32 : Number(values.ranges);
   if (!Number.isSafeInteger(ranges) || ranges < 1 || ranges > 65_536) throw new UsageError(`--ranges takes a whole number from 1 to 65536, not "${values.ranges}"\n\n${VERIFY_USAGE}`);
   for (const name of positionals) if (!/^[^.]+\.[^.]+$/.test(name)) throw new UsageError(`verify takes keyspace.table names, not "${name}"\n\n${VERIFY_USAGE}`);
-  const names = positionals.length > 0 ? positionals : await migrationTables(config);
-  if (names.length === 0) {
-    io.err('no tables to verify: name them (cutover verify keyspace.table ...), or start a migration with tables');
-    return 1;
-  }
-  const origin = cassandraClient(config.origin);
-  const target = cassandraClient(config.target);
-  let failed = 0;
+  const { plane, close } = await openControlPlane(config);
+  const [origin, target] = [cassandraClient(config.origin), cassandraClient(config.target)];
   try {
+    const { state } = await plane.history();
+    const names = positionals.length > 0 ? positionals : Object.keys(state.tables);
+    if (names.length === 0) {
+      io.err('no tables to verify: name them (cutover verify keyspace.table ...), or start a migration with tables');
+      return 1;
+    }
     const schema = await readSchema(origin, [...new Set(names.map((n) => splitName(n).keyspace))]);
+    let failed = 0;
     for (const name of names) {
       const { keyspace, name: tableName } = splitName(name);
       const table = schema.keyspaces.get(keyspace)?.tables.get(tableName);
@@ -74,6 +76,7 @@ export async function verifyCommand(argv: string[], config: Config, io: Output):
         continue;
       }
       const plan = copyPlan(table, new Set(schema.keyspaces.get(keyspace)!.types.keys()));
+      const startedAt = Date.now();
       let outcome: TableOutcome;
       try {
         outcome = await verifyOne(origin, target, name, table, plan, { ranges, repair: values.repair === true });
@@ -86,15 +89,41 @@ export async function verifyCommand(argv: string[], config: Config, io: Output):
       if (final.differences.length > 0 || !final.complete || (outcome.repair?.failed.length ?? 0) > 0) failed++;
       if (values.json === true) io.out(JSON.stringify(asJson(outcome)));
       else for (const line of asLines(outcome)) io.out(line);
+      const round = state.tables[name]?.remigrations;
+      if (round !== undefined && state.migrationId !== undefined) await record(plane, state.migrationId, { table: name, round, startedAt, outcome }, io);
     }
+    return failed > 0 ? 1 : 0;
   } catch (error) {
     if (error instanceof MigratorError) throw error;
     io.err(`error: ${(error as Error).message}`);
     return 1;
   } finally {
-    await Promise.all([origin.shutdown(), target.shutdown()]);
+    await Promise.all([origin.shutdown(), target.shutdown(), close()]);
   }
-  return failed > 0 ? 1 : 0;
+}
+
+/**
+ * Records a table's verification in the migration (RecordVerification), where `cutover state`,
+ * the audit and the commit gate see it; a verification of a round since re-migrated is refused.
+ */
+async function record(plane: ControlPlane, migrationId: string, verification: { table: string; round: number; startedAt: number; outcome: TableOutcome }, io: Output): Promise<void> {
+  const { table, round, startedAt, outcome } = verification;
+  const final = outcome.repair?.after;
+  const { verification: v } = outcome;
+  const command = {
+    type: 'RecordVerification',
+    table,
+    round,
+    startedAt,
+    rows: v.rows.origin,
+    targetRows: v.rows.target,
+    // After a repair, what still differs: the repair compared the ranges that had differed again.
+    differences: final === undefined ? v.differences.length : final.differences.length,
+    repairedRows: outcome.repair?.rows ?? 0,
+    complete: v.complete && (final?.complete ?? true),
+  } as const;
+  const [verdict] = await plane.issue(command, { migrationId, issuer: defaultIssuer(), reason: 'cutover verify' });
+  if (verdict?.event.type === 'CommandRejected') io.err(`${table}: not recorded in the migration: ${verdict.event.rejection}`);
 }
 
 async function verifyOne(origin: cassandra.Client, target: cassandra.Client, name: string, table: TableSchema, plan: CopyPlan, options: { ranges: number; repair: boolean }): Promise<TableOutcome> {
@@ -117,16 +146,6 @@ async function withBar<T>(label: string, total: number, work: (onRange: (done: n
     return await work((done) => bar.update(done));
   } finally {
     bar.stop();
-  }
-}
-
-/** The tables of the migration the control log holds. */
-async function migrationTables(config: Config): Promise<string[]> {
-  const { plane, close } = await openControlPlane(config);
-  try {
-    return Object.keys((await plane.history()).state.tables);
-  } finally {
-    await close();
   }
 }
 
@@ -170,13 +189,14 @@ function asLines({ name, verification: v, differences, repair }: TableOutcome): 
   const compared = `${v.rows.origin.toLocaleString('en')} rows on origin, ${v.rows.target.toLocaleString('en')} on target`;
   if (differences.length === 0) return [`${name}: origin and target agree (${compared})`];
   const count = (n: number, complete: boolean): string => `${complete ? '' : 'at least '}${n.toLocaleString('en')} row${n === 1 ? '' : 's'}`;
-  const lines = [`${name}: ${count(differences.length, v.complete)} differ (${compared}; ${v.ranges - v.rangesMatching} of ${v.ranges} token ranges differ)`, ...differenceLines(differences)];
+  const differ = (n: number): string => (n === 1 ? 'differs' : 'differ');
+  const lines = [`${name}: ${count(differences.length, v.complete)} ${differ(differences.length)} (${compared}; ${v.ranges - v.rangesMatching} of ${v.ranges} token ranges differ)`, ...differenceLines(differences)];
   if (!v.complete) lines.push('  (a range had more than 10,000 differing rows: its comparison stopped there; copy the table again, or compare it in more ranges)');
   if (repair === undefined) return lines;
   lines.push(`${name}: wrote origin's version of ${count(repair.rows, true)} to target (${repair.writes.toLocaleString('en')} writes)`);
   for (const f of repair.failed) lines.push(`  target refused the repair of ${keyText(f.key)}: ${f.reason}`);
   const after = repair.differencesAfter;
   if (after.length === 0) lines.push(`${name}: compared again, origin and target agree`);
-  else lines.push(`${name}: compared again, ${count(after.length, repair.after.complete)} still differ (target has a newer write, or it changed since)`, ...differenceLines(after));
+  else lines.push(`${name}: compared again, ${count(after.length, repair.after.complete)} still ${differ(after.length)} (target has a newer write, or it changed since)`, ...differenceLines(after));
   return lines;
 }
