@@ -26,10 +26,9 @@
  * DSBulk is the newest complete release on Maven Central (see DSBULK in @cutover/stack), run
  * from its jars on the stack's Java 17. Results: bench/results/table-migration.json.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -38,7 +37,7 @@ import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from 
 import { loadConfig, type ClusterConfig } from '@cutover/config';
 import { DSBULK, LocalStack, cassandraClient, findJava17, kafkaClient, provision, s3Client } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
-import { machineCpuSeconds, processCpuSeconds } from '../cpu.ts';
+import { cpuBetween, round2, run, stackCpu as sampleStackCpu, type CpuSample, type Ran } from '../processes.ts';
 
 const GOAL_RATIO = 1.8;
 const GOAL_CPU_RATIO = 0.55;
@@ -52,7 +51,6 @@ const CREATE_KEYSPACE = `CREATE KEYSPACE ${KEYSPACE} WITH replication = {'class'
 // id 8 bytes, name 60, quantity 4, created 8, score 8: 88 bytes of values, about 100 with the row's overhead.
 const CREATE_TABLE = `CREATE TABLE ${TABLE} (id bigint PRIMARY KEY, name text, quantity int, created timestamp, score double)`;
 const SLOW = { readTimeout: 120_000 };
-const round2 = (n: number): number => Math.round(n * 100) / 100;
 
 const config = loadConfig();
 const BIN = fileURLToPath(new URL('../../bin/cutover.js', import.meta.url));
@@ -71,57 +69,7 @@ const runId = randomBytes(3).toString('hex');
 const origin = cassandraClient(config.origin);
 const target = cassandraClient(config.target);
 
-/** A server's pid and CPU seconds, or the machine's CPU seconds (all but idle and iowait, from /proc/stat): what else ran shows there. */
-type CpuSample = Record<string, { pid: number | null; cpu: number }>;
-async function stackCpu(): Promise<CpuSample> {
-  const sample: CpuSample = { machine: { pid: null, cpu: machineCpuSeconds() } };
-  // Looked up every time: the stack is shared, and a server restarted meanwhile has a new pid.
-  for (const s of await new LocalStack(config).status(stackServers)) {
-    const stat = s.pid == null ? undefined : await readFile(`/proc/${s.pid}/stat`, 'utf8').catch(() => undefined);
-    if (stat !== undefined) sample[s.name] = { pid: s.pid, cpu: processCpuSeconds(stat) };
-  }
-  return sample;
-}
-/** CPU seconds spent between two samples; null for a server that was restarted (or stopped) in between. */
-const cpuBetween = (before: CpuSample, after: CpuSample): Record<string, number | null> =>
-  Object.fromEntries(['machine', ...stackServers].map((name) => {
-    const [b, a] = [before[name], after[name]];
-    return [name, b === undefined || a === undefined || b.pid !== a.pid ? null : round2(a.cpu - b.cpu)];
-  }));
-
-interface Ran {
-  readonly seconds: number;
-  /** CPU of the process and everything it waited for. */
-  readonly cpuSeconds: number;
-  readonly stdout: string;
-}
-
-/**
- * Runs a command to its end, wall clock. It runs under a shell that, once the command has exited,
- * writes its own /proc stat: its children's CPU (cutime + cstime) is then exactly the command's,
- * which /proc no longer has once the command is gone.
- */
-async function run(what: string, command: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Ran> {
-  const statFile = join(work, `stat-${randomBytes(4).toString('hex')}`);
-  const started = performance.now();
-  const child = spawn('/bin/sh', ['-c', '"$@"; status=$?; cat /proc/$$/stat > "$BENCH_STAT_FILE"; exit $status', 'sh', command, ...args], {
-    env: { ...process.env, ...env, BENCH_STAT_FILE: statFile },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    output = (output + chunk.toString()).slice(-6000);
-  });
-  child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-6000)));
-  const [code] = (await once(child, 'close')) as [number | null];
-  const seconds = (performance.now() - started) / 1000;
-  if (code !== 0) throw new Error(`${what} failed (exit ${code}):\n${output.trim().split('\n').slice(-25).join('\n')}`);
-  const cpu = processCpuSeconds(await readFile(statFile, 'utf8'), true);
-  await rm(statFile, { force: true });
-  return { seconds, cpuSeconds: cpu, stdout };
-}
+const stackCpu = (): Promise<CpuSample> => sampleStackCpu(config, stackServers);
 
 /** The flags that point DSBulk at a cluster of ours (non-default 127.x addresses) and keep its logs out of the repository. */
 const dsbulkCluster = (cluster: ClusterConfig): string[] => [

@@ -1,23 +1,21 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { copyPlan, int64, type ColumnSchema } from '../src/index.ts';
-import { rowDifferences, type CheckedRow } from '../src/check/row-diff.ts';
+import { copyPlan, int64, type ColumnSchema, type StagedRow } from '../src/index.ts';
+import { rowDifferences } from '../src/check/row-diff.ts';
 
 const column = (name: string, type: string, kind: ColumnSchema['kind'] = 'regular', position = -1): ColumnSchema => ({ name, type, kind, position, clusteringOrder: kind === 'clustering' ? 'asc' : 'none' });
 const plan = copyPlan({ keyspace: 'ks', name: 't', columns: [column('id', 'int', 'partition_key', 0), column('ck', 'int', 'clustering', 0), column('v', 'text')], indexes: [] }, new Set());
 const HORIZON = 5000n;
 
 /** A row of partition `id` (its token is `id`): key, value, writetime, expiry (0: none). */
-const row = (id: number, ck: number, v: string, writetime = 1000, expires = 0): CheckedRow => {
-  const staged = { token: int64(id), key: [Buffer.from(String(id)), Buffer.from(String(ck))], cells: [{ value: Buffer.from(v), writetime: int64(writetime), expires, elements: null }] };
-  return { key: `${id}/${ck}`, row: staged };
-};
-async function* stream(rows: readonly CheckedRow[]): AsyncGenerator<CheckedRow> {
-  for (const row of rows) yield await Promise.resolve(row);
+const row = (id: number, ck: number, v: string, writetime = 1000, expires = 0): StagedRow => ({ token: int64(id), key: [Buffer.from(String(id)), Buffer.from(String(ck))], cells: [{ value: Buffer.from(v), writetime: int64(writetime), expires, elements: null }] });
+/** The rows in pages of two: rows of a token may straddle a page's end. */
+async function* pages(rows: readonly StagedRow[]): AsyncGenerator<StagedRow[]> {
+  for (let at = 0; at < rows.length; at += 2) yield await Promise.resolve(rows.slice(at, at + 2));
 }
-const diff = async (origin: CheckedRow[], target: CheckedRow[]) => {
+const diff = async (origin: StagedRow[], target: StagedRow[]) => {
   const found = [];
-  for await (const d of rowDifferences(plan, stream(origin), stream(target), HORIZON)) found.push([d.key, d.kind]);
+  for await (const d of rowDifferences(plan, pages(origin), pages(target), HORIZON)) found.push([`${d.keyValues[0]!.toString()}/${d.keyValues[1]!.toString()}`, d.kind]);
   return found;
 };
 

@@ -3,9 +3,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type cassandra from 'cassandra-driver';
 import type { CopyPlan } from '../copy/copy-plan.js';
 import { rangePages } from '../copy/range-pages.js';
-import { hashRow, rowKey, stagedRow } from '../copy/staged-row.js';
+import { hashRow, rowKey, stagedRow, type StagedRow } from '../copy/staged-row.js';
 import type { TokenRange } from '../plan/token-ring.js';
-import { rowDifferences, type CheckedRow, type RowDifference } from './row-diff.js';
+import { rowDifferences, type RowDifference } from './row-diff.js';
 
 /** One token range of a table compared on both clusters. */
 export interface RangeCheck {
@@ -62,9 +62,9 @@ export async function checkRange(origin: cassandra.Client, target: cassandra.Cli
   if (staged !== undefined && skip.size === 0) {
     const hash = createHash('sha256');
     let rows = 0;
-    for await (const { row } of scan(target, plan, range, skip)) {
-      hashRow(hash, row);
-      rows++;
+    for await (const page of scan(target, plan, range, skip)) {
+      for (const row of page) hashRow(hash, row);
+      rows += page.length;
     }
     if (hash.digest('hex') === staged.sha256) return { range, rows: { origin: staged.rows, target: rows }, matches: true, differences: 0, examples: [], complete: true, originRead: false };
   }
@@ -74,7 +74,7 @@ export async function checkRange(origin: cassandra.Client, target: cassandra.Cli
     const horizon = BigInt(Date.now() - inFlightMs) * 1000n;
     const counts = { origin: 0, target: 0 };
     const found = new Map<string, RowDifference>();
-    const streams = [origin, target].map((client, i) => counted(scan(client, plan, range, skip), () => counts[i === 0 ? 'origin' : 'target']++));
+    const streams = [origin, target].map((client, i) => scan(client, plan, range, skip, (rows) => (counts[i === 0 ? 'origin' : 'target'] += rows)));
     for await (const difference of rowDifferences(plan, streams[0]!, streams[1]!, horizon)) {
       if (differing === undefined || differing.has(difference.key)) found.set(difference.key, difference);
       if (found.size >= TOO_MANY) break;
@@ -86,23 +86,14 @@ export async function checkRange(origin: cassandra.Client, target: cassandra.Cli
   return { range, rows, matches: differing.size === 0, differences: differing.size, examples: [...differing.values()].slice(0, examples), complete: differing.size < TOO_MANY, originRead: true };
 }
 
-/** The range's rows on one cluster, in token order, the skipped ones left out. */
-async function* scan(client: cassandra.Client, plan: CopyPlan, range: TokenRange, skip: ReadonlySet<string>): AsyncGenerator<CheckedRow> {
+/** The range's rows on one cluster, page by page in token order, the skipped ones left out; `count` told how many. */
+async function* scan(client: cassandra.Client, plan: CopyPlan, range: TokenRange, skip: ReadonlySet<string>, count: (rows: number) => void = () => undefined): AsyncGenerator<StagedRow[]> {
   for await (const page of rangePages(client, plan, range)) {
     // Each TTL as the second it ends, taken when its page came: what a repair writes from.
     const now = Date.now() / 1000;
-    for (const read of page) {
-      const row = stagedRow(plan, read, now);
-      const key = rowKey(row);
-      if (skip.size > 0 && skip.has(key)) continue;
-      yield { key, row };
-    }
-  }
-}
-
-async function* counted<T>(items: AsyncIterable<T>, count: () => void): AsyncGenerator<T> {
-  for await (const item of items) {
-    count();
-    yield item;
+    let rows = page.map((read) => stagedRow(plan, read, now));
+    if (skip.size > 0) rows = rows.filter((row) => !skip.has(rowKey(row)));
+    count(rows.length);
+    yield rows;
   }
 }

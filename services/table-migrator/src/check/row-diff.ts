@@ -1,11 +1,5 @@
 import type { CopyPlan } from '../copy/copy-plan.js';
-import { compareInt64, int64, type Int64, type StagedCell, type StagedRow } from '../copy/staged-row.js';
-
-/** A row as the check sees it: its key (`rowKey`), and the row. */
-export interface CheckedRow {
-  readonly key: string;
-  readonly row: StagedRow;
-}
+import { compareInt64, int64, rowKey, type Int64, type StagedCell, type StagedRow } from '../copy/staged-row.js';
 
 /**
  * How a row differs: there on origin only (`missing-on-target`), on target only
@@ -67,68 +61,98 @@ function inFlight(cell: StagedCell | null | undefined, horizon: Int64): boolean 
 }
 
 /**
- * The rows two token-ordered streams of one range disagree on. Both clusters return a range's
- * rows in the same order (token, then clustering), so the streams are walked side by side:
- * rows that match go at once, and only rows not yet matched are held, up to the end of their
- * token, whatever the size of the range.
+ * The rows two token-ordered streams of one range disagree on, each stream given page by page.
+ * Both clusters return a range's rows in the same order (token, then clustering), so the
+ * streams are walked side by side: while both heads hold the same key (nearly always) their rows
+ * are compared at once; rows of a token that do not line up are held by key until the token
+ * ends, whatever the size of the range. Only a page's end waits.
  */
-export async function* rowDifferences(plan: CopyPlan, origin: AsyncIterable<CheckedRow>, target: AsyncIterable<CheckedRow>, horizonMicros: bigint): AsyncGenerator<RowDifference> {
+export async function* rowDifferences(plan: CopyPlan, origin: AsyncIterable<readonly StagedRow[]>, target: AsyncIterable<readonly StagedRow[]>, horizonMicros: bigint): AsyncGenerator<RowDifference> {
   const horizon = int64(horizonMicros);
-  const [o, t] = [new Peekable(origin), new Peekable(target)];
-  const unmatched = { origin: new Map<string, CheckedRow>(), target: new Map<string, CheckedRow>() };
+  const [o, t] = [new Cursor(origin), new Cursor(target)];
+  const unmatched = { origin: new Map<string, StagedRow>(), target: new Map<string, StagedRow>() };
   let token: Int64 | undefined;
   const flush = function* (): Generator<RowDifference> {
     for (const side of ['origin', 'target'] as const) {
-      for (const row of unmatched[side].values()) if (settled(plan, row.row, horizon)) yield difference(row, { [side]: row.row }, side === 'origin' ? 'missing-on-target' : 'extra-on-target', horizonMicros);
+      for (const row of unmatched[side].values()) if (settled(plan, row, horizon)) yield difference(row, { [side]: row }, side === 'origin' ? 'missing-on-target' : 'extra-on-target', horizonMicros);
       unmatched[side].clear();
     }
   };
-  /** A row of `side`: matched with the other side's row of the same key if it came, or held. */
-  const take = function* (side: 'origin' | 'target', row: CheckedRow): Generator<RowDifference> {
-    const other = unmatched[side === 'origin' ? 'target' : 'origin'];
-    const match = other.get(row.key);
-    if (match === undefined) return void unmatched[side].set(row.key, row);
-    other.delete(row.key);
-    const rows = side === 'origin' ? { origin: row.row, target: match.row } : { origin: match.row, target: row.row };
+  const compared = (rows: { origin: StagedRow; target: StagedRow }): RowDifference | undefined => {
     const kind = rowDifference(plan, rows.origin, rows.target, horizon);
-    if (kind !== undefined) yield difference(row, rows, kind, horizonMicros);
+    return kind === undefined ? undefined : difference(rows.origin, rows, kind, horizonMicros);
+  };
+  /** A row of `side`: matched with the other side's row of the same key if it came, or held. */
+  const take = (side: 'origin' | 'target', row: StagedRow): RowDifference | undefined => {
+    const key = rowKey(row);
+    const other = unmatched[side === 'origin' ? 'target' : 'origin'];
+    const match = other.get(key);
+    if (match === undefined) return void unmatched[side].set(key, row);
+    other.delete(key);
+    return compared(side === 'origin' ? { origin: row, target: match } : { origin: match, target: row });
   };
   for (;;) {
-    const [a, b] = [await o.peek(), await t.peek()];
+    const a = o.current ?? (await o.head());
+    const b = t.current ?? (await t.head());
     if (a === undefined && b === undefined) break;
-    const next = a === undefined ? b!.row.token : b === undefined ? a.row.token : compareInt64(a.row.token, b.row.token) <= 0 ? a.row.token : b.row.token;
+    const next = a === undefined ? b!.token : b === undefined ? a.token : compareInt64(a.token, b.token) <= 0 ? a.token : b.token;
     if (token === undefined || !next.equals(token)) {
       yield* flush();
       token = next;
     }
-    if (a?.row.token.equals(next) === true) yield* take('origin', (await o.next())!);
-    if (b?.row.token.equals(next) === true) yield* take('target', (await t.next())!);
+    const [fromOrigin, fromTarget] = [a?.token.equals(next) === true ? a : undefined, b?.token.equals(next) === true ? b : undefined];
+    if (fromOrigin !== undefined) o.advance();
+    if (fromTarget !== undefined) t.advance();
+    let found: RowDifference | undefined;
+    if (fromOrigin !== undefined && fromTarget !== undefined && unmatched.origin.size + unmatched.target.size === 0 && sameKey(fromOrigin, fromTarget)) {
+      found = compared({ origin: fromOrigin, target: fromTarget });
+    } else {
+      found = fromOrigin === undefined ? undefined : take('origin', fromOrigin);
+      if (found !== undefined) yield found;
+      found = fromTarget === undefined ? undefined : take('target', fromTarget);
+    }
+    if (found !== undefined) yield found;
   }
   yield* flush();
 }
 
-function difference({ key, row }: CheckedRow, rows: Pick<RowDifference, 'origin' | 'target'>, kind: DifferenceKind, horizon: bigint): RowDifference {
-  return { token: row.token.readBigInt64BE(), key, keyValues: row.key, kind, ...rows, horizon };
+function sameKey(a: StagedRow, b: StagedRow): boolean {
+  return a.key.every((k, i) => {
+    const other = b.key[i] ?? null;
+    return k === null ? other === null : other !== null && k.equals(other);
+  });
 }
 
-/** An async iterator one can look one item ahead in. */
-class Peekable<T> {
-  private readonly iterator: AsyncIterator<T>;
-  private ahead?: Promise<IteratorResult<T>>;
+function difference(row: StagedRow, rows: Pick<RowDifference, 'origin' | 'target'>, kind: DifferenceKind, horizon: bigint): RowDifference {
+  return { token: row.token.readBigInt64BE(), key: rowKey(row), keyValues: row.key, kind, ...rows, horizon };
+}
 
-  constructor(source: AsyncIterable<T>) {
-    this.iterator = source[Symbol.asyncIterator]();
+/** A stream of pages read row by row: only reaching a page's end waits. */
+class Cursor {
+  private readonly pages: AsyncIterator<readonly StagedRow[]>;
+  private page: readonly StagedRow[] = [];
+  private at = 0;
+
+  constructor(pages: AsyncIterable<readonly StagedRow[]>) {
+    this.pages = pages[Symbol.asyncIterator]();
   }
 
-  async peek(): Promise<T | undefined> {
-    this.ahead ??= this.iterator.next();
-    const result = await this.ahead;
-    return result.done === true ? undefined : result.value;
+  /** The row at the head, when its page is read; undefined otherwise (see `head`). */
+  get current(): StagedRow | undefined {
+    return this.page[this.at];
   }
 
-  async next(): Promise<T | undefined> {
-    const value = await this.peek();
-    this.ahead = undefined;
-    return value;
+  /** The row at the head, reading pages until there is one; undefined at the end. */
+  async head(): Promise<StagedRow | undefined> {
+    while (this.at >= this.page.length) {
+      const next = await this.pages.next();
+      if (next.done === true) return undefined;
+      [this.page, this.at] = [next.value, 0];
+    }
+    return this.page[this.at];
+  }
+
+  advance(): void {
+    this.at++;
   }
 }
