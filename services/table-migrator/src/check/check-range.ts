@@ -44,6 +44,8 @@ export interface CheckOptions {
   readonly inFlightMs?: number;
   /** Differing rows kept in `examples` (10). */
   readonly examples?: number;
+  /** Rows per page of each side's read (1,000): larger pages cost the clusters less a row, and hold more in memory. */
+  readonly pageRows?: number;
 }
 
 /** So many differing rows at one look are no writes in flight: the range differs, and is not looked at again. */
@@ -58,11 +60,11 @@ export const TOO_MANY = 10_000;
  * now and then for nothing.
  */
 export async function checkRange(origin: cassandra.Client, target: cassandra.Client, plan: CopyPlan, range: TokenRange, options: CheckOptions = {}): Promise<RangeCheck> {
-  const { staged, skip = new Set(), attempts = 3, retryMs = 1000, inFlightMs = 2000, examples = 10 } = options;
+  const { staged, skip = new Set(), attempts = 3, retryMs = 1000, inFlightMs = 2000, examples = 10, pageRows } = options;
   if (staged !== undefined && skip.size === 0) {
     const hash = createHash('sha256');
     let rows = 0;
-    for await (const page of scan(target, plan, range, skip)) {
+    for await (const page of scan(target, plan, range, { skip, pageRows })) {
       for (const row of page) hashRow(hash, row);
       rows += page.length;
     }
@@ -74,7 +76,7 @@ export async function checkRange(origin: cassandra.Client, target: cassandra.Cli
     const horizon = BigInt(Date.now() - inFlightMs) * 1000n;
     const counts = { origin: 0, target: 0 };
     const found = new Map<string, RowDifference>();
-    const streams = [origin, target].map((client, i) => scan(client, plan, range, skip, (rows) => (counts[i === 0 ? 'origin' : 'target'] += rows)));
+    const streams = [origin, target].map((client, i) => scan(client, plan, range, { skip, pageRows, count: (rows) => (counts[i === 0 ? 'origin' : 'target'] += rows) }));
     for await (const difference of rowDifferences(plan, streams[0]!, streams[1]!, horizon)) {
       if (differing === undefined || differing.has(difference.key)) found.set(difference.key, difference);
       if (found.size >= TOO_MANY) break;
@@ -87,13 +89,14 @@ export async function checkRange(origin: cassandra.Client, target: cassandra.Cli
 }
 
 /** The range's rows on one cluster, page by page in token order, the skipped ones left out; `count` told how many. */
-async function* scan(client: cassandra.Client, plan: CopyPlan, range: TokenRange, skip: ReadonlySet<string>, count: (rows: number) => void = () => undefined): AsyncGenerator<StagedRow[]> {
-  for await (const page of rangePages(client, plan, range)) {
+async function* scan(client: cassandra.Client, plan: CopyPlan, range: TokenRange, options: { skip: ReadonlySet<string>; pageRows: number | undefined; count?: (rows: number) => void }): AsyncGenerator<StagedRow[]> {
+  const { skip, pageRows, count } = options;
+  for await (const page of rangePages(client, plan, range, pageRows)) {
     // Each TTL as the second it ends, taken when its page came: what a repair writes from.
     const now = Date.now() / 1000;
     let rows = page.map((read) => stagedRow(plan, read, now));
     if (skip.size > 0) rows = rows.filter((row) => !skip.has(rowKey(row)));
-    count(rows.length);
+    count?.(rows.length);
     yield rows;
   }
 }

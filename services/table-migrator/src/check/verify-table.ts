@@ -20,7 +20,7 @@ export interface TableVerification {
   readonly complete: boolean;
 }
 
-export interface VerifyOptions extends Pick<CheckOptions, 'attempts' | 'retryMs' | 'inFlightMs'> {
+export interface VerifyOptions extends Pick<CheckOptions, 'attempts' | 'retryMs' | 'inFlightMs' | 'pageRows'> {
   /** Token ranges the ring is compared in (32): what progress is counted in; or the ranges to compare. */
   readonly ranges?: number | readonly TokenRange[];
   /** Ranges compared at once, each read on both clusters (4). */
@@ -28,6 +28,9 @@ export interface VerifyOptions extends Pick<CheckOptions, 'attempts' | 'retryMs'
   /** Called as each range is done. */
   readonly onRange?: (done: number, total: number) => void;
 }
+
+/** Larger pages than the copy's: they cost the clusters less a row (measured: 12 against 10 µs, bench/verify). */
+const PAGE_ROWS = 5000;
 
 /**
  * Compares every row of a table on origin and target, now: the ring in token ranges, each read
@@ -38,14 +41,14 @@ export interface VerifyOptions extends Pick<CheckOptions, 'attempts' | 'retryMs'
  * reach one cluster a moment before the other.
  */
 export async function verifyTable(origin: cassandra.Client, target: cassandra.Client, plan: CopyPlan, options: VerifyOptions = {}): Promise<TableVerification> {
-  const { ranges: which = 32, concurrency = 4, onRange, ...check } = options;
+  const { ranges: which = 32, concurrency = 4, onRange, pageRows = PAGE_ROWS, ...check } = options;
   const ranges = typeof which === 'number' ? splitRing(which) : which;
   const checks = new Array<RangeCheck>(ranges.length);
   let [next, done] = [0, 0];
   const lanes = Array.from({ length: Math.min(concurrency, ranges.length) }, async () => {
     while (next < ranges.length) {
       const i = next++;
-      checks[i] = await checkRange(origin, target, plan, ranges[i]!, { ...check, examples: TOO_MANY });
+      checks[i] = await checkRange(origin, target, plan, ranges[i]!, { ...check, pageRows, examples: TOO_MANY });
       onRange?.(++done, ranges.length);
     }
   });

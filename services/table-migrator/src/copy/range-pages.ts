@@ -2,7 +2,10 @@ import cassandra from 'cassandra-driver';
 import type { TokenRange } from '../plan/token-ring.js';
 import type { CopyPlan } from './copy-plan.js';
 
-/** Rows a page of a range's read holds: what a reader holds in memory, twice (the next page is read meanwhile). */
+/** A row as `CopyPlan.select` reads it with the driver's `rawValues` option: each selected value's bytes, in order; null for none. */
+export type RawRow = readonly (Buffer | null)[];
+
+/** Rows a page of a range's read holds, unless told otherwise: what a reader holds in memory, twice (the next page is read meanwhile). */
 const PAGE_ROWS = 1000;
 
 /**
@@ -11,17 +14,17 @@ const PAGE_ROWS = 1000;
  * used. (The driver's own result stream shifts rows off an array that grows while its reader
  * is slower than the cluster: quadratic in the rows it holds.)
  */
-export async function* rangePages(client: cassandra.Client, plan: CopyPlan, range: TokenRange): AsyncGenerator<cassandra.types.Row[]> {
+export async function* rangePages(client: cassandra.Client, plan: CopyPlan, range: TokenRange, pageRows = PAGE_ROWS): AsyncGenerator<RawRow[]> {
   const bounds = [range.start, range.end].map((t) => cassandra.types.Long.fromString(t.toString()));
-  // rawValues (our patch of the driver, patches/): each value as the bytes the protocol carries, not decoded.
-  const options = (pageState?: string): cassandra.QueryOptions => ({ prepare: true, fetchSize: PAGE_ROWS, rawValues: true, ...(pageState === undefined ? {} : { pageState }) }) as cassandra.QueryOptions;
+  // rawValues (our patch of the driver, patches/): each row an array of its values as the bytes the protocol carries, not decoded.
+  const options = (pageState?: string): cassandra.QueryOptions => ({ prepare: true, fetchSize: pageRows, rawValues: true, ...(pageState === undefined ? {} : { pageState }) }) as cassandra.QueryOptions;
   const read = (pageState?: string): Promise<cassandra.types.ResultSet> => client.execute(plan.select, bounds, options(pageState));
   let next: Promise<cassandra.types.ResultSet> | undefined = read();
   try {
     while (next !== undefined) {
       const page: cassandra.types.ResultSet = await next;
       next = typeof page.pageState === 'string' ? read(page.pageState) : undefined;
-      yield page.rows;
+      yield page.rows as unknown as RawRow[];
     }
   } finally {
     // Left before the end: the page read ahead is not wanted, nor is its failure.

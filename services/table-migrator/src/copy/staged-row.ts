@@ -2,6 +2,7 @@ import type { Hash } from 'node:crypto';
 import cassandra from 'cassandra-driver';
 import { itemsOf } from './collection-bytes.js';
 import type { CopyPlan } from './copy-plan.js';
+import type { RawRow } from './range-pages.js';
 
 /**
  * A 64-bit integer as its native CQL bytes (big-endian, two's complement): a token or a
@@ -37,15 +38,13 @@ export interface StagedRow {
 }
 
 /**
- * A row as `CopyPlan.select` reads it with the driver's `rawValues` option (`rangePages`): every
- * value as the bytes the protocol carries, kept as they are; each TTL as the second it ends (at
- * `nowSeconds`, since the epoch), so that what remains of it is taken when the cell is written,
- * however long after the read that is. A non-frozen collection's or user type's writetimes and
- * TTLs come as lists, an element each.
+ * A row as `CopyPlan.select` reads it (`rangePages`): every value as the bytes the protocol
+ * carries, kept as they are; each TTL as the second it ends (at `nowSeconds`, since the epoch),
+ * so that what remains of it is taken when the cell is written, however long after the read
+ * that is. A non-frozen collection's or user type's writetimes and TTLs come as lists, an
+ * element each.
  */
-export function stagedRow(plan: CopyPlan, row: cassandra.types.Row, nowSeconds = 0): StagedRow {
-  const values = row.values() as (Buffer | null)[];
-  const types = (row as unknown as { __columns: { type: { code: number } }[] }).__columns;
+export function stagedRow(plan: CopyPlan, values: RawRow, nowSeconds = 0): StagedRow {
   const now = Math.floor(nowSeconds);
   const keys = plan.partitionKey.length + plan.clustering.length;
   const key = values.slice(0, keys);
@@ -57,7 +56,7 @@ export function stagedRow(plan: CopyPlan, row: cassandra.types.Row, nowSeconds =
     const at = keys + i * 3;
     const [value, writetime, ttl] = [values[at] ?? null, values[at + 1] ?? null, values[at + 2] ?? null];
     if (writetime === null) return null;
-    if (types[at + 1]!.type.code !== LIST) return { value: value ?? EMPTY, writetime, expires: expiry(ttl, now), elements: null };
+    if (!column.multiCell) return { value: value ?? EMPTY, writetime, expires: expiry(ttl, now), elements: null };
     // A collection or user type that is not frozen: a writetime and TTL per element.
     const writetimes = itemsOf(writetime);
     if (writetimes.length === 0) return null;
@@ -70,7 +69,6 @@ export function stagedRow(plan: CopyPlan, row: cassandra.types.Row, nowSeconds =
   return { token: values.at(-1)!, key, cells };
 }
 
-const LIST: number = cassandra.types.dataTypes.list;
 const EMPTY = Buffer.alloc(0);
 
 /** A counter's cells have no writetime. */
