@@ -30,6 +30,8 @@ export interface LoggedChild {
   readonly keyspace: string | null;
   readonly table: string | null;
   readonly values: readonly LoggedValue[];
+  /** Its partition key's values, when known (a prepared statement of a v3 record). */
+  readonly partitionKey: readonly LoggedValue[] | null;
 }
 
 /** One mutation the proxy logged, whatever the version of the record it came in. */

@@ -45,7 +45,7 @@ interface ResultV2 {
 
 /** A v1 or v2 event, its values rendered when written. */
 export function fromEventV2(event: EventV2, format: 1 | 2, record: StoredRecord): LoggedMutation {
-  const children: LoggedChild[] = event.children.map((c) => ({ statement: c.statement, keyspace: c.keyspace, table: c.table, values: c.values.map(value) }));
+  const children: LoggedChild[] = event.children.map((c) => ({ statement: c.statement, keyspace: c.keyspace, table: c.table, values: c.values.map(value), partitionKey: null }));
   return {
     eventId: event.eventId,
     proxyId: event.proxyId,

@@ -91,11 +91,11 @@ function fromMutation(proxyId: string, eventId: string, m: MutationV3, statement
       (v, j) =>
         new LazyValue(part.names?.[j] ?? descriptor.columns[j]?.name ?? null, descriptor.columns[j]?.type ?? null, types[j], v === UNSET ? null : v, v === UNSET, m.protocolVersion),
     );
-    return { statement: part.query ?? descriptor.cql, keyspace: descriptor.keyspace, table: descriptor.table, values };
+    const pk = descriptor.partitionKey;
+    const partitionKey = pk.length > 0 && pk.every((k) => k < values.length) ? pk.map((k) => values[k]!) : null;
+    return { statement: part.query ?? descriptor.cql, keyspace: descriptor.keyspace, table: descriptor.table, values, partitionKey };
   });
   const first = children[0]!;
-  const firstDescriptor = statements.get(m.statements[0]!.toString('hex'))!.descriptor;
-  const pk = firstDescriptor.partitionKey;
   const batch = m.opcode === Opcode.BATCH;
   return {
     eventId,
@@ -110,7 +110,7 @@ function fromMutation(proxyId: string, eventId: string, m: MutationV3, statement
     keyspace: first.keyspace,
     table: first.table,
     values: first.values,
-    partitionKey: pk.length > 0 && pk.every((i) => i < first.values.length) ? pk.map((i) => first.values[i]!) : null,
+    partitionKey: first.partitionKey,
     consistency: m.consistency,
     serialConsistency: m.serialConsistency,
     writeTimestamp: m.writeTimestamp,

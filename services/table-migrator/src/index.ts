@@ -12,7 +12,7 @@ export { hashRow, int64, rowKey, stagedRow, type ElementTime, type Int64, type S
 export { listCheck, rowWrites, withoutCopiedLists, type Statement } from './copy/row-writes.js';
 export { collectionOf, elementsOf } from './copy/collection-bytes.js';
 export { chunkWriter, readChunk } from './copy/chunk-file.js';
-export { rangePages } from './copy/range-pages.js';
+export { partitionPages, rangePages, type RawRow } from './copy/range-pages.js';
 export { unloadChunk, type Staging, type UnloadedChunk } from './copy/unload.js';
 export { manifestKey, tableManifest, writeManifest, type Manifest } from './copy/manifest.js';
 export { loadChunk, loadCounterChunk, type BadRow, type LoadOptions, type LoadedChunk } from './copy/load.js';
@@ -26,6 +26,7 @@ export { TableWorker, workRecord } from './worker/table-worker.js';
 export { checkRange, type RangeCheck } from './check/check-range.js';
 export type { DifferenceKind, RowDifference } from './check/row-diff.js';
 export { verifyTable, type TableVerification, type VerifyOptions } from './check/verify-table.js';
+export { verifyPartitions, type PartitionsOptions, type PartitionsVerification } from './check/verify-partitions.js';
 export { repairWrites } from './check/repair-writes.js';
 export { repairTable, type Repair } from './check/repair-table.js';
 export { workDecision } from './worker/work-decision.js';

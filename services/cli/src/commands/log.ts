@@ -19,16 +19,17 @@ export const LOG_USAGE = `cutover log read [--table keyspace.table] [--from when
                      (name, type, value rendered), writeTimestamp (a string), origin, target, ...`;
 
 /** Records appended up to this long before --from are read too: the proxy's clock may run ahead of the broker's. */
-const CLOCK_SKEW_MS = 60_000;
+export const CLOCK_SKEW_MS = 60_000;
 
-type Bound = { readonly kind: 'time'; readonly ms: number } | { readonly kind: 'position'; readonly partition: number; readonly offset: bigint };
+/** Where in the mutation log: a time (when the proxy received the mutation) or a partition's offset. */
+export type Bound = { readonly kind: 'time'; readonly ms: number } | { readonly kind: 'position'; readonly partition: number; readonly offset: bigint };
 
-function parseBound(option: string, text: string): Bound {
+export function parseBound(option: string, text: string, usage = LOG_USAGE): Bound {
   const position = /^(\d+):(\d+)$/.exec(text);
   if (position !== null) return { kind: 'position', partition: Number(position[1]), offset: BigInt(position[2]!) };
   if (/^\d+$/.test(text)) return { kind: 'time', ms: Number(text) };
   const ms = /^\d{4}-\d\d-\d\d/.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`${option} takes an ISO-8601 time, ms since the epoch or <partition>:<offset>, not "${text}"\n\n${LOG_USAGE}`);
+  if (Number.isNaN(ms)) throw new UsageError(`${option} takes an ISO-8601 time, ms since the epoch or <partition>:<offset>, not "${text}"\n\n${usage}`);
   return { kind: 'time', ms };
 }
 

@@ -4,14 +4,16 @@ import type { ControlPlane } from '@cutover/control-plane';
 import { renderValue } from '@cutover/cql-protocol';
 import { parseTypeText } from '@cutover/mutation-log';
 import { cassandraClient } from '@cutover/stack';
-import { MigratorError, copyPlan, readSchema, repairTable, splitName, verifyTable, type CopyPlan, type DifferenceKind, type RowDifference, type TableSchema, type TableVerification } from '@cutover/table-migrator';
+import { MigratorError, copyPlan, readSchema, repairTable, splitName, verifyPartitions, verifyTable, type CopyPlan, type DifferenceKind, type RowDifference, type TableSchema, type TokenRange } from '@cutover/table-migrator';
 import type cassandra from 'cassandra-driver';
 import cliProgress from 'cli-progress';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
+import { changedPartitions, type ChangedPartitions } from './changed-partitions.js';
 import { defaultIssuer, openControlPlane } from './control.js';
+import { parseBound, type Bound } from './log.js';
 
-export const VERIFY_USAGE = `cutover verify [keyspace.table ...] [--repair] [--json] [--ranges N]
+export const VERIFY_USAGE = `cutover verify [keyspace.table ...] [--changed-since when] [--repair] [--json] [--ranges N]
 
   Compares origin and target now, every row of each table (default: every table of the
   migration): each value's bytes, each cell's writetime and whether it has a TTL. Each row is
@@ -19,15 +21,37 @@ export const VERIFY_USAGE = `cutover verify [keyspace.table ...] [--repair] [--j
   counts only if it differs each time, so writes in flight through the proxy are no false alarm.
   Prints each differing row with its primary key and what differs: missing on target, extra on
   target, values, writetime (the same values written at other times, or with a TTL on one side
-  only). Exit 0 when every table agrees, 1 when any differs or cannot be compared.
+  only). A full verification of a migration's table is recorded in it (cutover state; the
+  commit gate). Exit 0 when every table agrees, 1 when any differs or cannot be compared.
+  --changed-since when  only the partitions the mutation log says were written since then
+              (a time, ISO-8601 or ms since the epoch, or <partition>:<offset>): cheap enough to
+              run every few minutes. A table with a logged mutation whose partition the log
+              does not name (an unprepared statement) is compared whole.
   --repair    writes origin's version of each differing row to target, with origin's writetimes
               and TTLs, and deletes what target alone has with tombstones at the writetimes it
-              had: a write newer than the one compared is never undone. Then compares the
-              ranges that differed again; the exit code tells how that ended.
-  --json      one JSON object per table: table, rowsCompared, rows {origin, target}, ranges,
-              rangesMatching, matches, complete, differences [{key, kind}]; with --repair,
-              repair {rows, writes, failed [{key, reason}], differences [{key, kind}] (after)}
-  --ranges N  token ranges each table is compared in, 4 at a time (32)`;
+              had: a write newer than the one compared is never undone. Then compares what
+              differed again; the exit code tells how that ended.
+  --json      one JSON object per table: table, rowsCompared, rows {origin, target}, scope,
+              ranges and rangesMatching (or partitions), matches, complete, differences
+              [{key, kind}]; with --repair, repair {rows, writes, failed [{key, reason}],
+              differences [{key, kind}] (after)}
+  --ranges N  token ranges a whole table is compared in, 4 at a time (32)`;
+
+/** A comparison of a table, or of some of its partitions. */
+interface Comparison {
+  readonly rows: { readonly origin: number; readonly target: number };
+  readonly differences: readonly RowDifference[];
+  /** False when a range differed so much that its comparison stopped looking. */
+  readonly complete: boolean;
+  /** What was compared, for people: "32 token ranges", "40 partitions written since …". */
+  readonly scope: string;
+  /** Where rows differ, for people: "3 of 32 token ranges". */
+  readonly differing?: string;
+  /** What was compared, for --json: `ranges` and `rangesMatching`, or `partitions`. */
+  readonly counts: Readonly<Record<string, number>>;
+  /** Compares again what differed. */
+  again(): Promise<Comparison>;
+}
 
 /** A differing row as printed: its primary key rendered column by column, and what differs. */
 interface ShownDifference {
@@ -35,27 +59,29 @@ interface ShownDifference {
   readonly kind: DifferenceKind;
 }
 
-/** One table's outcome, as printed. */
+/** One table's outcome. */
 interface TableOutcome {
   readonly name: string;
-  readonly verification: TableVerification;
+  readonly comparison: Comparison;
   readonly differences: readonly ShownDifference[];
+  /** Whether every row was compared (not only changed partitions): what the migration records. */
+  readonly whole: boolean;
   readonly repair?: {
     readonly rows: number;
     readonly writes: number;
     readonly failed: readonly { readonly key: Record<string, string>; readonly reason: string }[];
-    /** The ranges that differed, compared again after the repair. */
-    readonly after: TableVerification;
+    readonly after: Comparison;
     readonly differencesAfter: readonly ShownDifference[];
   };
 }
 
 /** `cutover verify …` */
 export async function verifyCommand(argv: string[], config: Config, io: Output): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, repair: { type: 'boolean' }, ranges: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, repair: { type: 'boolean' }, ranges: { type: 'string' }, 'changed-since': { type: 'string' } } });
   const ranges = values.ranges === undefined ? 32 : Number(values.ranges);
   if (!Number.isSafeInteger(ranges) || ranges < 1 || ranges > 65_536) throw new UsageError(`--ranges takes a whole number from 1 to 65536, not "${values.ranges}"\n\n${VERIFY_USAGE}`);
   for (const name of positionals) if (!/^[^.]+\.[^.]+$/.test(name)) throw new UsageError(`verify takes keyspace.table names, not "${name}"\n\n${VERIFY_USAGE}`);
+  const since = values['changed-since'] === undefined ? undefined : parseBound('--changed-since', values['changed-since'], VERIFY_USAGE);
   const { plane, close } = await openControlPlane(config);
   const [origin, target] = [cassandraClient(config.origin), cassandraClient(config.target)];
   try {
@@ -65,6 +91,8 @@ export async function verifyCommand(argv: string[], config: Config, io: Output):
       io.err('no tables to verify: name them (cutover verify keyspace.table ...), or start a migration with tables');
       return 1;
     }
+    const changed = since === undefined ? undefined : await changedPartitions(config, since, new Set(names));
+    if ((changed?.unreadable ?? 0) > 0) io.err(`${changed!.unreadable} record(s) of the mutation log could not be read (cutover log read names them): the partitions they wrote are not compared`);
     const schema = await readSchema(origin, [...new Set(names.map((n) => splitName(n).keyspace))]);
     let failed = 0;
     for (const name of names) {
@@ -79,18 +107,18 @@ export async function verifyCommand(argv: string[], config: Config, io: Output):
       const startedAt = Date.now();
       let outcome: TableOutcome;
       try {
-        outcome = await verifyOne(origin, target, name, table, plan, { ranges, repair: values.repair === true });
+        outcome = await verifyOne({ origin, target }, name, table, plan, { ranges, repair: values.repair === true, ...(changed === undefined ? {} : { changed: { since: since!, partitions: changed } }) });
       } catch (error) {
         io.err(`${name}: cannot be compared${values.repair === true ? ' or repaired' : ''}: ${(error as Error).message}`);
         failed++;
         continue;
       }
-      const final = outcome.repair?.after ?? outcome.verification;
+      const final = outcome.repair?.after ?? outcome.comparison;
       if (final.differences.length > 0 || !final.complete || (outcome.repair?.failed.length ?? 0) > 0) failed++;
       if (values.json === true) io.out(JSON.stringify(asJson(outcome)));
       else for (const line of asLines(outcome)) io.out(line);
       const round = state.tables[name]?.remigrations;
-      if (round !== undefined && state.migrationId !== undefined) await record(plane, state.migrationId, { table: name, round, startedAt, outcome }, io);
+      if (outcome.whole && round !== undefined && state.migrationId !== undefined) await record(plane, state.migrationId, { table: name, round, startedAt, outcome }, io);
     }
     return failed > 0 ? 1 : 0;
   } catch (error) {
@@ -108,34 +136,69 @@ export async function verifyCommand(argv: string[], config: Config, io: Output):
  */
 async function record(plane: ControlPlane, migrationId: string, verification: { table: string; round: number; startedAt: number; outcome: TableOutcome }, io: Output): Promise<void> {
   const { table, round, startedAt, outcome } = verification;
-  const final = outcome.repair?.after;
-  const { verification: v } = outcome;
+  const { comparison, repair } = outcome;
+  // After a repair, what still differs: what had differed was compared again.
+  const final = repair?.after ?? comparison;
   const command = {
     type: 'RecordVerification',
     table,
     round,
     startedAt,
-    rows: v.rows.origin,
-    targetRows: v.rows.target,
-    // After a repair, what still differs: the repair compared the ranges that had differed again.
-    differences: final === undefined ? v.differences.length : final.differences.length,
-    repairedRows: outcome.repair?.rows ?? 0,
-    complete: v.complete && (final?.complete ?? true),
+    rows: comparison.rows.origin,
+    targetRows: comparison.rows.target,
+    differences: final.differences.length,
+    repairedRows: repair?.rows ?? 0,
+    complete: comparison.complete && final.complete,
   } as const;
   const [verdict] = await plane.issue(command, { migrationId, issuer: defaultIssuer(), reason: 'cutover verify' });
   if (verdict?.event.type === 'CommandRejected') io.err(`${table}: not recorded in the migration: ${verdict.event.rejection}`);
 }
 
-async function verifyOne(origin: cassandra.Client, target: cassandra.Client, name: string, table: TableSchema, plan: CopyPlan, options: { ranges: number; repair: boolean }): Promise<TableOutcome> {
-  const verification = await withBar(name, options.ranges, (onRange) => verifyTable(origin, target, plan, { ranges: options.ranges, onRange }));
-  const shown = (v: TableVerification): ShownDifference[] => v.differences.map((d) => shownDifference(table, d));
-  if (!options.repair || verification.differences.length === 0) return { name, verification, differences: shown(verification) };
+interface Clusters {
+  readonly origin: cassandra.Client;
+  readonly target: cassandra.Client;
+}
+
+async function verifyOne(clusters: Clusters, name: string, table: TableSchema, plan: CopyPlan, options: { ranges: number; repair: boolean; changed?: { since: Bound; partitions: ChangedPartitions } }): Promise<TableOutcome> {
+  const { changed } = options;
+  const unlocated = changed?.partitions.unlocated.get(name) ?? 0;
+  const whole = changed === undefined || unlocated > 0;
+  const comparison = whole
+    ? await wholeTable(clusters, name, plan, options.ranges, unlocated > 0 ? `${unlocated} mutation(s) since ${sinceText(changed!.since)} do not name their partition` : undefined)
+    : await partitions(clusters, plan, changed.partitions.partitions.get(name) ?? [], `written since ${sinceText(changed.since)}`);
+  const shown = (c: Comparison): ShownDifference[] => c.differences.map((d) => ({ key: shownKey(table, d.keyValues), kind: d.kind }));
+  if (!options.repair || comparison.differences.length === 0) return { name, comparison, differences: shown(comparison), whole };
   if (plan.counter) throw new Error('a counter table is not repaired: an increment has no writetime that makes writing it again safe');
-  const repair = await repairTable(target, plan, verification.differences);
-  const again = verification.differingRanges;
-  const after = await withBar(`${name} (again)`, again.length, (onRange) => verifyTable(origin, target, plan, { ranges: again, onRange }));
+  const repair = await repairTable(clusters.target, plan, comparison.differences);
+  const after = await comparison.again();
   const failed = repair.failed.map((f) => ({ key: shownKey(table, f.difference.keyValues), reason: f.reason }));
-  return { name, verification, differences: shown(verification), repair: { rows: repair.rows, writes: repair.writes, failed, after, differencesAfter: shown(after) } };
+  return { name, comparison, differences: shown(comparison), whole, repair: { rows: repair.rows, writes: repair.writes, failed, after, differencesAfter: shown(after) } };
+}
+
+/** Every row of the table, in token ranges; compared again: the ranges that differed. */
+async function wholeTable({ origin, target }: Clusters, name: string, plan: CopyPlan, ranges: number | readonly TokenRange[], why?: string): Promise<Comparison> {
+  const count = typeof ranges === 'number' ? ranges : ranges.length;
+  const v = await withBar(name, count, (onRange) => verifyTable(origin, target, plan, { ranges, onRange }));
+  return {
+    rows: v.rows,
+    differences: v.differences,
+    complete: v.complete,
+    scope: `${v.ranges} token ranges${why === undefined ? '' : `, the whole table: ${why}`}`,
+    differing: `${v.ranges - v.rangesMatching} of ${v.ranges} token ranges`,
+    counts: { ranges: v.ranges, rangesMatching: v.rangesMatching },
+    again: () => wholeTable({ origin, target }, `${name} (again)`, plan, v.differingRanges),
+  };
+}
+
+/** The partitions named; compared again: those of the rows that differed. */
+async function partitions({ origin, target }: Clusters, plan: CopyPlan, keys: readonly (readonly Buffer[])[], written: string): Promise<Comparison> {
+  const v = await verifyPartitions(origin, target, plan, keys);
+  const scope = `${v.partitions.toLocaleString('en')} partition${v.partitions === 1 ? '' : 's'} ${written}`;
+  return { rows: v.rows, differences: v.differences, complete: true, scope, counts: { partitions: v.partitions }, again: () => partitions({ origin, target }, plan, v.differingPartitions, written) };
+}
+
+function sinceText(since: Bound): string {
+  return since.kind === 'time' ? new Date(since.ms).toISOString() : `log position ${since.partition}:${since.offset}`;
 }
 
 /** Runs `work` with a progress bar of its ranges on a terminal's stderr. */
@@ -162,12 +225,8 @@ function shownKey(table: TableSchema, keyValues: RowDifference['keyValues']): Re
   return key;
 }
 
-function shownDifference(table: TableSchema, difference: RowDifference): ShownDifference {
-  return { key: shownKey(table, difference.keyValues), kind: difference.kind };
-}
-
-function asJson({ name, verification: v, differences, repair }: TableOutcome): Record<string, unknown> {
-  const json: Record<string, unknown> = { table: name, rowsCompared: v.rows.origin, rows: v.rows, ranges: v.ranges, rangesMatching: v.rangesMatching, matches: differences.length === 0 && v.complete, complete: v.complete, differences };
+function asJson({ name, comparison: c, differences, repair }: TableOutcome): Record<string, unknown> {
+  const json: Record<string, unknown> = { table: name, rowsCompared: c.rows.origin, rows: c.rows, scope: c.scope, ...c.counts, matches: differences.length === 0 && c.complete, complete: c.complete, differences };
   if (repair !== undefined) json['repair'] = { rows: repair.rows, writes: repair.writes, failed: repair.failed, differences: repair.differencesAfter, complete: repair.after.complete };
   return json;
 }
@@ -185,13 +244,13 @@ function keyText(key: Record<string, string>): string {
     .join(', ');
 }
 
-function asLines({ name, verification: v, differences, repair }: TableOutcome): string[] {
-  const compared = `${v.rows.origin.toLocaleString('en')} rows on origin, ${v.rows.target.toLocaleString('en')} on target`;
-  if (differences.length === 0) return [`${name}: origin and target agree (${compared})`];
+function asLines({ name, comparison: c, differences, repair }: TableOutcome): string[] {
+  const compared = `${c.rows.origin.toLocaleString('en')} rows on origin, ${c.rows.target.toLocaleString('en')} on target`;
+  if (differences.length === 0) return [`${name}: origin and target agree (${compared}; ${c.scope})`];
   const count = (n: number, complete: boolean): string => `${complete ? '' : 'at least '}${n.toLocaleString('en')} row${n === 1 ? '' : 's'}`;
   const differ = (n: number): string => (n === 1 ? 'differs' : 'differ');
-  const lines = [`${name}: ${count(differences.length, v.complete)} ${differ(differences.length)} (${compared}; ${v.ranges - v.rangesMatching} of ${v.ranges} token ranges differ)`, ...differenceLines(differences)];
-  if (!v.complete) lines.push('  (a range had more than 10,000 differing rows: its comparison stopped there; copy the table again, or compare it in more ranges)');
+  const lines = [`${name}: ${count(differences.length, c.complete)} ${differ(differences.length)} (${compared}; ${c.differing === undefined ? c.scope : `${c.differing} differ`})`, ...differenceLines(differences)];
+  if (!c.complete) lines.push('  (a range had more than 10,000 differing rows: its comparison stopped there; copy the table again, or compare it in more ranges)');
   if (repair === undefined) return lines;
   lines.push(`${name}: wrote origin's version of ${count(repair.rows, true)} to target (${repair.writes.toLocaleString('en')} writes)`);
   for (const f of repair.failed) lines.push(`  target refused the repair of ${keyText(f.key)}: ${f.reason}`);

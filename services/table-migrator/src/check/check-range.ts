@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type cassandra from 'cassandra-driver';
 import type { CopyPlan } from '../copy/copy-plan.js';
 import { rangePages } from '../copy/range-pages.js';
-import { hashRow, rowKey, stagedRow, type StagedRow } from '../copy/staged-row.js';
+import { hashRow, rowKey, stagedPages, type StagedRow } from '../copy/staged-row.js';
 import type { TokenRange } from '../plan/token-ring.js';
 import { rowDifferences, type RowDifference } from './row-diff.js';
 
@@ -91,10 +91,7 @@ export async function checkRange(origin: cassandra.Client, target: cassandra.Cli
 /** The range's rows on one cluster, page by page in token order, the skipped ones left out; `count` told how many. */
 async function* scan(client: cassandra.Client, plan: CopyPlan, range: TokenRange, options: { skip: ReadonlySet<string>; pageRows: number | undefined; count?: (rows: number) => void }): AsyncGenerator<StagedRow[]> {
   const { skip, pageRows, count } = options;
-  for await (const page of rangePages(client, plan, range, pageRows)) {
-    // Each TTL as the second it ends, taken when its page came: what a repair writes from.
-    const now = Date.now() / 1000;
-    let rows = page.map((read) => stagedRow(plan, read, now));
+  for await (let rows of stagedPages(plan, rangePages(client, plan, range, pageRows))) {
     if (skip.size > 0) rows = rows.filter((row) => !skip.has(rowKey(row)));
     count?.(rows.length);
     yield rows;

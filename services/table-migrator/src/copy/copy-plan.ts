@@ -35,6 +35,8 @@ export interface CopyPlan {
    * read with its own type: no function runs on a cell but writetime and ttl.
    */
   readonly select: string;
+  /** `select`'s columns, of one partition (`pk1 = ? AND …`, the partition key's values in order). */
+  readonly partitionSelect: string;
 }
 
 const COLLECTION = /^(list|set|map)</;
@@ -66,6 +68,7 @@ export function copyPlan(table: TableSchema, userTypes: ReadonlySet<string>): Co
   selected.push(token);
   // Aliases: a column may be named like another selector (`"writetime(v)"`), and the driver keys a row's values by name.
   const aliased = selected.map((s, i) => `${s} AS c${i}`).join(', ');
+  const from = `SELECT ${aliased} FROM ${identifier(table.keyspace)}.${identifier(table.name)}`;
   return {
     keyspace: table.keyspace,
     table: table.name,
@@ -73,7 +76,8 @@ export function copyPlan(table: TableSchema, userTypes: ReadonlySet<string>): Co
     clustering,
     columns,
     counter,
-    select: `SELECT ${aliased} FROM ${identifier(table.keyspace)}.${identifier(table.name)} WHERE ${token} > ? AND ${token} <= ?`,
+    select: `${from} WHERE ${token} > ? AND ${token} <= ?`,
+    partitionSelect: `${from} WHERE ${partitionKey.map((k) => `${identifier(k)} = ?`).join(' AND ')}`,
   };
 }
 

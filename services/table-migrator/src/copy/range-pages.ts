@@ -14,11 +14,20 @@ const PAGE_ROWS = 1000;
  * used. (The driver's own result stream shifts rows off an array that grows while its reader
  * is slower than the cluster: quadratic in the rows it holds.)
  */
-export async function* rangePages(client: cassandra.Client, plan: CopyPlan, range: TokenRange, pageRows = PAGE_ROWS): AsyncGenerator<RawRow[]> {
+export function rangePages(client: cassandra.Client, plan: CopyPlan, range: TokenRange, pageRows = PAGE_ROWS): AsyncGenerator<RawRow[]> {
   const bounds = [range.start, range.end].map((t) => cassandra.types.Long.fromString(t.toString()));
+  return queryPages(client, plan.select, bounds, pageRows);
+}
+
+/** A partition's rows as `plan.partitionSelect` reads them (its key's values as their bytes), page by page as `rangePages`. */
+export function partitionPages(client: cassandra.Client, plan: CopyPlan, partitionKey: readonly Buffer[], pageRows = PAGE_ROWS): AsyncGenerator<RawRow[]> {
+  return queryPages(client, plan.partitionSelect, partitionKey, pageRows);
+}
+
+async function* queryPages(client: cassandra.Client, query: string, params: readonly unknown[], pageRows: number): AsyncGenerator<RawRow[]> {
   // rawValues (our patch of the driver, patches/): each row an array of its values as the bytes the protocol carries, not decoded.
   const options = (pageState?: string): cassandra.QueryOptions => ({ prepare: true, fetchSize: pageRows, rawValues: true, ...(pageState === undefined ? {} : { pageState }) }) as cassandra.QueryOptions;
-  const read = (pageState?: string): Promise<cassandra.types.ResultSet> => client.execute(plan.select, bounds, options(pageState));
+  const read = (pageState?: string): Promise<cassandra.types.ResultSet> => client.execute(query, params, options(pageState));
   let next: Promise<cassandra.types.ResultSet> | undefined = read();
   try {
     while (next !== undefined) {

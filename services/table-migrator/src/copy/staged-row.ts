@@ -69,6 +69,14 @@ export function stagedRow(plan: CopyPlan, values: RawRow, nowSeconds = 0): Stage
   return { token: values.at(-1)!, key, cells };
 }
 
+/** Pages of rows read (`rangePages`, `partitionPages`) as staged rows, each TTL's end taken when its page came. */
+export async function* stagedPages(plan: CopyPlan, pages: AsyncIterable<readonly RawRow[]>): AsyncGenerator<StagedRow[]> {
+  for await (const page of pages) {
+    const now = Date.now() / 1000;
+    yield page.map((values) => stagedRow(plan, values, now));
+  }
+}
+
 const EMPTY = Buffer.alloc(0);
 
 /** A counter's cells have no writetime. */

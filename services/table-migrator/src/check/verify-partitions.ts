@@ -1,0 +1,89 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type cassandra from 'cassandra-driver';
+import type { CopyPlan } from '../copy/copy-plan.js';
+import { partitionPages } from '../copy/range-pages.js';
+import { stagedPages, type StagedRow } from '../copy/staged-row.js';
+import { rowDifferences, type RowDifference } from './row-diff.js';
+
+/** Partitions of a table compared on both clusters (`cutover verify --changed-since`). */
+export interface PartitionsVerification {
+  readonly keyspace: string;
+  readonly table: string;
+  readonly partitions: number;
+  /** Rows read on each side, at the first look. */
+  readonly rows: { readonly origin: number; readonly target: number };
+  /** Rows that differed at every look. */
+  readonly differences: readonly RowDifference[];
+  /** The partitions of those rows: what to compare again after a repair. */
+  readonly differingPartitions: readonly (readonly Buffer[])[];
+}
+
+export interface PartitionsOptions {
+  /** Looks at a partition, while it differs (3). */
+  readonly attempts?: number;
+  /** Between looks (1 s). */
+  readonly retryMs?: number;
+  /** Cells written this recently are in flight and left out (2 s). */
+  readonly inFlightMs?: number;
+  /** Partitions read at once, each on both clusters (32). */
+  readonly concurrency?: number;
+}
+
+/**
+ * Compares the named partitions of a table (each its partition key's values, as bytes) on both
+ * clusters: each read whole on each side, its rows walked side by side as a range's are. The
+ * partitions that differ are looked at again, in generations a second apart, and only a row that
+ * differs at every look counts: writes in flight reach one cluster a moment before the other.
+ */
+export async function verifyPartitions(origin: cassandra.Client, target: cassandra.Client, plan: CopyPlan, partitions: readonly (readonly Buffer[])[], options: PartitionsOptions = {}): Promise<PartitionsVerification> {
+  const { attempts = 3, retryMs = 1000, inFlightMs = 2000, concurrency = 32 } = options;
+  let pending = partitions;
+  let differing: Map<string, RowDifference> | undefined;
+  let rows: { origin: number; target: number } | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const horizon = BigInt(Date.now() - inFlightMs) * 1000n;
+    const look = await lookAt(origin, target, plan, pending, horizon, concurrency);
+    rows ??= look.rows;
+    // A row counts only if it differed at every look so far.
+    differing = new Map([...look.differences].filter(([key]) => differing === undefined || differing.has(key)));
+    pending = partitionsOf(plan, differing.values());
+    if (differing.size === 0 || attempt >= attempts) break;
+    await delay(retryMs);
+  }
+  const differences = [...differing.values()].sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : 0));
+  return { keyspace: plan.keyspace, table: plan.table, partitions: partitions.length, rows, differences, differingPartitions: pending };
+}
+
+/** One look at the partitions: the rows each side had, and the rows that differed, by key. */
+async function lookAt(origin: cassandra.Client, target: cassandra.Client, plan: CopyPlan, partitions: readonly (readonly Buffer[])[], horizon: bigint, concurrency: number): Promise<{ rows: { origin: number; target: number }; differences: Map<string, RowDifference> }> {
+  const rows = { origin: 0, target: 0 };
+  const differences = new Map<string, RowDifference>();
+  let next = 0;
+  const counted = (side: 'origin' | 'target', pages: AsyncIterable<readonly StagedRow[]>): AsyncGenerator<readonly StagedRow[]> => tally(pages, (n) => (rows[side] += n));
+  const lanes = Array.from({ length: Math.min(concurrency, partitions.length) }, async () => {
+    while (next < partitions.length) {
+      const key = partitions[next++]!;
+      const [o, t] = [counted('origin', stagedPages(plan, partitionPages(origin, plan, key))), counted('target', stagedPages(plan, partitionPages(target, plan, key)))];
+      for await (const difference of rowDifferences(plan, o, t, horizon)) differences.set(difference.key, difference);
+    }
+  });
+  await Promise.all(lanes);
+  return { rows, differences };
+}
+
+/** The partitions the rows are of, each once. */
+function partitionsOf(plan: CopyPlan, differences: Iterable<RowDifference>): (readonly Buffer[])[] {
+  const partitions = new Map<string, readonly Buffer[]>();
+  for (const { keyValues } of differences) {
+    const key = keyValues.slice(0, plan.partitionKey.length) as Buffer[];
+    partitions.set(key.map((k) => k.toString('hex')).join('.'), key);
+  }
+  return [...partitions.values()];
+}
+
+async function* tally<T>(pages: AsyncIterable<readonly T[]>, count: (n: number) => void): AsyncGenerator<readonly T[]> {
+  for await (const page of pages) {
+    count(page.length);
+    yield page;
+  }
+}
