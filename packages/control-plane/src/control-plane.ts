@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { EventLogError, SchemaCatalogue, deadLetter, decodeRecord, encodeRecord, topicCatalogue, type EventLog, type StoredRecord, type Subscription, type TopicSpec } from '@cutover/event-log';
 import { decide, evolve, initialState, isFact, type Command, type CommandEnvelope, type EventEnvelope, type Fact, type MigrationState } from '@cutover/migration-state';
 import { LiveHistory, decideAll } from './live-history.js';
@@ -33,6 +34,14 @@ export interface History {
   /** How many records of the control topic, and distinct facts of the events topic, it was rebuilt from. */
   readonly commands: number;
   readonly facts: number;
+}
+
+/** `verifyAudit`'s finding: what was checked, and every difference. */
+export interface AuditCheck {
+  readonly commands: number;
+  /** Verdicts recorded on the events topic. */
+  readonly verdicts: number;
+  readonly problems: readonly string[];
 }
 
 export interface IssueOptions {
@@ -70,17 +79,19 @@ export class ControlPlane {
   /**
    * The state rebuilt from the logs: every command of the control topic decided in order, then
    * the migrators' facts. Facts name the copy round they belong to, so reading them after the
-   * commands gives the state the two logs describe together.
+   * commands gives the state the two logs describe together. `at` (ms since the epoch): the
+   * state as it was then, from the commands issued by then (the log's order up to the first
+   * issued later) and the facts recorded by then.
    */
-  async history(): Promise<History> {
-    const decided = await this.decided();
+  async history(options: { readonly at?: number } = {}): Promise<History> {
+    const decided = await this.decided(options.at);
     let { state, unreadable } = decided;
     const seen = new Set<string>();
     for (const record of await this.log.readAll(this.topics.events)) {
       const envelope = this.readFact(record);
       if (envelope instanceof EventLogError) unreadable++;
       // A fact recorded twice (a redone chunk) has the same id.
-      else if (envelope !== undefined && !seen.has(envelope.eventId)) {
+      else if (envelope !== undefined && !seen.has(envelope.eventId) && (options.at === undefined || envelope.at <= options.at)) {
         seen.add(envelope.eventId);
         state = evolve(state, envelope);
       }
@@ -105,10 +116,14 @@ export class ControlPlane {
     return live;
   }
 
-  /** Every command of the control topic decided in order: the state before the migrators' facts. */
-  private async decided(): Promise<Omit<History, 'facts'>> {
+  /** Every command of the control topic decided in order (up to the first issued after `at`): the state before the migrators' facts. */
+  private async decided(at?: number): Promise<Omit<History, 'facts'>> {
     const records = await this.log.readAll(this.topics.control);
-    const commands = records.map((record) => this.read(record)).filter((envelope): envelope is CommandEnvelope => !(envelope instanceof EventLogError));
+    let commands = records.map((record) => this.read(record)).filter((envelope): envelope is CommandEnvelope => !(envelope instanceof EventLogError));
+    if (at !== undefined) {
+      const later = commands.findIndex((c) => c.issuedAt > at);
+      if (later >= 0) commands = commands.slice(0, later);
+    }
     const { state, events } = decideAll(commands);
     return { state, events, unreadable: records.length - commands.length, commands: records.length };
   }
@@ -122,6 +137,38 @@ export class ControlPlane {
       if (error instanceof EventLogError) return error;
       throw error;
     }
+  }
+
+  /**
+   * Decides every command of the control topic again, in order, and compares the verdicts with
+   * those recorded on the events topic: any difference means one of the logs was changed after
+   * the fact (or a verdict was never recorded). Facts of the migrators are not verdicts, and are
+   * left out.
+   */
+  async verifyAudit(): Promise<AuditCheck> {
+    const { events, commands } = await this.decided();
+    const expected = new Map(events.map((e) => [e.eventId, e]));
+    const problems: string[] = [];
+    const recorded = new Set<string>();
+    let verdicts = 0;
+    for (const record of await this.log.readAll(this.topics.events)) {
+      let envelope: EventEnvelope;
+      try {
+        envelope = migrationEventFromAvro(decodeRecord<AvroMigrationEvent>(this.catalogue, 'MigrationEvent', record.value).value);
+      } catch (error) {
+        if (!(error instanceof EventLogError)) throw error;
+        problems.push(`record ${record.partition}:${record.offset} of ${this.topics.events} cannot be read: ${error.message}`);
+        continue;
+      }
+      if (isFact(envelope.event)) continue;
+      verdicts++;
+      const decided = expected.get(envelope.eventId);
+      if (decided === undefined) problems.push(`verdict ${envelope.eventId} (${envelope.event.type}, by ${envelope.issuer}) at ${record.partition}:${record.offset} has no command in ${this.topics.control} that decides it`);
+      else if (!isDeepStrictEqual(envelope, decided)) problems.push(`verdict ${envelope.eventId} at ${record.partition}:${record.offset} is not what its command decides: recorded ${describeEvent(envelope)}, decided ${describeEvent(decided)}`);
+      recorded.add(envelope.eventId);
+    }
+    for (const e of events) if (!recorded.has(e.eventId)) problems.push(`verdict ${e.eventId} (${describeEvent(e)}) was decided but never recorded in ${this.topics.events}`);
+    return { commands, verdicts, problems };
   }
 
   /**
@@ -162,4 +209,8 @@ export class ControlPlane {
   private async deadLetter(record: StoredRecord, error: EventLogError): Promise<void> {
     await this.log.produce(this.topics.deadLetters, [deadLetter(record, `${error.code}: ${error.message}`)]);
   }
+}
+
+function describeEvent(envelope: EventEnvelope): string {
+  return JSON.stringify({ issuer: envelope.issuer, at: envelope.at, ...envelope.event });
 }

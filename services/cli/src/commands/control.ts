@@ -8,6 +8,7 @@ import { cassandraClient, kafkaClient } from '@cutover/stack';
 import { syncSchema } from '@cutover/table-migrator';
 import { table, type Output } from '../output.js';
 import { UsageError } from '../usage.js';
+import { parseBound } from './log.js';
 
 export const CONTROL_USAGE = `cutover control <command> [--migration id] [--issuer name] [--reason text]
 
@@ -23,8 +24,10 @@ export const CONTROL_USAGE = `cutover control <command> [--migration id] [--issu
   is not verified, or differed at its last verification (cutover verify), naming each. --force,
   with a --reason, goes past it; the audit says what was overridden.
 
-cutover state [--json]     the migration's state, rebuilt from the control log
-cutover audit              who did what, when and why`;
+cutover state [--at when] [--json]   the migration's state, rebuilt from the control log; with
+                           --at (ISO-8601 or ms since the epoch), as it was then
+cutover audit [--verify]   who did what, when and why; --verify decides every command again and
+                           checks that the recorded verdicts are exactly those (exit 1 if not)`;
 
 /** Who issues a command when not told: the user running the CLI. */
 export function defaultIssuer(): string {
@@ -137,12 +140,15 @@ async function prepareTarget(config: Config, tables: readonly string[], io: Outp
   }
 }
 
-/** `cutover state [--json]`: the state rebuilt from the control log. */
+/** `cutover state [--at when] [--json]`: the state rebuilt from the control log, now or as it was then. */
 export async function stateCommand(argv: string[], config: Config, io: Output): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } } });
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, at: { type: 'string' } } });
+  const bound = values.at === undefined ? undefined : parseBound('--at', values.at, CONTROL_USAGE);
+  if (bound?.kind === 'position') throw new UsageError('--at takes a time (ISO-8601 or ms since the epoch), not a log position');
+  const at = bound?.ms;
   const { plane, close } = await openControlPlane(config);
   try {
-    const { state, unreadable } = await plane.history();
+    const { state, unreadable } = await plane.history(at === undefined ? {} : { at });
     if (values.json === true) {
       io.out(JSON.stringify({ ...state, order: tableOrder(state), commitGate: commitGate(state), unreadable }, null, 2));
       return 0;
@@ -174,11 +180,18 @@ function verifiedText(verified: LastVerification | undefined): string {
   return `${verified.complete ? '' : 'at least '}${verified.differences} ${verified.differences === 1 ? 'row differs' : 'rows differ'} (${at})`;
 }
 
-/** `cutover audit`: who did what, when and why, rejections included. */
+/** `cutover audit [--verify]`: who did what, when and why, rejections included; or whether the recorded verdicts are the commands'. */
 export async function auditCommand(argv: string[], config: Config, io: Output): Promise<number> {
-  if (argv.length > 0) throw new UsageError(`cutover audit takes no arguments, got "${argv.join(' ')}"`);
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { verify: { type: 'boolean' } } });
+  if (positionals.length > 0) throw new UsageError(`cutover audit takes no arguments, got "${positionals.join(' ')}"`);
   const { plane, close } = await openControlPlane(config);
   try {
+    if (values.verify === true) {
+      const { commands, verdicts, problems } = await plane.verifyAudit();
+      for (const problem of problems) io.err(problem);
+      io.out(problems.length === 0 ? `audit verified: ${commands} command(s) decided again give exactly the ${verdicts} verdict(s) recorded` : `audit NOT verified: ${problems.length} difference(s) between the ${verdicts} verdict(s) recorded and what the ${commands} command(s) decide`);
+      return problems.length === 0 ? 0 : 1;
+    }
     const { events } = await plane.history();
     const rows = auditTrail(events).map((a) => [new Date(a.at).toISOString(), a.issuer, a.event === 'CommandRejected' ? 'rejected' : 'accepted', a.detail, a.reason ?? '']);
     for (const line of table([['WHEN', 'WHO', 'OUTCOME', 'WHAT', 'WHY'], ...rows])) io.out(line);
