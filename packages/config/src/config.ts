@@ -71,6 +71,10 @@ export interface Config {
     readonly metricsHost: string;
     readonly metricsPort: number;
   };
+  readonly verify: {
+    /** Rows per second `cutover verify` reads from each cluster; 0: no limit. */
+    readonly rate: number;
+  };
   readonly log: { readonly level: LogLevel };
   readonly stack: {
     readonly home: string;

@@ -78,6 +78,14 @@ it('prints the same for a person, and exits 0 when every table agrees', { timeou
   assert.equal(agreeing.stdout.trim(), `${ks}.same: origin and target agree (300 rows on origin, 300 on target; 32 token ranges)`);
 });
 
+it('reads no more rows a second from each cluster than VERIFY_RATE', { timeout }, async () => {
+  const started = performance.now();
+  const paced = await runCli(['verify', `${ks}.same`], { ...env, VERIFY_RATE: '100' });
+  assert.equal(paced.code, 0, paced.stderr);
+  // 300 rows on each cluster at 100 a second: the first page is read at once, the rest take about 3 s.
+  assert.ok(performance.now() - started >= 2500, `${Math.round(performance.now() - started)} ms`);
+});
+
 it('says what is wrong with what it is asked: a table origin lacks, bad arguments, no migration to take tables from', { timeout }, async () => {
   const missing = await runCli(['verify', `${ks}.nope`], env);
   assert.deepEqual([missing.code, missing.stderr.trim()], [1, `${ks}.nope: no such table on origin`]);

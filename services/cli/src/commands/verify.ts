@@ -35,7 +35,10 @@ export const VERIFY_USAGE = `cutover verify [keyspace.table ...] [--changed-sinc
               ranges and rangesMatching (or partitions), matches, complete, differences
               [{key, kind}]; with --repair, repair {rows, writes, failed [{key, reason}],
               differences [{key, kind}] (after)}
-  --ranges N  token ranges a whole table is compared in, 4 at a time (32)`;
+  --ranges N  token ranges a whole table is compared in, 4 at a time (32)
+
+  VERIFY_RATE (rows a second read from each cluster; 0, the default: no limit) spares clusters
+  that also serve the application.`;
 
 /** A comparison of a table, or of some of its partitions. */
 interface Comparison {
@@ -107,7 +110,7 @@ export async function verifyCommand(argv: string[], config: Config, io: Output):
       const startedAt = Date.now();
       let outcome: TableOutcome;
       try {
-        outcome = await verifyOne({ origin, target }, name, table, plan, { ranges, repair: values.repair === true, ...(changed === undefined ? {} : { changed: { since: since!, partitions: changed } }) });
+        outcome = await verifyOne({ origin, target, rate: config.verify.rate }, name, table, plan, { ranges, repair: values.repair === true, ...(changed === undefined ? {} : { changed: { since: since!, partitions: changed } }) });
       } catch (error) {
         io.err(`${name}: cannot be compared${values.repair === true ? ' or repaired' : ''}: ${(error as Error).message}`);
         failed++;
@@ -157,6 +160,8 @@ async function record(plane: ControlPlane, migrationId: string, verification: { 
 interface Clusters {
   readonly origin: cassandra.Client;
   readonly target: cassandra.Client;
+  /** Rows a second read from each at most (VERIFY_RATE); 0: no limit. */
+  readonly rate: number;
 }
 
 async function verifyOne(clusters: Clusters, name: string, table: TableSchema, plan: CopyPlan, options: { ranges: number; repair: boolean; changed?: { since: Bound; partitions: ChangedPartitions } }): Promise<TableOutcome> {
@@ -176,9 +181,9 @@ async function verifyOne(clusters: Clusters, name: string, table: TableSchema, p
 }
 
 /** Every row of the table, in token ranges; compared again: the ranges that differed. */
-async function wholeTable({ origin, target }: Clusters, name: string, plan: CopyPlan, ranges: number | readonly TokenRange[], why?: string): Promise<Comparison> {
+async function wholeTable(clusters: Clusters, name: string, plan: CopyPlan, ranges: number | readonly TokenRange[], why?: string): Promise<Comparison> {
   const count = typeof ranges === 'number' ? ranges : ranges.length;
-  const v = await withBar(name, count, (onRange) => verifyTable(origin, target, plan, { ranges, onRange }));
+  const v = await withBar(name, count, (onRange) => verifyTable(clusters.origin, clusters.target, plan, { ranges, onRange, rate: clusters.rate }));
   return {
     rows: v.rows,
     differences: v.differences,
@@ -186,15 +191,15 @@ async function wholeTable({ origin, target }: Clusters, name: string, plan: Copy
     scope: `${v.ranges} token ranges${why === undefined ? '' : `, the whole table: ${why}`}`,
     differing: `${v.ranges - v.rangesMatching} of ${v.ranges} token ranges`,
     counts: { ranges: v.ranges, rangesMatching: v.rangesMatching },
-    again: () => wholeTable({ origin, target }, `${name} (again)`, plan, v.differingRanges),
+    again: () => wholeTable(clusters, `${name} (again)`, plan, v.differingRanges),
   };
 }
 
 /** The partitions named; compared again: those of the rows that differed. */
-async function partitions({ origin, target }: Clusters, plan: CopyPlan, keys: readonly (readonly Buffer[])[], written: string): Promise<Comparison> {
-  const v = await verifyPartitions(origin, target, plan, keys);
+async function partitions(clusters: Clusters, plan: CopyPlan, keys: readonly (readonly Buffer[])[], written: string): Promise<Comparison> {
+  const v = await verifyPartitions(clusters.origin, clusters.target, plan, keys, { rate: clusters.rate });
   const scope = `${v.partitions.toLocaleString('en')} partition${v.partitions === 1 ? '' : 's'} ${written}`;
-  return { rows: v.rows, differences: v.differences, complete: true, scope, counts: { partitions: v.partitions }, again: () => partitions({ origin, target }, plan, v.differingPartitions, written) };
+  return { rows: v.rows, differences: v.differences, complete: true, scope, counts: { partitions: v.partitions }, again: () => partitions(clusters, plan, v.differingPartitions, written) };
 }
 
 function sinceText(since: Bound): string {

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type cassandra from 'cassandra-driver';
 import type { CopyPlan } from '../copy/copy-plan.js';
-import { rangePages } from '../copy/range-pages.js';
+import { rangePages, type PageOptions } from '../copy/range-pages.js';
 import { hashRow, rowKey, stagedPages, type StagedRow } from '../copy/staged-row.js';
 import type { TokenRange } from '../plan/token-ring.js';
+import type { Pace } from './pace.js';
 import { rowDifferences, type RowDifference } from './row-diff.js';
 
 /** One token range of a table compared on both clusters. */
@@ -46,6 +47,8 @@ export interface CheckOptions {
   readonly examples?: number;
   /** Rows per page of each side's read (1,000): larger pages cost the clusters less a row, and hold more in memory. */
   readonly pageRows?: number;
+  /** The rate of rows read from each cluster. */
+  readonly paces?: { readonly origin: Pace; readonly target: Pace };
 }
 
 /** So many differing rows at one look are no writes in flight: the range differs, and is not looked at again. */
@@ -60,11 +63,11 @@ export const TOO_MANY = 10_000;
  * now and then for nothing.
  */
 export async function checkRange(origin: cassandra.Client, target: cassandra.Client, plan: CopyPlan, range: TokenRange, options: CheckOptions = {}): Promise<RangeCheck> {
-  const { staged, skip = new Set(), attempts = 3, retryMs = 1000, inFlightMs = 2000, examples = 10, pageRows } = options;
+  const { staged, skip = new Set(), attempts = 3, retryMs = 1000, inFlightMs = 2000, examples = 10, pageRows, paces } = options;
   if (staged !== undefined && skip.size === 0) {
     const hash = createHash('sha256');
     let rows = 0;
-    for await (const page of scan(target, plan, range, { skip, pageRows })) {
+    for await (const page of scan(target, plan, range, { skip, pageRows, pace: paces?.target })) {
       for (const row of page) hashRow(hash, row);
       rows += page.length;
     }
@@ -76,7 +79,7 @@ export async function checkRange(origin: cassandra.Client, target: cassandra.Cli
     const horizon = BigInt(Date.now() - inFlightMs) * 1000n;
     const counts = { origin: 0, target: 0 };
     const found = new Map<string, RowDifference>();
-    const streams = [origin, target].map((client, i) => scan(client, plan, range, { skip, pageRows, count: (rows) => (counts[i === 0 ? 'origin' : 'target'] += rows) }));
+    const streams = [origin, target].map((client, i) => scan(client, plan, range, { skip, pageRows, pace: paces?.[i === 0 ? 'origin' : 'target'], count: (rows) => (counts[i === 0 ? 'origin' : 'target'] += rows) }));
     for await (const difference of rowDifferences(plan, streams[0]!, streams[1]!, horizon)) {
       if (differing === undefined || differing.has(difference.key)) found.set(difference.key, difference);
       if (found.size >= TOO_MANY) break;
@@ -89,9 +92,9 @@ export async function checkRange(origin: cassandra.Client, target: cassandra.Cli
 }
 
 /** The range's rows on one cluster, page by page in token order, the skipped ones left out; `count` told how many. */
-async function* scan(client: cassandra.Client, plan: CopyPlan, range: TokenRange, options: { skip: ReadonlySet<string>; pageRows: number | undefined; count?: (rows: number) => void }): AsyncGenerator<StagedRow[]> {
-  const { skip, pageRows, count } = options;
-  for await (let rows of stagedPages(plan, rangePages(client, plan, range, pageRows))) {
+async function* scan(client: cassandra.Client, plan: CopyPlan, range: TokenRange, options: PageOptions & { skip: ReadonlySet<string>; count?: (rows: number) => void }): AsyncGenerator<StagedRow[]> {
+  const { skip, count, ...pages } = options;
+  for await (let rows of stagedPages(plan, rangePages(client, plan, range, pages))) {
     if (skip.size > 0) rows = rows.filter((row) => !skip.has(rowKey(row)));
     count?.(rows.length);
     yield rows;

@@ -3,6 +3,7 @@ import type cassandra from 'cassandra-driver';
 import type { CopyPlan } from '../copy/copy-plan.js';
 import { partitionPages } from '../copy/range-pages.js';
 import { stagedPages, type StagedRow } from '../copy/staged-row.js';
+import { Pace } from './pace.js';
 import { rowDifferences, type RowDifference } from './row-diff.js';
 
 /** Partitions of a table compared on both clusters (`cutover verify --changed-since`). */
@@ -27,6 +28,8 @@ export interface PartitionsOptions {
   readonly inFlightMs?: number;
   /** Partitions read at once, each on both clusters (32). */
   readonly concurrency?: number;
+  /** Rows a second read from each cluster at most (VERIFY_RATE); 0: no limit. */
+  readonly rate?: number;
 }
 
 /**
@@ -36,13 +39,14 @@ export interface PartitionsOptions {
  * differs at every look counts: writes in flight reach one cluster a moment before the other.
  */
 export async function verifyPartitions(origin: cassandra.Client, target: cassandra.Client, plan: CopyPlan, partitions: readonly (readonly Buffer[])[], options: PartitionsOptions = {}): Promise<PartitionsVerification> {
-  const { attempts = 3, retryMs = 1000, inFlightMs = 2000, concurrency = 32 } = options;
+  const { attempts = 3, retryMs = 1000, inFlightMs = 2000, concurrency = 32, rate = 0 } = options;
+  const paces = { origin: new Pace(rate), target: new Pace(rate) };
   let pending = partitions;
   let differing: Map<string, RowDifference> | undefined;
   let rows: { origin: number; target: number } | undefined;
   for (let attempt = 1; ; attempt++) {
     const horizon = BigInt(Date.now() - inFlightMs) * 1000n;
-    const look = await lookAt(origin, target, plan, pending, horizon, concurrency);
+    const look = await lookAt({ origin, target, paces }, plan, pending, horizon, concurrency);
     rows ??= look.rows;
     // A row counts only if it differed at every look so far.
     differing = new Map([...look.differences].filter(([key]) => differing === undefined || differing.has(key)));
@@ -55,16 +59,15 @@ export async function verifyPartitions(origin: cassandra.Client, target: cassand
 }
 
 /** One look at the partitions: the rows each side had, and the rows that differed, by key. */
-async function lookAt(origin: cassandra.Client, target: cassandra.Client, plan: CopyPlan, partitions: readonly (readonly Buffer[])[], horizon: bigint, concurrency: number): Promise<{ rows: { origin: number; target: number }; differences: Map<string, RowDifference> }> {
+async function lookAt(clusters: { origin: cassandra.Client; target: cassandra.Client; paces: { origin: Pace; target: Pace } }, plan: CopyPlan, partitions: readonly (readonly Buffer[])[], horizon: bigint, concurrency: number): Promise<{ rows: { origin: number; target: number }; differences: Map<string, RowDifference> }> {
   const rows = { origin: 0, target: 0 };
   const differences = new Map<string, RowDifference>();
   let next = 0;
-  const counted = (side: 'origin' | 'target', pages: AsyncIterable<readonly StagedRow[]>): AsyncGenerator<readonly StagedRow[]> => tally(pages, (n) => (rows[side] += n));
+  const read = (side: 'origin' | 'target', key: readonly Buffer[]): AsyncGenerator<readonly StagedRow[]> => tally(stagedPages(plan, partitionPages(clusters[side], plan, key, { pace: clusters.paces[side] })), (n) => (rows[side] += n));
   const lanes = Array.from({ length: Math.min(concurrency, partitions.length) }, async () => {
     while (next < partitions.length) {
       const key = partitions[next++]!;
-      const [o, t] = [counted('origin', stagedPages(plan, partitionPages(origin, plan, key))), counted('target', stagedPages(plan, partitionPages(target, plan, key)))];
-      for await (const difference of rowDifferences(plan, o, t, horizon)) differences.set(difference.key, difference);
+      for await (const difference of rowDifferences(plan, read('origin', key), read('target', key), horizon)) differences.set(difference.key, difference);
     }
   });
   await Promise.all(lanes);

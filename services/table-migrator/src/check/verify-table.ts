@@ -2,6 +2,7 @@ import type cassandra from 'cassandra-driver';
 import type { CopyPlan } from '../copy/copy-plan.js';
 import { splitRing, type TokenRange } from '../plan/token-ring.js';
 import { TOO_MANY, checkRange, type CheckOptions, type RangeCheck } from './check-range.js';
+import { Pace } from './pace.js';
 import type { RowDifference } from './row-diff.js';
 
 /** A table compared on both clusters, every row (`cutover verify`). */
@@ -27,6 +28,8 @@ export interface VerifyOptions extends Pick<CheckOptions, 'attempts' | 'retryMs'
   readonly concurrency?: number;
   /** Called as each range is done. */
   readonly onRange?: (done: number, total: number) => void;
+  /** Rows a second read from each cluster at most (VERIFY_RATE); 0: no limit. */
+  readonly rate?: number;
 }
 
 /** Larger pages than the copy's: they cost the clusters less a row (measured: 12 against 10 µs, bench/verify). */
@@ -41,14 +44,15 @@ const PAGE_ROWS = 5000;
  * reach one cluster a moment before the other.
  */
 export async function verifyTable(origin: cassandra.Client, target: cassandra.Client, plan: CopyPlan, options: VerifyOptions = {}): Promise<TableVerification> {
-  const { ranges: which = 32, concurrency = 4, onRange, pageRows = PAGE_ROWS, ...check } = options;
+  const { ranges: which = 32, concurrency = 4, onRange, pageRows = PAGE_ROWS, rate = 0, ...check } = options;
+  const paces = { origin: new Pace(rate), target: new Pace(rate) };
   const ranges = typeof which === 'number' ? splitRing(which) : which;
   const checks = new Array<RangeCheck>(ranges.length);
   let [next, done] = [0, 0];
   const lanes = Array.from({ length: Math.min(concurrency, ranges.length) }, async () => {
     while (next < ranges.length) {
       const i = next++;
-      checks[i] = await checkRange(origin, target, plan, ranges[i]!, { ...check, pageRows, examples: TOO_MANY });
+      checks[i] = await checkRange(origin, target, plan, ranges[i]!, { ...check, pageRows, paces, examples: TOO_MANY });
       onRange?.(++done, ranges.length);
     }
   });

@@ -1,4 +1,5 @@
 import cassandra from 'cassandra-driver';
+import type { Pace } from '../check/pace.js';
 import type { TokenRange } from '../plan/token-ring.js';
 import type { CopyPlan } from './copy-plan.js';
 
@@ -14,17 +15,24 @@ const PAGE_ROWS = 1000;
  * used. (The driver's own result stream shifts rows off an array that grows while its reader
  * is slower than the cluster: quadratic in the rows it holds.)
  */
-export function rangePages(client: cassandra.Client, plan: CopyPlan, range: TokenRange, pageRows = PAGE_ROWS): AsyncGenerator<RawRow[]> {
+export function rangePages(client: cassandra.Client, plan: CopyPlan, range: TokenRange, options: PageOptions = {}): AsyncGenerator<RawRow[]> {
   const bounds = [range.start, range.end].map((t) => cassandra.types.Long.fromString(t.toString()));
-  return queryPages(client, plan.select, bounds, pageRows);
+  return queryPages(client, plan.select, bounds, options);
 }
 
 /** A partition's rows as `plan.partitionSelect` reads them (its key's values as their bytes), page by page as `rangePages`. */
-export function partitionPages(client: cassandra.Client, plan: CopyPlan, partitionKey: readonly Buffer[], pageRows = PAGE_ROWS): AsyncGenerator<RawRow[]> {
-  return queryPages(client, plan.partitionSelect, partitionKey, pageRows);
+export function partitionPages(client: cassandra.Client, plan: CopyPlan, partitionKey: readonly Buffer[], options: PageOptions = {}): AsyncGenerator<RawRow[]> {
+  return queryPages(client, plan.partitionSelect, partitionKey, options);
 }
 
-async function* queryPages(client: cassandra.Client, query: string, params: readonly unknown[], pageRows: number): AsyncGenerator<RawRow[]> {
+export interface PageOptions {
+  /** Rows a page holds (1,000). */
+  readonly pageRows?: number | undefined;
+  /** Each page's rows are taken from it before the next page is asked for: a rate of rows read. */
+  readonly pace?: Pace | undefined;
+}
+
+async function* queryPages(client: cassandra.Client, query: string, params: readonly unknown[], { pageRows = PAGE_ROWS, pace }: PageOptions): AsyncGenerator<RawRow[]> {
   // rawValues (our patch of the driver, patches/): each row an array of its values as the bytes the protocol carries, not decoded.
   const options = (pageState?: string): cassandra.QueryOptions => ({ prepare: true, fetchSize: pageRows, rawValues: true, ...(pageState === undefined ? {} : { pageState }) }) as cassandra.QueryOptions;
   const read = (pageState?: string): Promise<cassandra.types.ResultSet> => client.execute(query, params, options(pageState));
@@ -32,6 +40,7 @@ async function* queryPages(client: cassandra.Client, query: string, params: read
   try {
     while (next !== undefined) {
       const page: cassandra.types.ResultSet = await next;
+      await pace?.take(page.rows.length);
       next = typeof page.pageState === 'string' ? read(page.pageState) : undefined;
       yield page.rows as unknown as RawRow[];
     }
