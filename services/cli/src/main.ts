@@ -9,6 +9,7 @@ import { MIGRATE_USAGE, migrateCommand } from './commands/migrate.js';
 import { proxyCommand } from './commands/proxy.js';
 import { STACK_USAGE, stackCommand } from './commands/stack.js';
 import { TOPICS_USAGE, topicsCommand } from './commands/topics.js';
+import { REPLAY_USAGE, replayCommand } from './commands/replay.js';
 import { VERIFY_USAGE, verifyCommand } from './commands/verify.js';
 import { consoleOutput, type Output } from './output.js';
 import { UsageError } from './usage.js';
@@ -28,6 +29,7 @@ commands:
   audit   who did what, when and why
   log     read the mutation log: what the proxies intercepted and what each cluster answered
   verify  compare origin and target now, row by row, and name every row that differs
+  replay  replay the mutation log into a scratch keyspace and check it holds what origin has
 
 Settings come from environment variables and the optional YAML file (--config or CUTOVER_CONFIG);
 see the README's configuration reference.
@@ -42,7 +44,9 @@ ${MIGRATE_USAGE}
 
 ${LOG_USAGE}
 
-${VERIFY_USAGE}`;
+${VERIFY_USAGE}
+
+${REPLAY_USAGE}`;
 
 /** Runs the CLI and returns its exit code: 0 ok, 1 failed, 2 bad usage or configuration, 3 not all up. */
 export async function main(argv: readonly string[], io: Output = consoleOutput): Promise<number> {
@@ -74,6 +78,8 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
         return await logCommand(args, config, io);
       case 'verify':
         return await verifyCommand(args, config, io);
+      case 'replay':
+        return await replayCommand(args, config, io);
       default:
         throw new UsageError(`unknown command "${command}"; try cutover --help`);
     }

@@ -31,3 +31,24 @@ export function spawnCli(args: readonly string[], env: Readonly<Record<string, s
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return { child, stdout: () => stdout, stderr: () => stderr };
 }
+
+/** `cutover proxy` as a user runs it, once it listens; `stop` sends SIGTERM (the proxy flushes its log) and resolves with its exit code. */
+export async function startProxy(env: Readonly<Record<string, string | undefined>>): Promise<{ child: ChildProcess; stop: () => Promise<number | null> }> {
+  const child = spawn(process.execPath, [BIN, 'proxy'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('listening on')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`cutover proxy exited with ${code}: ${stderr}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return {
+    child,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

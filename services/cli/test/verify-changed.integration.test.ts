@@ -1,23 +1,20 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, it } from 'node:test';
 import { loadConfig } from '@cutover/config';
 import { cassandraClient } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
-import { runCli } from './run-cli.ts';
+import { runCli, startProxy } from './run-cli.ts';
 
 /**
  * `cutover verify --changed-since`: the partitions the mutation log says were written in a
  * window, written by a third-party driver through `cutover proxy`, compared on both clusters.
  */
-const BIN = fileURLToPath(new URL('../../../bin/cutover.js', import.meta.url));
 const ks = `changed_${randomBytes(3).toString('hex')}`;
-const env = { KAFKA_TOPIC_PREFIX: `${ks}.`, PROXY_QUERY_PORT: '19952', PROXY_METRICS_PORT: '19951', PROXY_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'cutover-spool-')), LOG_LEVEL: 'warn' };
+const env = { KAFKA_TOPIC_PREFIX: `${ks}.`, PROXY_QUERY_PORT: '19062', PROXY_METRICS_PORT: '19061', PROXY_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'cutover-spool-')), LOG_LEVEL: 'warn' };
 const config = loadConfig({ env });
 const origin = cassandraClient(config.origin);
 const target = cassandraClient(config.target);
@@ -44,16 +41,7 @@ before(async () => {
   for (let id = 0; id < 50; id++) for (const client of [origin, target]) await client.execute(`INSERT INTO ${ks}.t (id, n, v) VALUES (?, 0, 'old') USING TIMESTAMP 1000`, [id], { prepare: true });
   since = new Date().toISOString();
   // The application writes through the proxy: prepared statements, a batch, an unprepared statement.
-  const proxy = spawn(process.execPath, [BIN, 'proxy'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    proxy.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('listening on')) resolve();
-    });
-    proxy.on('exit', (code) => reject(new Error(`cutover proxy exited with ${code}: ${stderr}`)));
-  });
-  const exited = new Promise<number | null>((resolve) => proxy.on('exit', resolve));
+  const proxy = await startProxy(env);
   const app = new cassandra.Client({ contactPoints: [`127.0.0.1:${env.PROXY_QUERY_PORT}`], localDataCenter: 'datacenter1' });
   try {
     for (const id of [1, 2, 3]) await app.execute(`INSERT INTO ${ks}.t (id, n, v) VALUES (?, 1, 'new')`, [id], { prepare: true });
@@ -61,8 +49,7 @@ before(async () => {
     await app.execute(`INSERT INTO ${ks}.u (id, v) VALUES (7, 'literal')`);
   } finally {
     await app.shutdown();
-    proxy.kill('SIGTERM'); // stopping flushes the log
-    assert.equal(await exited, 0, stderr);
+    assert.equal(await proxy.stop(), 0); // stopping flushes the log
   }
   // Writes made around the proxy: to origin only, in a partition written in the window and in one that was not.
   await origin.execute(`UPDATE ${ks}.t USING TIMESTAMP 2000 SET v = 'origin only' WHERE id = 2 AND n = 0`);

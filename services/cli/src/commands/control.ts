@@ -8,7 +8,7 @@ import { cassandraClient, kafkaClient } from '@cutover/stack';
 import { syncSchema } from '@cutover/table-migrator';
 import { table, type Output } from '../output.js';
 import { UsageError } from '../usage.js';
-import { parseBound } from './log.js';
+import { parseBound } from './mutation-window.js';
 
 export const CONTROL_USAGE = `cutover control <command> [--migration id] [--issuer name] [--reason text]
 

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '@cutover/config';
-import { EventLogError, KafkaEventLog, SchemaCatalogue, type StoredRecord } from '@cutover/event-log';
-import { readMutations, redactPasswords, type LoggedMutation, type LoggedOutcome, type LoggedValue } from '@cutover/mutation-log';
+import type { StoredRecord } from '@cutover/event-log';
+import { redactPasswords, type LoggedMutation, type LoggedOutcome, type LoggedValue } from '@cutover/mutation-log';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
+import { mutationsBetween, parseBound } from './mutation-window.js';
 
 export const LOG_USAGE = `cutover log read [--table keyspace.table] [--from when] [--to when] [--follow] [--json]
 
@@ -18,21 +19,6 @@ export const LOG_USAGE = `cutover log read [--table keyspace.table] [--from when
   --json             JSON lines: eventId, receivedAt, table, kind, statement, partitionKey, values
                      (name, type, value rendered), writeTimestamp (a string), origin, target, ...`;
 
-/** Records appended up to this long before --from are read too: the proxy's clock may run ahead of the broker's. */
-export const CLOCK_SKEW_MS = 60_000;
-
-/** Where in the mutation log: a time (when the proxy received the mutation) or a partition's offset. */
-export type Bound = { readonly kind: 'time'; readonly ms: number } | { readonly kind: 'position'; readonly partition: number; readonly offset: bigint };
-
-export function parseBound(option: string, text: string, usage = LOG_USAGE): Bound {
-  const position = /^(\d+):(\d+)$/.exec(text);
-  if (position !== null) return { kind: 'position', partition: Number(position[1]), offset: BigInt(position[2]!) };
-  if (/^\d+$/.test(text)) return { kind: 'time', ms: Number(text) };
-  const ms = /^\d{4}-\d\d-\d\d/.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`${option} takes an ISO-8601 time, ms since the epoch or <partition>:<offset>, not "${text}"\n\n${usage}`);
-  return { kind: 'time', ms };
-}
-
 /** `cutover log read …`: exit 1 when a record could not be read (each is named on stderr). */
 export async function logCommand(argv: string[], config: Config, io: Output): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -41,52 +27,34 @@ export async function logCommand(argv: string[], config: Config, io: Output): Pr
     options: { table: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, follow: { type: 'boolean' }, json: { type: 'boolean' } },
   });
   if (positionals.length !== 1 || positionals[0] !== 'read') throw new UsageError(positionals.length === 0 ? LOG_USAGE : `unknown log command "${positionals.join(' ')}"\n\n${LOG_USAGE}`);
-  const from = values.from === undefined ? undefined : parseBound('--from', values.from);
-  const to = values.to === undefined ? undefined : parseBound('--to', values.to);
+  const from = values.from === undefined ? undefined : parseBound('--from', values.from, LOG_USAGE);
+  const to = values.to === undefined ? undefined : parseBound('--to', values.to, LOG_USAGE);
   const follow = values.follow === true;
   if (follow && to !== undefined) throw new UsageError(`--follow goes on without end: it takes no --to\n\n${LOG_USAGE}`);
   const partitions = [from, to].flatMap((b) => (b?.kind === 'position' ? [b.partition] : []));
   if (new Set(partitions).size > 1) throw new UsageError(`--from and --to name different partitions (${partitions.join(' and ')}); offsets are per partition`);
-  const partition = partitions[0];
   const table = values.table;
   if (table !== undefined && !/^[^.]+\.[^.]+$/.test(table)) throw new UsageError(`--table takes keyspace.table, not "${table}"`);
 
   const topic = `${config.kafka.topicPrefix}cutover.mutations`;
-  const catalogue = SchemaCatalogue.load();
-  const log = new KafkaEventLog(config.kafka);
   const stop = new AbortController();
   const interrupt = (): void => stop.abort();
   if (follow) process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
   let unreadable = 0;
   try {
-    const records = log.read(topic, { ...(from?.kind === 'time' ? { fromTimestamp: Math.max(0, from.ms - CLOCK_SKEW_MS) } : {}), follow, signal: stop.signal });
-    for await (const record of records) {
-      if (partition !== undefined && record.partition !== partition) continue;
-      const offset = BigInt(record.offset);
-      if (from?.kind === 'position' && offset < from.offset) continue;
-      if (to?.kind === 'position' && offset > to.offset) break;
-      let mutations: LoggedMutation[];
-      try {
-        mutations = readMutations(record, catalogue);
-      } catch (error) {
-        if (!(error instanceof EventLogError)) throw error;
-        unreadable++;
-        io.err(`unreadable record ${where(record)}: [${error.code}] ${error.message}`);
-        continue;
-      }
-      for (const m of mutations) {
-        if (from?.kind === 'time' && m.receivedAt < from.ms) continue;
-        if (to?.kind === 'time' && m.receivedAt > to.ms) continue;
-        if (table !== undefined && !touches(m, table)) continue;
-        io.out(values.json === true ? JSON.stringify(asJson(m)) : asLine(m));
-      }
+    const mutations = mutationsBetween(config, { from, to, follow, signal: stop.signal }, (record, error) => {
+      unreadable++;
+      io.err(`unreadable record ${where(record)}: [${error.code}] ${error.message}`);
+    });
+    for await (const m of mutations) {
+      if (table !== undefined && !touches(m, table)) continue;
+      io.out(values.json === true ? JSON.stringify(asJson(m)) : asLine(m));
     }
   } catch (error) {
     io.err(`error: cannot read ${topic}: ${(error as Error).message}`);
     return 1;
   } finally {
     process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
-    await log.close();
   }
   return unreadable > 0 ? 1 : 0;
 }

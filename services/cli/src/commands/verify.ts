@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '@cutover/config';
 import type { ControlPlane } from '@cutover/control-plane';
-import { renderValue } from '@cutover/cql-protocol';
-import { parseTypeText } from '@cutover/mutation-log';
 import { cassandraClient } from '@cutover/stack';
 import { MigratorError, copyPlan, readSchema, repairTable, splitName, verifyPartitions, verifyTable, type CopyPlan, type DifferenceKind, type RowDifference, type TableSchema, type TokenRange } from '@cutover/table-migrator';
 import type cassandra from 'cassandra-driver';
@@ -11,7 +9,8 @@ import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
 import { changedPartitions, type ChangedPartitions } from './changed-partitions.js';
 import { defaultIssuer, openControlPlane } from './control.js';
-import { parseBound, type Bound } from './log.js';
+import { parseBound, type Bound } from './mutation-window.js';
+import { keyText, shownKey } from './row-keys.js';
 
 export const VERIFY_USAGE = `cutover verify [keyspace.table ...] [--changed-since when] [--repair] [--json] [--ranges N]
 
@@ -217,19 +216,6 @@ async function withBar<T>(label: string, total: number, work: (onRange: (done: n
   }
 }
 
-/** Each primary key column by name, its value rendered as CQL writes it (a static row's clustering columns left out). */
-function shownKey(table: TableSchema, keyValues: RowDifference['keyValues']): Record<string, string> {
-  const keyColumns = table.columns.filter((c) => c.kind === 'partition_key' || c.kind === 'clustering');
-  const key: Record<string, string> = {};
-  keyColumns.forEach((column, i) => {
-    const bytes = keyValues[i] ?? null;
-    if (bytes === null) return;
-    const type = parseTypeText(column.type);
-    key[column.name] = type === undefined ? `0x${bytes.toString('hex')}` : renderValue(bytes, type, 4);
-  });
-  return key;
-}
-
 function asJson({ name, comparison: c, differences, repair }: TableOutcome): Record<string, unknown> {
   const json: Record<string, unknown> = { table: name, rowsCompared: c.rows.origin, rows: c.rows, scope: c.scope, ...c.counts, matches: differences.length === 0 && c.complete, complete: c.complete, differences };
   if (repair !== undefined) json['repair'] = { rows: repair.rows, writes: repair.writes, failed: repair.failed, differences: repair.differencesAfter, complete: repair.after.complete };
@@ -241,12 +227,6 @@ const KIND_TEXT: Record<DifferenceKind, string> = { 'missing-on-target': 'missin
 function differenceLines(differences: readonly ShownDifference[]): string[] {
   const width = Math.max(...differences.map((d) => KIND_TEXT[d.kind].length));
   return differences.map((d) => `  ${KIND_TEXT[d.kind].padEnd(width)}  ${keyText(d.key)}`);
-}
-
-function keyText(key: Record<string, string>): string {
-  return Object.entries(key)
-    .map(([column, value]) => `${column}=${value}`)
-    .join(', ');
 }
 
 function asLines({ name, comparison: c, differences, repair }: TableOutcome): string[] {

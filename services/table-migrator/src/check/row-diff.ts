@@ -1,5 +1,6 @@
 import type { CopyPlan } from '../copy/copy-plan.js';
 import { compareInt64, int64, rowKey, type Int64, type StagedCell, type StagedRow } from '../copy/staged-row.js';
+import { Cursor } from './page-cursor.js';
 
 /**
  * How a row differs: there on origin only (`missing-on-target`), on target only
@@ -125,34 +126,4 @@ function sameKey(a: StagedRow, b: StagedRow): boolean {
 
 function difference(row: StagedRow, rows: Pick<RowDifference, 'origin' | 'target'>, kind: DifferenceKind, horizon: bigint): RowDifference {
   return { token: row.token.readBigInt64BE(), key: rowKey(row), keyValues: row.key, kind, ...rows, horizon };
-}
-
-/** A stream of pages read row by row: only reaching a page's end waits. */
-class Cursor {
-  private readonly pages: AsyncIterator<readonly StagedRow[]>;
-  private page: readonly StagedRow[] = [];
-  private at = 0;
-
-  constructor(pages: AsyncIterable<readonly StagedRow[]>) {
-    this.pages = pages[Symbol.asyncIterator]();
-  }
-
-  /** The row at the head, when its page is read; undefined otherwise (see `head`). */
-  get current(): StagedRow | undefined {
-    return this.page[this.at];
-  }
-
-  /** The row at the head, reading pages until there is one; undefined at the end. */
-  async head(): Promise<StagedRow | undefined> {
-    while (this.at >= this.page.length) {
-      const next = await this.pages.next();
-      if (next.done === true) return undefined;
-      [this.page, this.at] = [next.value, 0];
-    }
-    return this.page[this.at];
-  }
-
-  advance(): void {
-    this.at++;
-  }
 }

@@ -51,3 +51,13 @@ export function splitName(qualified: string): { keyspace: string; name: string }
   if (dot <= 0 || dot === qualified.length - 1) throw new TypeError(`"${qualified}" is not keyspace.table`);
   return { keyspace: qualified.slice(0, dot), name: qualified.slice(dot + 1) };
 }
+
+/** The keyspace's schema under another name: its tables and types, without their indexes (a scratch copy to replay into). */
+export function renameKeyspace(keyspace: KeyspaceSchema, name: string): KeyspaceSchema {
+  return {
+    ...keyspace,
+    name,
+    types: new Map([...keyspace.types].map(([typeName, type]) => [typeName, { ...type, keyspace: name }])),
+    tables: new Map([...keyspace.tables].map(([tableName, table]) => [tableName, { ...table, keyspace: name, indexes: [] }])),
+  };
+}
