@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@cutover/config';
 import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
 import { readMutations } from '@cutover/mutation-log';
 import { LocalStack, cassandraClient, kafkaClient } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
+import { startProxy as startCliProxy } from './run-cli.ts';
 
 /**
  * `cutover proxy` killed with SIGKILL under load, with LOG_DURABILITY=acked: every write its
@@ -19,7 +19,6 @@ import cassandra from 'cassandra-driver';
  * TARGET_FAILURE_POLICY=origin-acked with target down, on target once the healer is done).
  * The second test stops the shared stack's target, and always starts it again.
  */
-const BIN = fileURLToPath(new URL('../../../bin/cutover.js', import.meta.url));
 const timeout = 240_000;
 const prefix = `crash-${randomBytes(3).toString('hex')}.`;
 const ks = `crash_${randomBytes(3).toString('hex')}`;
@@ -37,16 +36,8 @@ after(async () => {
 
 /** `cutover proxy` as a user runs it; resolves once it listens. */
 async function startProxy(env: Record<string, string | undefined>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'proxy'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const { child } = await startCliProxy(env);
   children.push(child);
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('listening on')) resolve();
-    });
-    child.on('exit', (code) => reject(new Error(`cutover proxy exited with ${code}: ${stderr}`)));
-  });
   return child;
 }
 

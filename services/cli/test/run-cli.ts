@@ -34,7 +34,8 @@ export function spawnCli(args: readonly string[], env: Readonly<Record<string, s
 
 /** `cutover proxy` as a user runs it, once it listens; `stop` sends SIGTERM (the proxy flushes its log) and resolves with its exit code. */
 export async function startProxy(env: Readonly<Record<string, string | undefined>>): Promise<{ child: ChildProcess; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, [BIN, 'proxy'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its stdout (the JSON logs) is not read: a pipe nobody reads would stop the proxy once full.
+  const child = spawn(process.execPath, [BIN, 'proxy'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr.on('data', (chunk: Buffer) => {
