@@ -18,9 +18,8 @@ export const REPLAY_USAGE = `cutover replay mutations --into keyspace [--tables 
   in log order, with their own write timestamps, into a new scratch keyspace on target (their
   tables created there as origin has them), then reads the tables whole on origin: every cell
   origin has from a write in the window (writetimes from --from to --to) must have come back
-  from the log, with its value and writetime. A cell that did not is a gap
-  in the log (or a write made around the proxy), named with its key. Mutations that cannot be
-  replayed faithfully (counter updates, list appends, lightweight transactions) and those origin
+  from the log, with its value and writetime. A cell that did not is a gap in the log (or a
+  write made around the proxy), named with its key. Mutations that cannot be replayed faithfully (counter updates, list appends, lightweight transactions) and those origin
   refused are counted, not applied. --from, --to: a time (ISO-8601, ms since the epoch) or a
   log position <partition>:<offset>; default: the whole log. Exit 0 when the log is complete for
   the window, 1 when a cell is missing.`;
