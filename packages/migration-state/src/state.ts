@@ -15,13 +15,12 @@ export interface TableState {
   readonly force?: boolean;
   /** The current copy round, once the migrator has planned it. */
   readonly copy?: TableCopy;
-  /** The last full verification of the current round (`cutover verify`). */
+  /** The last full verification of the current round (`cutover verify`): a re-migration drops it. */
   readonly verified?: LastVerification;
 }
 
 /** What the last full verification of a table found. */
 export interface LastVerification {
-  readonly round: number;
   /** When it began, ms since the epoch. */
   readonly startedAt: number;
   readonly rows: number;
@@ -160,8 +159,8 @@ function withEvent(state: MigrationState, event: Event, migrationId: string): Mi
       const table = state.tables[event.table]!;
       // Verifications may end out of order (several run at once): the one that began last counts.
       if (table.verified !== undefined && table.verified.startedAt > event.startedAt) return state;
-      const { round, startedAt, rows, differences, complete } = event;
-      return { ...state, tables: { ...state.tables, [event.table]: { ...table, verified: { round, startedAt, rows, differences, complete } } } };
+      const { startedAt, rows, differences, complete } = event;
+      return { ...state, tables: { ...state.tables, [event.table]: { ...table, verified: { startedAt, rows, differences, complete } } } };
     }
     case 'CommandRejected':
       return state;

@@ -1,4 +1,5 @@
 export { MigratorError, type MigratorErrorCode } from './errors.js';
+export { forEachConcurrently } from './concurrently.js';
 export { planSchema, type SchemaPlan } from './schema/plan-schema.js';
 export { readSchema } from './schema/read-schema.js';
 export { renameKeyspace, splitName, type ColumnSchema, type IndexSchema, type KeyspaceSchema, type SchemaSnapshot, type TableSchema, type UdtSchema } from './schema/schema.js';

@@ -3,7 +3,7 @@ import type { Config } from '@cutover/config';
 import type { LoggedMutation } from '@cutover/mutation-log';
 import { applyMutation, notReplayable } from '@cutover/proxy';
 import { cassandraClient } from '@cutover/stack';
-import { copyPlan, logGaps, planSchema, rangePages, readSchema, renameKeyspace, splitName, splitRing, stagedPages, tokenGroups, type CopyPlan, type LogGap } from '@cutover/table-migrator';
+import { copyPlan, forEachConcurrently, logGaps, planSchema, rangePages, readSchema, renameKeyspace, splitName, splitRing, stagedPages, tokenGroups, type CopyPlan, type LogGap } from '@cutover/table-migrator';
 import type cassandra from 'cassandra-driver';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
@@ -142,19 +142,14 @@ async function replay(config: Config, target: cassandra.Client, window: { from: 
  * a gap in the log leaves no trace of the partitions it wrote.
  */
 async function compare(origin: cassandra.Client, target: cassandra.Client, plans: { origin: CopyPlan; scratch: CopyPlan }, window: { from: bigint; to: bigint }): Promise<{ rows: number; gaps: LogGap[] }> {
-  const ranges = splitRing(32);
   const gaps: LogGap[] = [];
-  let [rows, next] = [0, 0];
-  const lanes = Array.from({ length: 4 }, async () => {
-    while (next < ranges.length) {
-      const range = ranges[next++]!;
-      const groups = tokenGroups(stagedPages(plans.origin, rangePages(origin, plans.origin, range)), stagedPages(plans.scratch, rangePages(target, plans.scratch, range)));
-      for await (const [there, replayed] of groups) {
-        rows += there.length;
-        gaps.push(...logGaps(plans.origin, there, replayed, window));
-      }
+  let rows = 0;
+  await forEachConcurrently(splitRing(32), 4, async (range) => {
+    const groups = tokenGroups(stagedPages(plans.origin, rangePages(origin, plans.origin, range)), stagedPages(plans.scratch, rangePages(target, plans.scratch, range)));
+    for await (const [there, replayed] of groups) {
+      rows += there.length;
+      gaps.push(...logGaps(plans.origin, there, replayed, window));
     }
   });
-  await Promise.all(lanes);
   return { rows, gaps };
 }

@@ -1,4 +1,5 @@
 import cassandra from 'cassandra-driver';
+import { forEachConcurrently } from '../concurrently.js';
 import type { CopyPlan } from '../copy/copy-plan.js';
 import { repairWrites } from './repair-writes.js';
 import type { RowDifference } from './row-diff.js';
@@ -20,22 +21,18 @@ export interface Repair {
 export async function repairTable(target: cassandra.Client, plan: CopyPlan, differences: readonly RowDifference[], options: { readonly concurrency?: number } = {}): Promise<Repair> {
   if (plan.counter) throw new TypeError(`${plan.keyspace}.${plan.table} is a counter table: its rows cannot be repaired safely`);
   const failed: { difference: RowDifference; reason: string }[] = [];
-  let [rows, writes, next] = [0, 0, 0];
-  const lanes = Array.from({ length: Math.min(options.concurrency ?? 32, differences.length) }, async () => {
-    while (next < differences.length) {
-      const difference = differences[next++]!;
-      // What remains of each TTL is taken as the row is written.
-      const statements = repairWrites(plan, difference, Date.now() / 1000);
-      try {
-        for (const { query, params } of statements) await target.execute(query, params, { prepare: true });
-        rows++;
-        writes += statements.length;
-      } catch (error) {
-        if (!(error instanceof cassandra.errors.ResponseError)) throw error;
-        failed.push({ difference, reason: error.message });
-      }
+  let [rows, writes] = [0, 0];
+  await forEachConcurrently(differences, options.concurrency ?? 32, async (difference) => {
+    // What remains of each TTL is taken as the row is written.
+    const statements = repairWrites(plan, difference, Date.now() / 1000);
+    try {
+      for (const { query, params } of statements) await target.execute(query, params, { prepare: true });
+      rows++;
+      writes += statements.length;
+    } catch (error) {
+      if (!(error instanceof cassandra.errors.ResponseError)) throw error;
+      failed.push({ difference, reason: error.message });
     }
   });
-  await Promise.all(lanes);
   return { rows, writes, failed };
 }

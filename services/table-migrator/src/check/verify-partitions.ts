@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type cassandra from 'cassandra-driver';
+import { forEachConcurrently } from '../concurrently.js';
 import type { CopyPlan } from '../copy/copy-plan.js';
 import { partitionPages } from '../copy/range-pages.js';
 import { stagedPages, type StagedRow } from '../copy/staged-row.js';
@@ -62,15 +63,10 @@ export async function verifyPartitions(origin: cassandra.Client, target: cassand
 async function lookAt(clusters: { origin: cassandra.Client; target: cassandra.Client; paces: { origin: Pace; target: Pace } }, plan: CopyPlan, partitions: readonly (readonly Buffer[])[], horizon: bigint, concurrency: number): Promise<{ rows: { origin: number; target: number }; differences: Map<string, RowDifference> }> {
   const rows = { origin: 0, target: 0 };
   const differences = new Map<string, RowDifference>();
-  let next = 0;
   const read = (side: 'origin' | 'target', key: readonly Buffer[]): AsyncGenerator<readonly StagedRow[]> => tally(stagedPages(plan, partitionPages(clusters[side], plan, key, { pace: clusters.paces[side] })), (n) => (rows[side] += n));
-  const lanes = Array.from({ length: Math.min(concurrency, partitions.length) }, async () => {
-    while (next < partitions.length) {
-      const key = partitions[next++]!;
-      for await (const difference of rowDifferences(plan, read('origin', key), read('target', key), horizon)) differences.set(difference.key, difference);
-    }
+  await forEachConcurrently(partitions, concurrency, async (key) => {
+    for await (const difference of rowDifferences(plan, read('origin', key), read('target', key), horizon)) differences.set(difference.key, difference);
   });
-  await Promise.all(lanes);
   return { rows, differences };
 }
 

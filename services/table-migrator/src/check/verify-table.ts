@@ -1,4 +1,5 @@
 import type cassandra from 'cassandra-driver';
+import { forEachConcurrently } from '../concurrently.js';
 import type { CopyPlan } from '../copy/copy-plan.js';
 import { splitRing, type TokenRange } from '../plan/token-ring.js';
 import { TOO_MANY, checkRange, type CheckOptions, type RangeCheck } from './check-range.js';
@@ -48,15 +49,11 @@ export async function verifyTable(origin: cassandra.Client, target: cassandra.Cl
   const paces = { origin: new Pace(rate), target: new Pace(rate) };
   const ranges = typeof which === 'number' ? splitRing(which) : which;
   const checks = new Array<RangeCheck>(ranges.length);
-  let [next, done] = [0, 0];
-  const lanes = Array.from({ length: Math.min(concurrency, ranges.length) }, async () => {
-    while (next < ranges.length) {
-      const i = next++;
-      checks[i] = await checkRange(origin, target, plan, ranges[i]!, { ...check, pageRows, paces, examples: TOO_MANY });
-      onRange?.(++done, ranges.length);
-    }
+  let done = 0;
+  await forEachConcurrently(ranges, concurrency, async (range, i) => {
+    checks[i] = await checkRange(origin, target, plan, range, { ...check, pageRows, paces, examples: TOO_MANY });
+    onRange?.(++done, ranges.length);
   });
-  await Promise.all(lanes);
   return {
     keyspace: plan.keyspace,
     table: plan.table,
