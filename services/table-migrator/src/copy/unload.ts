@@ -8,7 +8,7 @@ import type { Chunk } from '../plan/chunk-plan.js';
 import { CHUNK_CONTENT_TYPE, chunkWriter } from './chunk-file.js';
 import type { CopyPlan } from './copy-plan.js';
 import { rangePages } from './range-pages.js';
-import { hashRow, stagedRow } from './staged-row.js';
+import { hashRow, stagedPages } from './staged-row.js';
 
 export interface Staging {
   readonly s3: S3Client;
@@ -50,11 +50,9 @@ export async function unloadChunk(origin: cassandra.Client, staging: Staging, pl
   const upload = new Upload({ client: staging.s3, params: { Bucket: staging.bucket, Key: key, Body: counted, ContentType: CHUNK_CONTENT_TYPE }, partSize: UPLOAD_PART_BYTES, queueSize: UPLOAD_PARTS_HELD });
   const uploaded = upload.done();
   try {
-    for await (const page of rangePages(origin, plan, { start: chunk.rangeStart, end: chunk.rangeEnd })) {
-      // Each row's TTLs are taken as expiries when its page arrived, not when the chunk began.
-      const now = Date.now() / 1000;
-      for (const read of page) {
-        const row = stagedRow(plan, read, now);
+    // Each row's TTLs are taken as expiries when its page arrived, not when the chunk began.
+    for await (const page of stagedPages(plan, rangePages(origin, plan, { start: chunk.rangeStart, end: chunk.rangeEnd }))) {
+      for (const row of page) {
         hashRow(hash, row);
         writer.write(row);
       }
