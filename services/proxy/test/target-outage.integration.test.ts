@@ -87,9 +87,15 @@ it('clients keep writing while target is down, and the healer brings target leve
   assert.ok(remigrated, 'the proxy issued an accepted Remigrate for the table');
 
   await stack.up(['target']);
-  for (let i = 0; i < 600 && (await metric('cutover_proxy_pending_heals')) > 0; i++) await delay(100);
+  const healsApplied = async (): Promise<void> => {
+    for (let i = 0; i < 600 && (await metric('cutover_proxy_pending_heals')) > 0; i++) await delay(100);
+  };
+  await healsApplied();
   assert.equal(await metric('cutover_proxy_pending_heals'), 0, 'every heal applied');
-  await client.execute(insert, [40, 'after', ['c']]); // the session has target again
+  await client.execute(insert, [40, 'after', ['c']]);
+  // The session may not have its connection to target back yet: then this write is healed too.
+  await sink.flushed();
+  await healsApplied();
 
   const query = `SELECT id, v, tags, writetime(v) AS wt FROM ${ks}.t`;
   const fresh = directClients(config);
