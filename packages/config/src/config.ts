@@ -72,6 +72,8 @@ export interface Config {
     readonly metricsPort: number;
   };
   readonly verify: {
+    /** Ranges a `cutover verify` process compares at once, as workers of the table migrator's group. */
+    readonly workers: number;
     /** Rows per second `cutover verify` reads from each cluster; 0: no limit. */
     readonly rate: number;
   };

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { EventLogError, SchemaCatalogue, deadLetter, decodeRecord, encodeRecord, topicCatalogue, type EventLog, type StoredRecord, type Subscription, type TopicSpec } from '@cutover/event-log';
-import { decide, evolve, initialState, isFact, type Command, type CommandEnvelope, type EventEnvelope, type Fact, type MigrationState } from '@cutover/migration-state';
-import { LiveHistory, decideAll } from './live-history.js';
+import { isFact, rebuild, type Command, type CommandEnvelope, type EventEnvelope, type Fact, type LoggedFact, type MigrationState } from '@cutover/migration-state';
+import { LiveHistory } from './live-history.js';
 import { migrationEventFromAvro, migrationEventToAvro, type AvroMigrationEvent } from './migration-event-codec.js';
 import { updateFromAvro, updateToAvro, type AvroUpdate } from './update-codec.js';
 
@@ -65,9 +65,11 @@ export class ControlPlane {
 
   /** Appends a command and returns what it decided, in its place in the log's order. */
   async issue(command: Command, options: IssueOptions): Promise<readonly EventEnvelope[]> {
-    const envelope: CommandEnvelope = { commandId: randomUUID(), issuedAt: Date.now(), ...options, command };
+    // Decided knowing every fact logged by now: the events topic has one partition.
+    const [factsThrough = 0] = await this.log.endOffsets(this.topics.events);
+    const envelope: CommandEnvelope = { commandId: randomUUID(), issuedAt: Date.now(), ...options, factsThrough, command };
     await this.log.produce(this.topics.control, [{ key: Buffer.from(options.migrationId), value: encodeRecord(this.catalogue, 'Update', updateToAvro(envelope)) }]);
-    const { events } = await this.decided();
+    const { events } = await this.history();
     const decided = events.filter((e) => e.commandId === envelope.commandId);
     // The verdict goes on the facts topic too. Deciding is deterministic, so anyone who decides
     // this command again gets the same events, ids included: consumers dedupe by event id.
@@ -77,55 +79,49 @@ export class ControlPlane {
   }
 
   /**
-   * The state rebuilt from the logs: every command of the control topic decided in order, then
-   * the migrators' facts. Facts name the copy round they belong to, so reading them after the
-   * commands gives the state the two logs describe together. `at` (ms since the epoch): the
-   * state as it was then, from the commands issued by then (the log's order up to the first
-   * issued later) and the facts recorded by then.
+   * The state rebuilt from the logs: every command of the control topic decided in order, each
+   * knowing the migrators' facts logged before it was issued, then the facts logged since. `at`
+   * (ms since the epoch): the state as it was then, from the commands issued by then (the log's
+   * order up to the first issued later) and the facts recorded by then.
    */
   async history(options: { readonly at?: number } = {}): Promise<History> {
-    const decided = await this.decided(options.at);
-    let { state, unreadable } = decided;
-    const seen = new Set<string>();
-    for (const record of await this.log.readAll(this.topics.events)) {
+    const [controlRecords, eventRecords] = await Promise.all([this.log.readAll(this.topics.control), this.log.readAll(this.topics.events)]);
+    let commands = controlRecords.map((record) => this.read(record)).filter((envelope): envelope is CommandEnvelope => !(envelope instanceof EventLogError));
+    let unreadable = controlRecords.length - commands.length;
+    if (options.at !== undefined) {
+      const later = commands.findIndex((c) => c.issuedAt > options.at!);
+      if (later >= 0) commands = commands.slice(0, later);
+    }
+    const facts: LoggedFact[] = [];
+    for (const record of eventRecords) {
       const envelope = this.readFact(record);
       if (envelope instanceof EventLogError) unreadable++;
-      // A fact recorded twice (a redone chunk) has the same id.
-      else if (envelope !== undefined && !seen.has(envelope.eventId) && (options.at === undefined || envelope.at <= options.at)) {
-        seen.add(envelope.eventId);
-        state = evolve(state, envelope);
-      }
+      else if (envelope !== undefined && (options.at === undefined || envelope.at <= options.at)) facts.push({ offset: Number(record.offset), envelope });
     }
-    return { state, events: decided.events, unreadable, facts: seen.size, commands: decided.commands };
+    const { state, events, facts: folded } = rebuild(commands, facts);
+    return { state, events, unreadable, facts: folded, commands: controlRecords.length };
   }
 
   /**
    * The state as `history` rebuilds it, kept current: both topics are read from their start
    * and followed. Resolves once it has caught up with the logs as they were when called.
+   * `deadLetters`: unreadable commands go to the dead letters (one follower of each service does it).
    */
-  async live(subscriber: string): Promise<LiveHistory> {
+  async live(subscriber: string, options: { readonly deadLetters?: boolean } = {}): Promise<LiveHistory> {
     const now = await this.history();
     const live = new LiveHistory();
     // Groups of their own for each run: every start reads the whole logs.
     const group = `${subscriber}-${randomUUID()}`;
     live.subscriptions.push(
-      await this.log.consume(this.topics.control, `${group}-control`, (record) => Promise.resolve(live.addCommand(this.read(record)))),
-      await this.log.consume(this.topics.events, `${group}-events`, (record) => Promise.resolve(live.addFact(this.readFact(record)))),
+      await this.log.consume(this.topics.control, `${group}-control`, async (record) => {
+        const command = this.read(record);
+        if (command instanceof EventLogError && options.deadLetters === true) await this.deadLetter(record, command);
+        live.addCommand(command);
+      }),
+      await this.log.consume(this.topics.events, `${group}-events`, (record) => Promise.resolve(live.addFact(Number(record.offset), this.readFact(record)))),
     );
     await live.caughtUp(now);
     return live;
-  }
-
-  /** Every command of the control topic decided in order (up to the first issued after `at`): the state before the migrators' facts. */
-  private async decided(at?: number): Promise<Omit<History, 'facts'>> {
-    const records = await this.log.readAll(this.topics.control);
-    let commands = records.map((record) => this.read(record)).filter((envelope): envelope is CommandEnvelope => !(envelope instanceof EventLogError));
-    if (at !== undefined) {
-      const later = commands.findIndex((c) => c.issuedAt > at);
-      if (later >= 0) commands = commands.slice(0, later);
-    }
-    const { state, events } = decideAll(commands);
-    return { state, events, unreadable: records.length - commands.length, commands: records.length };
   }
 
   /** A fact of the events topic; undefined for a decided event (the control topic has those). */
@@ -146,7 +142,7 @@ export class ControlPlane {
    * left out.
    */
   async verifyAudit(): Promise<AuditCheck> {
-    const { events, commands } = await this.decided();
+    const { events, commands } = await this.history();
     const expected = new Map(events.map((e) => [e.eventId, e]));
     const problems: string[] = [];
     const recorded = new Set<string>();
@@ -181,20 +177,27 @@ export class ControlPlane {
   }
 
   /**
-   * Replays the control topic from its beginning, then follows it: `onEvents` gets the state and
-   * the events of each command as it is decided. An unreadable record goes to the dead letters
-   * with the reason, and changes nothing.
+   * Reads both logs from their start, then follows them: `onState` gets the state at once and
+   * again, at most every `everyMs`, while records come. An unreadable command goes to the dead
+   * letters with the reason, and changes nothing.
    */
-  async follow(subscriber: string, onEvents: (state: MigrationState, events: readonly EventEnvelope[]) => void): Promise<Subscription> {
-    let state = initialState;
-    // A group of its own for each run: every start replays the whole log.
-    return this.log.consume(this.topics.control, `${subscriber}-${randomUUID()}`, async (record) => {
-      const envelope = this.read(record);
-      if (envelope instanceof EventLogError) return this.deadLetter(record, envelope);
-      const decided = decide(envelope, state);
-      state = decided.reduce(evolve, state);
-      onEvents(state, decided);
+  async follow(subscriber: string, onState: (state: MigrationState) => void, everyMs = 100): Promise<Subscription> {
+    const live = await this.live(subscriber, { deadLetters: true });
+    let timer: NodeJS.Timeout | undefined;
+    live.onChange(() => {
+      // Each read of the state folds the logs again: once per burst of records, not per record.
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        onState(live.state);
+      }, everyMs);
     });
+    onState(live.state);
+    return {
+      async stop() {
+        clearTimeout(timer);
+        await live.close();
+      },
+    };
   }
 
   private read(record: StoredRecord): CommandEnvelope | EventLogError {

@@ -1,37 +1,29 @@
 import type { EventLogError, Subscription } from '@cutover/event-log';
-import { decide, evolve, initialState, type CommandEnvelope, type EventEnvelope, type MigrationState } from '@cutover/migration-state';
-
-/** Commands decided in order, from the first: the state they make and every event they decided. */
-export function decideAll(commands: readonly CommandEnvelope[]): { state: MigrationState; events: EventEnvelope[] } {
-  let state = initialState;
-  const events: EventEnvelope[] = [];
-  for (const command of commands) {
-    const decided = decide(command, state);
-    state = decided.reduce(evolve, state);
-    events.push(...decided);
-  }
-  return { state, events };
-}
+import { rebuild, type CommandEnvelope, type EventEnvelope, type LoggedFact, type MigrationState } from '@cutover/migration-state';
 
 /**
- * The migration's state as `ControlPlane.history` rebuilds it (every command decided in order,
- * then the migrators' facts, each once), kept current by following both topics: reading it
- * costs nothing once the logs are read, where `history` reads them whole each time.
+ * The migration's state as `ControlPlane.history` rebuilds it, kept current by following both
+ * topics: reading it costs nothing once the logs are read, where `history` reads them whole
+ * each time. A command whose facts (`factsThrough`) have not all been read yet waits for them,
+ * so it is decided as every other reader decides it.
  */
 export class LiveHistory {
   readonly subscriptions: Subscription[] = [];
   private readonly commands: CommandEnvelope[] = [];
-  private readonly facts = new Map<string, EventEnvelope>();
-  /** Records of the control topic read, readable or not. */
+  private readonly facts: LoggedFact[] = [];
+  /** Records of each topic read, readable or not. */
   private commandRecords = 0;
+  private eventRecords = 0;
+  private readonly distinctFacts = new Set<string>();
   private cached?: MigrationState;
   private onRecord?: () => void;
+  private listener?: () => void;
 
   /** The state now: rebuilt (in memory) when a record has come since it was last read. */
   get state(): MigrationState {
     if (this.cached === undefined) {
-      // Facts after every command, as `history` folds them: facts name the round they are of.
-      this.cached = [...this.facts.values()].reduce(evolve, decideAll(this.commands).state);
+      const waiting = this.commands.findIndex((c) => (c.factsThrough ?? 0) > this.eventRecords);
+      this.cached = rebuild(waiting < 0 ? this.commands : this.commands.slice(0, waiting), this.facts).state;
     }
     return this.cached;
   }
@@ -39,23 +31,35 @@ export class LiveHistory {
   addCommand(command: CommandEnvelope | EventLogError): void {
     this.commandRecords++;
     if (!(command instanceof Error)) this.commands.push(command);
-    this.cached = undefined;
-    this.onRecord?.();
+    this.changed();
   }
 
-  addFact(fact: EventEnvelope | EventLogError | undefined): void {
-    if (fact !== undefined && !(fact instanceof Error) && !this.facts.has(fact.eventId)) {
-      this.facts.set(fact.eventId, fact);
-      this.cached = undefined;
+  /** A record of the events topic at `offset`: a fact, a verdict (undefined: the control topic has those) or unreadable. */
+  addFact(offset: number, fact: EventEnvelope | EventLogError | undefined): void {
+    this.eventRecords = Math.max(this.eventRecords, offset + 1);
+    if (fact !== undefined && !(fact instanceof Error)) {
+      this.facts.push({ offset, envelope: fact });
+      this.distinctFacts.add(fact.eventId);
     }
+    this.changed();
+  }
+
+  /** `listener` is called after each record read from now on. */
+  onChange(listener: () => void): void {
+    this.listener = listener;
+  }
+
+  private changed(): void {
+    this.cached = undefined;
     this.onRecord?.();
+    this.listener?.();
   }
 
   /** Resolves once it has read at least what `history` had read. */
   caughtUp(history: { readonly commands: number; readonly facts: number }): Promise<void> {
     return new Promise((resolve) => {
       this.onRecord = () => {
-        if (this.commandRecords < history.commands || this.facts.size < history.facts) return;
+        if (this.commandRecords < history.commands || this.distinctFacts.size < history.facts) return;
         this.onRecord = undefined;
         resolve();
       };

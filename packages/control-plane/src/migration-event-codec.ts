@@ -1,6 +1,6 @@
 import { EventLogError } from '@cutover/event-log';
 import type { Event, EventEnvelope } from '@cutover/migration-state';
-import { scopeFromAvro, scopeToAvro } from './update-codec.js';
+import { scopeFromAvro, scopeToAvro, verificationFromAvro, verificationToAvro } from './update-codec.js';
 
 /** A MigrationEvent as avsc reads and writes it: the event union wrapped by its full record name. */
 export interface AvroMigrationEvent {
@@ -26,6 +26,10 @@ function eventToAvro(event: Event): Record<string, unknown> {
       return { overriding: event.overriding ?? null };
     case 'ReadModeChanged':
       return { mode: event.mode === 'dual-async' ? 'DUAL_ASYNC' : 'PRIMARY_ONLY' };
+    case 'TableVerified': {
+      const { type: _type, ...verification } = event;
+      return { ...verificationToAvro(verification) };
+    }
     default: {
       const { type: _type, ...fields } = event;
       return fields;
@@ -82,8 +86,12 @@ export function migrationEventFromAvro(record: AvroMigrationEvent): EventEnvelop
     case 'TableRefused':
     case 'TableTruncated':
     case 'WorkQueued':
-    case 'TableVerified':
+    case 'VerificationStarted':
+    case 'RangeVerified':
       event = { type, ...fields } as unknown as Event;
+      break;
+    case 'TableVerified':
+      event = { type, ...verificationFromAvro(fields as unknown as Parameters<typeof verificationFromAvro>[0]) };
       break;
     default:
       throw new EventLogError('INVALID_RECORD', `unknown migration event ${branch}`);

@@ -8,6 +8,8 @@ export interface AvroUpdate {
   readonly issuedAt: number;
   readonly issuer: string;
   readonly reason: string | null;
+  /** Absent in records of Update v3 and earlier. */
+  readonly factsThrough?: number | null;
   readonly command: Readonly<Record<string, Record<string, unknown>>>;
 }
 
@@ -24,6 +26,34 @@ interface CommandFields {
   readonly scope: { kind: string; name: string | null };
   readonly cluster: string;
   readonly mode: string;
+  readonly pendingHeals?: number | null;
+}
+
+/** A verification as the Avro records hold it (Update's RecordVerification, MigrationEvent's TableVerified). */
+interface AvroVerification extends Omit<Verification, 'scope' | 'since' | 'verificationId'> {
+  readonly scope?: 'FULL' | 'CHANGED';
+  readonly since?: number | null;
+  readonly verificationId?: string | null;
+}
+
+export function verificationToAvro(verification: Verification): AvroVerification {
+  const { scope, since, verificationId, ...rest } = verification;
+  return { ...rest, scope: scope === 'changed' ? 'CHANGED' : 'FULL', since: since ?? null, verificationId: verificationId ?? null };
+}
+
+/** Records of Update v3 and MigrationEvent v5 have no scope: they were full verifications. */
+export function verificationFromAvro(record: AvroVerification): Verification {
+  const { scope, since, verificationId, ...rest } = record;
+  return { ...rest, ...(scope === 'CHANGED' ? { scope: 'changed' } : {}), ...(since == null ? {} : { since }), ...(verificationId == null ? {} : { verificationId }) };
+}
+
+/** What the issuer observed, as the record holds it: null when not looked at. */
+function observedToAvro(pendingHeals: number | undefined): { pendingHeals: number | null } {
+  return { pendingHeals: pendingHeals ?? null };
+}
+
+function observedFromAvro(fields: CommandFields): { pendingHeals?: number } {
+  return fields.pendingHeals == null ? {} : { pendingHeals: fields.pendingHeals };
 }
 
 export function scopeToAvro(scope: Scope): { kind: string; name: string | null } {
@@ -48,14 +78,14 @@ function commandToAvro(command: Command): Record<string, unknown> {
     case 'Resume':
       return { scope: scopeToAvro(command.scope) };
     case 'SetPrimary':
-      return { cluster: command.cluster.toUpperCase(), force: command.force === true };
+      return { cluster: command.cluster.toUpperCase(), force: command.force === true, ...observedToAvro(command.pendingHeals) };
     case 'SetReadMode':
       return { mode: command.mode === 'dual-async' ? 'DUAL_ASYNC' : 'PRIMARY_ONLY' };
     case 'CompleteMigration':
-      return { force: command.force === true };
+      return { force: command.force === true, ...observedToAvro(command.pendingHeals) };
     case 'RecordVerification': {
       const { type: _type, ...verification } = command;
-      return verification;
+      return { ...verificationToAvro(verification) };
     }
   }
 }
@@ -67,6 +97,7 @@ export function updateToAvro(envelope: CommandEnvelope): AvroUpdate {
     issuedAt: envelope.issuedAt,
     issuer: envelope.issuer,
     reason: envelope.reason ?? null,
+    factsThrough: envelope.factsThrough ?? null,
     command: { [NAMESPACE + envelope.command.type]: commandToAvro(envelope.command) },
   };
 }
@@ -98,16 +129,16 @@ export function updateFromAvro(update: AvroUpdate): CommandEnvelope {
       command = { type, scope: scopeFromAvro(b.scope) };
       break;
     case 'SetPrimary':
-      command = { type, cluster: b.cluster === 'TARGET' ? 'target' : 'origin', ...forced(b) };
+      command = { type, cluster: b.cluster === 'TARGET' ? 'target' : 'origin', ...forced(b), ...observedFromAvro(b) };
       break;
     case 'SetReadMode':
       command = { type, mode: b.mode === 'DUAL_ASYNC' ? 'dual-async' : 'primary-only' };
       break;
     case 'CompleteMigration':
-      command = { type, ...forced(b) };
+      command = { type, ...forced(b), ...observedFromAvro(b) };
       break;
     case 'RecordVerification':
-      command = { type, ...(body as unknown as Verification) };
+      command = { type, ...verificationFromAvro(body as unknown as AvroVerification) };
       break;
     default:
       throw new EventLogError('INVALID_RECORD', `unknown command ${branch}`);
@@ -118,6 +149,7 @@ export function updateFromAvro(update: AvroUpdate): CommandEnvelope {
     issuedAt: update.issuedAt,
     issuer: update.issuer,
     ...(update.reason === null ? {} : { reason: update.reason }),
+    ...(update.factsThrough == null ? {} : { factsThrough: update.factsThrough }),
     command,
   };
 }

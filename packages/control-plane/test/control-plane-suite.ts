@@ -47,10 +47,8 @@ export function controlPlaneSuite(name: string, make: () => Promise<Subject>): v
       const plane = new ControlPlane(subject.log, topics);
       await plane.issue({ type: 'SetReadMode', mode: 'dual-async' }, as);
       let latest: MigrationState | undefined;
-      const seen: string[] = [];
-      const subscription = await plane.follow('test', (state, events) => {
+      const subscription = await plane.follow('test', (state) => {
         latest = state;
-        seen.push(...events.map((e) => e.event.type));
       });
       try {
         await subject.log.produce(topics.control, [{ key: Buffer.from('m1'), value: Buffer.from('{"not": "avro"}') }]);
@@ -58,7 +56,6 @@ export function controlPlaneSuite(name: string, make: () => Promise<Subject>): v
         for (let i = 0; i < 400 && latest?.primary !== 'target'; i++) await delay(50);
         assert.equal(latest?.primary, 'target', 'the follower saw the command issued after it started');
         assert.equal(latest?.readMode, 'dual-async', 'and everything before it');
-        assert.deepEqual(seen, ['ReadModeChanged', 'PrimaryChanged']);
       } finally {
         await subscription.stop();
       }

@@ -68,5 +68,7 @@ export interface EventLog {
   consume(topic: string, group: string, handler: (record: StoredRecord) => Promise<void>): Promise<Subscription>;
   /** How many records of `topic` the consumer `group` has not committed yet (all of them for a new group). */
   lag(topic: string, group: string): Promise<number>;
+  /** By partition: the offset the next record appended will have. */
+  endOffsets(topic: string): Promise<readonly number[]>;
   close(): Promise<void>;
 }

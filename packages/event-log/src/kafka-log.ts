@@ -90,6 +90,8 @@ export class KafkaEventLog implements EventLog {
     let consumer: ReturnType<Kafka['consumer']> | undefined;
     const queue = new RecordQueue<StoredRecord>(READ_AHEAD_BYTES);
     try {
+      // Read to its end, a topic not created yet has nothing (asked for its offsets, kafkajs retries for seconds).
+      if (options.follow !== true && !(await admin.listTopics()).includes(topic)) return;
       const offsets = await admin.fetchTopicOffsets(topic);
       const starts = new Map(
         options.fromTimestamp === undefined
@@ -183,6 +185,19 @@ export class KafkaEventLog implements EventLog {
       },
     });
     return { stop: () => consumer.disconnect() };
+  }
+
+  async endOffsets(topic: string): Promise<readonly number[]> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      // A topic not created yet has no records (asked for its offsets, kafkajs retries for seconds).
+      if (!(await admin.listTopics()).includes(topic)) return [];
+      const ends = await admin.fetchTopicOffsets(topic);
+      return ends.sort((a, b) => a.partition - b.partition).map((p) => Number(p.high));
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   async lag(topic: string, group: string): Promise<number> {

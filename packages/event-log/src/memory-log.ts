@@ -120,6 +120,10 @@ export class MemoryEventLog implements EventLog {
     });
   }
 
+  endOffsets(topic: string): Promise<readonly number[]> {
+    return Promise.resolve(this.partitionsOf(topic).map((list) => list.length));
+  }
+
   lag(topic: string, group: string): Promise<number> {
     const committed = this.groups.get(`${topic}\u0000${group}`)?.committed;
     return Promise.resolve(this.partitionsOf(topic).reduce((sum, list, p) => sum + list.length - (committed?.[p] ?? 0), 0));

@@ -23,7 +23,7 @@ function eventLogError(fn: () => unknown, code: string): string {
 
 const cluster = (ok: boolean) => ({ ok, errorCode: ok ? null : 4352, errorMessage: ok ? null : 'target did not answer', timedOut: !ok, latencyMs: 1.25 });
 const boundValue = { name: 'id', type: 'int', rendered: '7', bytes: Buffer.from([0, 0, 0, 7]), unset: false };
-const update = { commandId: 'c1', migrationId: 'm1', issuedAt: 1_795_000_000_000, issuer: 'alice', reason: 'because', command: { 'dev.cutover.control.SetPriority': { table: 'shop.orders', priority: -1 } } };
+const update = { commandId: 'c1', migrationId: 'm1', issuedAt: 1_795_000_000_000, issuer: 'alice', reason: 'because', factsThrough: 42, command: { 'dev.cutover.control.SetPriority': { table: 'shop.orders', priority: -1 } } };
 const mutationV1 = {
   eventId: '6f1c2b1e-2c36-4a5f-9d5e-4b0c6a1d2e3f',
   proxyId: 'proxy-0',
@@ -70,10 +70,10 @@ describe('schemas', () => {
   it('gives every version its own id and knows the latest of each subject', () => {
     assert.deepEqual(
       catalogue.versions.map((v) => `${v.id} ${v.subject} v${v.version}`),
-      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1', '7 MigrationEvent v2', '8 WorkItem v2', '9 MigrationEvent v3', '10 Update v2', '11 MutationEvent v3', '12 MigrationEvent v4', '13 Update v3', '14 MigrationEvent v5'],
+      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1', '7 MigrationEvent v2', '8 WorkItem v2', '9 MigrationEvent v3', '10 Update v2', '11 MutationEvent v3', '12 MigrationEvent v4', '13 Update v3', '14 MigrationEvent v5', '15 Update v4', '16 MigrationEvent v6', '17 WorkItem v3'],
     );
     assert.equal(catalogue.latest('MutationEvent').id, 11);
-    assert.equal(catalogue.latest('MigrationEvent').id, 14);
+    assert.equal(catalogue.latest('MigrationEvent').id, 16);
   });
 });
 
@@ -81,9 +81,9 @@ describe('the Confluent wire format', () => {
   it('writes magic byte 0, the schema id and the Avro body, and reads it back', () => {
     const bytes = encodeRecord(catalogue, 'Update', update);
     assert.equal(bytes[0], 0);
-    assert.equal(bytes.readUInt32BE(1), 13);
+    assert.equal(bytes.readUInt32BE(1), 15);
     const decoded = decodeRecord<typeof update>(catalogue, 'Update', bytes);
-    assert.equal(decoded.writerVersion, 3);
+    assert.equal(decoded.writerVersion, 4);
     assert.deepEqual(plain(decoded.value), plain(update));
   });
 
@@ -124,10 +124,10 @@ describe('the Confluent wire format', () => {
       { 'dev.cutover.control.Remigrate': { table: 'shop.orders', truncate: true, force: true } },
       { 'dev.cutover.control.Pause': { scope: { kind: 'TABLE', name: 'shop.orders' } } },
       { 'dev.cutover.control.Resume': { scope: { kind: 'ALL', name: null } } },
-      { 'dev.cutover.control.SetPrimary': { cluster: 'TARGET', force: true } },
+      { 'dev.cutover.control.SetPrimary': { cluster: 'TARGET', force: true, pendingHeals: 3 } },
       { 'dev.cutover.control.SetReadMode': { mode: 'DUAL_ASYNC' } },
-      { 'dev.cutover.control.CompleteMigration': { force: false } },
-      { 'dev.cutover.control.RecordVerification': { table: 'shop.orders', round: 2, startedAt: 1_795_000_000_000, rows: 5_000_000_000, targetRows: 4_999_999_999, differences: 1, repairedRows: 0, complete: true } },
+      { 'dev.cutover.control.CompleteMigration': { force: false, pendingHeals: null } },
+      { 'dev.cutover.control.RecordVerification': { table: 'shop.orders', round: 2, startedAt: 1_795_000_000_000, rows: 5_000_000_000, targetRows: 4_999_999_999, differences: 1, repairedRows: 0, complete: true, scope: 'CHANGED', since: 1_794_000_000_000, verificationId: 'v1' } },
     ];
     for (const command of commands) {
       const decoded = decodeRecord<{ command: unknown }>(catalogue, 'Update', encodeRecord(catalogue, 'Update', { ...envelope, command }));
@@ -135,8 +135,12 @@ describe('the Confluent wire format', () => {
     }
     const event = { eventId: 'c1/0', migrationId: 'm1', commandId: 'c1', at: 1, issuer: 'alice', reason: null, event: { 'dev.cutover.migration.CommandRejected': { commandType: 'Remigrate', rejection: 'unknown table shop.nope' } } };
     assert.deepEqual(plain(decodeRecord(catalogue, 'MigrationEvent', encodeRecord(catalogue, 'MigrationEvent', event)).value), event);
-    const fact = { ...event, event: { 'dev.cutover.migration.ChunkLoaded': { table: 'shop.orders', round: 0, chunk: 3, rows: 1000, writes: 1200, badRows: 1, badRowsKey: 'k.bad-rows.csv' } } };
-    assert.deepEqual(plain(decodeRecord(catalogue, 'MigrationEvent', encodeRecord(catalogue, 'MigrationEvent', fact)).value), fact);
+    const facts = [
+      { 'dev.cutover.migration.ChunkLoaded': { table: 'shop.orders', round: 0, chunk: 3, rows: 1000, writes: 1200, badRows: 1, badRowsKey: 'k.bad-rows.csv' } },
+      { 'dev.cutover.migration.VerificationStarted': { table: 'shop.orders', round: 0, verificationId: 'v1', ranges: 32 } },
+      { 'dev.cutover.migration.RangeVerified': { table: 'shop.orders', round: 0, verificationId: 'v1', range: 7, rows: 5_000_000_000, targetRows: 3, differences: 2, complete: false, failure: 'a value the driver cannot read' } },
+    ];
+    for (const fact of facts) assert.deepEqual(plain(decodeRecord(catalogue, 'MigrationEvent', encodeRecord(catalogue, 'MigrationEvent', { ...event, event: fact })).value), { ...event, event: fact });
   });
 
   it('reads a fact written before bad rows were counted: none, and no error budget', () => {
@@ -170,7 +174,7 @@ describe('the Confluent wire format', () => {
 
   it('agrees with avsc on what a schema is', () => {
     // The catalogue's types are plain avsc types: any avsc-based consumer can read our records.
-    const type = avro.Type.forSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, 'update.v3.avsc'), 'utf8')) as avro.Schema);
+    const type = avro.Type.forSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, 'update.v4.avsc'), 'utf8')) as avro.Schema);
     assert.equal(type.name, 'dev.cutover.control.Update');
     assert.equal(catalogue.latest('Update').type.fingerprint().toString('hex'), type.fingerprint().toString('hex'));
   });

@@ -17,9 +17,9 @@ export type Command =
   | { readonly type: 'Pause'; readonly scope: Scope }
   | { readonly type: 'Resume'; readonly scope: Scope }
   /** `force`: past the commit gate (to target: see `commitGate`); the envelope's reason must say why. */
-  | { readonly type: 'SetPrimary'; readonly cluster: ClusterName; readonly force?: boolean }
+  | ({ readonly type: 'SetPrimary'; readonly cluster: ClusterName; readonly force?: boolean } & Observed)
   | { readonly type: 'SetReadMode'; readonly mode: ReadMode }
-  | { readonly type: 'CompleteMigration'; readonly force?: boolean }
+  | ({ readonly type: 'CompleteMigration'; readonly force?: boolean } & Observed)
   /**
    * What a full verification of a table found (`cutover verify`). Recorded as a command, on the
    * control topic, so that the commands after it are decided knowing it (the commit gate), in the
@@ -27,7 +27,20 @@ export type Command =
    */
   | ({ readonly type: 'RecordVerification' } & Verification);
 
-/** A full verification of a table: rows compared on both clusters, and those that still differ at its end (after its repair, if it repaired). */
+/**
+ * What the issuer of a command through the commit gate saw outside the logs, recorded with the
+ * command so that deciding it again gives the same verdict.
+ */
+export interface Observed {
+  /** Mutations target failed that the healers have not applied to it yet (the heals topic's lag); absent: not looked at. */
+  readonly pendingHeals?: number;
+}
+
+/**
+ * A verification of a table: rows compared on both clusters, and those that still differ at its
+ * end (after its repair, if it repaired). `full`: every row; `changed`: the partitions the
+ * mutation log says were written since `since`.
+ */
 export interface Verification {
   readonly table: string;
   /** The table's copy round when the verification began: one of an earlier round says nothing of this one. */
@@ -41,6 +54,12 @@ export interface Verification {
   readonly repairedRows: number;
   /** False when a range differed so much that its comparison stopped looking: `differences` is a lower bound. */
   readonly complete: boolean;
+  /** Absent in records of Update v3: full. */
+  readonly scope?: 'full' | 'changed';
+  /** Of a `changed` verification: the start of the window it compared, ms since the epoch (absent: a log position, not a time). */
+  readonly since?: number;
+  /** The shared verification (VerificationStarted) this one ends, when it was one. */
+  readonly verificationId?: string;
 }
 
 /** Who asked, when and why: kept with every command and every event it causes, for the audit. */
@@ -51,5 +70,11 @@ export interface CommandEnvelope {
   readonly issuedAt: number;
   readonly issuer: string;
   readonly reason?: string;
+  /**
+   * How many records of the migration-events topic there were when it was issued: it is decided
+   * knowing the facts among them (the migrators' progress, running verifications), and no later
+   * ones, so every reader decides it alike. Absent (Update v3 and earlier): no facts.
+   */
+  readonly factsThrough?: number;
   readonly command: Command;
 }

@@ -1,6 +1,6 @@
-import type { Command, CommandEnvelope, Scope } from './commands.js';
+import type { Command, CommandEnvelope, Observed, Scope } from './commands.js';
 import type { Event, EventEnvelope } from './events.js';
-import { describeScope, type MigrationState } from './state.js';
+import { describeScope, type LastVerification, type MigrationState } from './state.js';
 
 const TABLE_NAME = /^[^.\s]+\.[^.\s]+$/;
 
@@ -24,20 +24,36 @@ export function decide(envelope: CommandEnvelope, state: MigrationState): EventE
 }
 
 /**
- * What reads moving to target, and completing the migration, wait for while a migration runs:
- * every table verified (its last full verification, of its current copy round, left no
- * difference), and every collection. Empty: the gate is open.
+ * What reads moving to target, and completing the migration, wait for while a migration runs,
+ * each named: every table verified (its last full verification, of its current copy round, left
+ * no difference, and a clean verification of what changed since it began followed it), no
+ * verification running, no heal pending (as the command's issuer `observed` it), and every
+ * collection verified. Empty: the gate is open.
  */
-export function commitGate(state: MigrationState): string[] {
+export function commitGate(state: MigrationState, observed: Observed = {}): string[] {
   if (state.status !== 'running') return [];
   const waits: string[] = [];
   for (const table of Object.values(state.tables)) {
-    const verified = table.verified;
+    const { verified, rechecked, verification: running } = table;
+    if (running !== undefined && !running.recorded) waits.push(`a verification of ${table.name} is running (begun ${iso(running.startedAt)} by ${running.issuer}, ${Object.keys(running.done).length} of ${running.ranges} ranges compared): let it end, or run cutover verify ${table.name} to resume it`);
     if (verified === undefined) waits.push(`${table.name} is not verified`);
-    else if (verified.differences > 0 || !verified.complete) waits.push(`${table.name} had ${verified.complete ? '' : 'at least '}${verified.differences} differing row${verified.differences === 1 ? '' : 's'} at its last verification`);
+    else if (differing(verified) !== undefined) waits.push(`${table.name} had ${differing(verified)} at its last verification`);
+    else if (rechecked === undefined || rechecked.since > verified.startedAt || rechecked.startedAt < verified.startedAt) waits.push(`what changed in ${table.name} since its verification began is not verified: cutover verify --changed-since ${iso(verified.startedAt)} ${table.name}`);
+    else if (differing(rechecked) !== undefined) waits.push(`${table.name} had ${differing(rechecked)} among the partitions written since ${iso(rechecked.since)}`);
   }
+  if ((observed.pendingHeals ?? 0) > 0) waits.push(`${observed.pendingHeals} mutation(s) target failed are not healed yet (the heals topic's lag)`);
   for (const name of Object.keys(state.collections)) waits.push(`collection ${name} is not verified`);
   return waits;
+}
+
+/** How many rows a verification found differing, for people; undefined when none. */
+function differing({ differences, complete }: LastVerification): string | undefined {
+  if (differences === 0 && complete) return undefined;
+  return `${complete ? '' : 'at least '}${differences} differing row${differences === 1 ? '' : 's'}`;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 /** The events of an accepted command, or the reason it is refused. */
@@ -50,7 +66,7 @@ function decision({ command, migrationId, reason }: CommandEnvelope, state: Migr
     case 'SetPrimary': {
       if (command.cluster === state.primary) return `${command.cluster} is already the primary`;
       // Back to origin is always allowed: it is the way out.
-      const gate = command.cluster === 'target' ? passGate(command.force === true, reason, state) : {};
+      const gate = command.cluster === 'target' ? passGate(command, reason, state) : {};
       return typeof gate === 'string' ? gate : [{ type: 'PrimaryChanged', cluster: command.cluster, ...gate }];
     }
     case 'SetReadMode':
@@ -70,22 +86,26 @@ function decision({ command, migrationId, reason }: CommandEnvelope, state: Migr
       const table = state.tables[command.table];
       if (table === undefined) return unknownTable(command.table, state);
       if (command.round !== table.remigrations) return `the verification compared round ${command.round} of ${command.table}, which is at round ${table.remigrations} now (re-migrated since): it says nothing of this round`;
+      const shared = table.verification;
+      if (command.verificationId !== undefined && (shared?.id !== command.verificationId || shared.recorded)) {
+        return `verification ${command.verificationId} of ${command.table} is not under way: ${shared?.id === command.verificationId ? 'its result was recorded already' : shared === undefined ? 'it never began' : `verification ${shared.id} took its place`}`;
+      }
       const { type: _command, ...verification } = command;
       return [{ type: 'TableVerified', ...verification }];
     }
     case 'CompleteMigration': {
       if (state.primary !== 'target') return 'switch the primary to target before completing the migration';
-      const gate = passGate(command.force === true, reason, state);
+      const gate = passGate(command, reason, state);
       return typeof gate === 'string' ? gate : [{ type: 'MigrationCompleted', ...gate }];
     }
   }
 }
 
 /** Through the commit gate: open, or forced with a reason (what it waited for then goes in the event); else why not. */
-function passGate(force: boolean, reason: string | undefined, state: MigrationState): { overriding?: string } | string {
-  const waits = commitGate(state);
+function passGate(command: Observed & { readonly force?: boolean }, reason: string | undefined, state: MigrationState): { overriding?: string } | string {
+  const waits = commitGate(state, command);
   if (waits.length === 0) return {};
-  if (!force) return `the commit gate is closed: ${waits.join('; ')}. Verify the tables (cutover verify), or force it with a reason`;
+  if (command.force !== true) return `the commit gate is closed: ${waits.join('; ')}. Verify the tables (cutover verify), or force it with a reason`;
   if (reason === undefined || reason.trim() === '') return 'forcing a command past the commit gate needs a reason, for the audit';
   return { overriding: waits.join('; ') };
 }

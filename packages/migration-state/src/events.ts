@@ -64,9 +64,30 @@ export type Fact =
   /** The round's planner truncated the table on target (the re-migration asked): its work is queued only after this. */
   | { readonly type: 'TableTruncated'; readonly table: string; readonly round: number }
   /** Every chunk of the round is on the work topic. */
-  | { readonly type: 'WorkQueued'; readonly table: string; readonly round: number; readonly chunks: number };
+  | { readonly type: 'WorkQueued'; readonly table: string; readonly round: number; readonly chunks: number }
+  /**
+   * A full verification of the table began, shared by whoever works on it: its token ranges
+   * are work items, each compared by one worker (RangeVerified). It ends when its result is
+   * recorded (RecordVerification); one begun later takes its place.
+   */
+  | { readonly type: 'VerificationStarted'; readonly table: string; readonly round: number; readonly verificationId: string; readonly ranges: number }
+  /** One token range of a shared verification compared on both clusters: rows read on each, and those that differed at every look. */
+  | {
+      readonly type: 'RangeVerified';
+      readonly table: string;
+      readonly round: number;
+      readonly verificationId: string;
+      readonly range: number;
+      readonly rows: number;
+      readonly targetRows: number;
+      readonly differences: number;
+      /** False when the range differed so much that its comparison stopped looking, or could not be compared. */
+      readonly complete: boolean;
+      /** Why the range could not be compared; null when it was. */
+      readonly failure: string | null;
+    };
 
-const FACTS: ReadonlySet<Event['type']> = new Set<Fact['type']>(['TablePlanned', 'ChunkUnloaded', 'ChunkLoaded', 'ChunkChecked', 'TableRefused', 'TableTruncated', 'WorkQueued']);
+const FACTS: ReadonlySet<Event['type']> = new Set<Fact['type']>(['TablePlanned', 'ChunkUnloaded', 'ChunkLoaded', 'ChunkChecked', 'TableRefused', 'TableTruncated', 'WorkQueued', 'VerificationStarted', 'RangeVerified']);
 
 export function isFact(event: Event): event is Fact {
   return FACTS.has(event.type);

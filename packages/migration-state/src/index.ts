@@ -1,5 +1,6 @@
-export type { ClusterName, Command, CommandEnvelope, ReadMode, Scope, Verification } from './commands.js';
+export type { ClusterName, Command, CommandEnvelope, Observed, ReadMode, Scope, Verification } from './commands.js';
 export { isFact, type Event, type EventEnvelope, type Fact } from './events.js';
 export { commitGate, decide } from './decide.js';
-export { PLAN_LEASE_MS, auditTrail, evolve, initialState, replay, tableOrder, type AuditEntry, type CollectionState, type MigrationState, type TableCopy, type TableState, type LastVerification } from './state.js';
+export { PLAN_LEASE_MS, auditTrail, evolve, initialState, replay, tableOrder, type AuditEntry, type CollectionState, type MigrationState, type TableCopy, type TableState, type LastVerification, type SharedVerification } from './state.js';
 export { copyFinished, tableProgress, type TableProgress } from './progress.js';
+export { rebuild, type LoggedFact, type Rebuilt } from './rebuild.js';

@@ -17,9 +17,16 @@ export interface TableState {
   readonly copy?: TableCopy;
   /** The last full verification of the current round (`cutover verify`): a re-migration drops it. */
   readonly verified?: LastVerification;
+  /** The last verification of the partitions written since a time (`cutover verify --changed-since`). */
+  readonly rechecked?: LastVerification & { readonly since: number };
+  /**
+   * The last shared full verification begun: its ranges as they are compared, until its result
+   * is recorded. Killed before, it is resumed by the next `cutover verify` of the table.
+   */
+  readonly verification?: SharedVerification;
 }
 
-/** What the last full verification of a table found. */
+/** What the last full (or incremental) verification of a table found. */
 export interface LastVerification {
   /** When it began, ms since the epoch. */
   readonly startedAt: number;
@@ -27,6 +34,18 @@ export interface LastVerification {
   /** Rows that still differed at its end; with `complete` false, at least so many. */
   readonly differences: number;
   readonly complete: boolean;
+}
+
+/** A full verification shared by its workers: its token ranges, and those compared so far. */
+export interface SharedVerification {
+  readonly id: string;
+  /** Its result is recorded (RecordVerification): it is over. */
+  readonly recorded: boolean;
+  readonly startedAt: number;
+  readonly issuer: string;
+  readonly ranges: number;
+  /** By range: what its comparison found, and who compared it. */
+  readonly done: Readonly<Record<number, { readonly rows: number; readonly targetRows: number; readonly differences: number; readonly complete: boolean; readonly failure: string | null; readonly by: string }>>;
 }
 
 /**
@@ -142,8 +161,8 @@ function withEvent(state: MigrationState, event: Event, migrationId: string): Mi
     case 'PriorityChanged':
       return { ...state, tables: { ...state.tables, [event.table]: { ...state.tables[event.table]!, priority: event.priority } } };
     case 'RemigrationRequested': {
-      // A verification of the earlier round says nothing of the new one.
-      const { verified: _earlier, ...table } = state.tables[event.table]!;
+      // Verifications and the copy of the earlier round say nothing of the new one.
+      const { verified: _verified, rechecked: _rechecked, verification: _verification, copy: _copy, ...table } = state.tables[event.table]!;
       return { ...state, tables: { ...state.tables, [event.table]: { ...table, remigrations: table.remigrations + 1, truncate: event.truncate, force: event.force } } };
     }
     case 'Paused':
@@ -157,10 +176,16 @@ function withEvent(state: MigrationState, event: Event, migrationId: string): Mi
       return { ...state, status: 'completed' };
     case 'TableVerified': {
       const table = state.tables[event.table]!;
-      // Verifications may end out of order (several run at once): the one that began last counts.
-      if (table.verified !== undefined && table.verified.startedAt > event.startedAt) return state;
       const { startedAt, rows, differences, complete } = event;
-      return { ...state, tables: { ...state.tables, [event.table]: { ...table, verified: { startedAt, rows, differences, complete } } } };
+      const result = { startedAt, rows, differences, complete };
+      const ended = table.verification !== undefined && table.verification.id === event.verificationId ? { ...table, verification: { ...table.verification, recorded: true } } : table;
+      // Verifications may end out of order (several run at once): the one that began last counts.
+      // One of what changed since a log position rather than a time tells the gate nothing.
+      const last = event.scope === 'changed' ? table.rechecked : table.verified;
+      const counts = (last === undefined || last.startedAt <= startedAt) && (event.scope !== 'changed' || event.since !== undefined);
+      if (!counts) return { ...state, tables: { ...state.tables, [event.table]: ended } };
+      const recorded = event.scope === 'changed' ? { rechecked: { ...result, since: event.since! } } : { verified: result };
+      return { ...state, tables: { ...state.tables, [event.table]: { ...ended, ...recorded } } };
     }
     case 'CommandRejected':
       return state;
@@ -175,6 +200,19 @@ function withFact(state: MigrationState, fact: Fact, envelope: Pick<EventEnvelop
   if (table === undefined || fact.round !== table.remigrations) return state;
   const set = (copy: TableCopy): MigrationState => ({ ...state, tables: { ...state.tables, [fact.table]: { ...table, copy } } });
   const copy = table.copy?.round === fact.round ? table.copy : undefined;
+  if (fact.type === 'VerificationStarted') {
+    // One begun later takes the place of the last (cutover verify --restart); a fact logged twice changes nothing.
+    if (table.verification !== undefined && (table.verification.startedAt > envelope.at || table.verification.id === fact.verificationId)) return state;
+    const verification = { id: fact.verificationId, recorded: false, startedAt: envelope.at, issuer: envelope.issuer, ranges: fact.ranges, done: {} };
+    return { ...state, tables: { ...state.tables, [fact.table]: { ...table, verification } } };
+  }
+  if (fact.type === 'RangeVerified') {
+    const verification = table.verification;
+    if (verification?.id !== fact.verificationId || verification.recorded) return state;
+    const { rows, targetRows, differences, complete, failure } = fact;
+    const done = { ...verification.done, [fact.range]: { rows, targetRows, differences, complete, failure, by: envelope.issuer } };
+    return { ...state, tables: { ...state.tables, [fact.table]: { ...table, verification: { ...verification, done } } } };
+  }
   const claim = { issuer: envelope.issuer, at: envelope.at };
   const planner = copy?.planner ?? claim;
   if (fact.type === 'TablePlanned') {
@@ -240,7 +278,7 @@ function describe(event: Event): string {
     case 'MigrationCompleted':
       return `migration completed${forced(event.overriding)}`;
     case 'TableVerified':
-      return `verified ${event.table}: ${event.rows} rows compared, ${event.complete ? '' : 'at least '}${event.differences} differing${event.repairedRows > 0 ? ` after ${event.repairedRows} were repaired` : ''}`;
+      return `verified ${event.scope === 'changed' ? `the partitions of ${event.table} written since ${event.since === undefined ? 'a log position' : new Date(event.since).toISOString()}` : event.table}: ${event.rows} rows compared, ${event.complete ? '' : 'at least '}${event.differences} differing${event.repairedRows > 0 ? ` after ${event.repairedRows} were repaired` : ''}`;
     case 'CommandRejected':
       return `${event.commandType} rejected: ${event.rejection}`;
     case 'TablePlanned':
@@ -250,6 +288,8 @@ function describe(event: Event): string {
     case 'TableRefused':
     case 'TableTruncated':
     case 'WorkQueued':
+    case 'VerificationStarted':
+    case 'RangeVerified':
       return `${event.type} ${event.table}`; // not in the audit trail
   }
 }

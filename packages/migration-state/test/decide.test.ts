@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { auditTrail, commitGate, decide, evolve, initialState, tableOrder, type Command, type EventEnvelope, type MigrationState } from '../src/index.ts';
+import { auditTrail, commitGate, decide, evolve, initialState, tableOrder, type Command, type EventEnvelope, type Fact, type MigrationState } from '../src/index.ts';
 
 let counter = 0;
 /** Decides and applies a command the way a service does; returns the new state and the events. */
@@ -16,9 +16,25 @@ function rejection(events: readonly EventEnvelope[]): string | undefined {
 
 const started = run(initialState, { type: 'StartMigration', tables: ['shop.orders', 'shop.users', 'shop.items'], collections: ['app.profiles'] }).state;
 
-/** A full verification of `table` that ended with `differences` rows differing, recorded. */
+/**
+ * A full verification of `table` that ended with `differences` rows differing, recorded; when
+ * none, followed by a clean one of what changed since it began, as the commit gate wants.
+ */
 function verified(state: MigrationState, table: string, differences = 0, options: { round?: number; startedAt?: number } = {}): MigrationState {
-  return run(state, { type: 'RecordVerification', table, round: options.round ?? 0, startedAt: options.startedAt ?? 1_700_000_000_000 + counter, rows: 100, targetRows: 100 - differences, differences, repairedRows: 0, complete: true }, 'verifier').state;
+  const startedAt = options.startedAt ?? 1_700_000_000_000 + counter;
+  const full = run(state, { type: 'RecordVerification', table, round: options.round ?? 0, startedAt, rows: 100, targetRows: 100 - differences, differences, repairedRows: 0, complete: true }, 'verifier').state;
+  return differences > 0 ? full : rechecked(full, table, { since: startedAt, startedAt: startedAt + 1 });
+}
+
+/** A verification of what changed in `table` since `since`, recorded. */
+function rechecked(state: MigrationState, table: string, options: { since: number; startedAt: number; differences?: number }): MigrationState {
+  const differences = options.differences ?? 0;
+  return run(state, { type: 'RecordVerification', table, round: 0, startedAt: options.startedAt, rows: 5, targetRows: 5, differences, repairedRows: 0, complete: true, scope: 'changed', since: options.since }, 'verifier').state;
+}
+
+/** A fact, folded as the state is rebuilt. */
+function fact(state: MigrationState, event: Fact, issuer = 'worker-1', at = 1_700_000_000_000 + ++counter): MigrationState {
+  return evolve(state, { eventId: `f${++counter}`, migrationId: 'm1', commandId: `f${counter}`, at, issuer, event });
 }
 
 const twoTables = run(initialState, { type: 'StartMigration', tables: ['shop.orders', 'shop.users'], collections: [] }).state;
@@ -110,6 +126,41 @@ describe('decide', () => {
     assert.match(rejection(run(state, { type: 'CompleteMigration' }).events) ?? '', /^the commit gate is closed: shop\.users is not verified\./);
     assert.equal(run(state, { type: 'SetPrimary', cluster: 'origin' }).events[0]?.event.type, 'PrimaryChanged', 'back to origin is always allowed');
     assert.deepEqual(commitGate(started).slice(-1), ['collection app.profiles is not verified']);
+  });
+
+  it('holds the gate until what changed since a full verification began is verified clean too', () => {
+    const full = run(twoTables, { type: 'RecordVerification', table: 'shop.orders', round: 0, startedAt: 5_000, rows: 9, targetRows: 9, differences: 0, repairedRows: 0, complete: true }).state;
+    const state = verified(full, 'shop.users');
+    const since = 'what changed in shop.orders since its verification began is not verified: cutover verify --changed-since 1970-01-01T00:00:05.000Z shop.orders';
+    assert.deepEqual(commitGate(state), [since]);
+    assert.deepEqual(commitGate(rechecked(state, 'shop.orders', { since: 6_000, startedAt: 9_000 })), [since], 'a window that begins after the full verification leaves writes out');
+    assert.deepEqual(commitGate(rechecked(state, 'shop.orders', { since: 1_000, startedAt: 4_000 })), [since], 'one that ended before it says nothing of what came after');
+    assert.deepEqual(commitGate(rechecked(state, 'shop.orders', { since: 5_000, startedAt: 9_000, differences: 1 })), ['shop.orders had 1 differing row among the partitions written since 1970-01-01T00:00:05.000Z']);
+    assert.deepEqual(commitGate(rechecked(state, 'shop.orders', { since: 5_000, startedAt: 9_000 })), []);
+    assert.equal(auditTrail(run(state, { type: 'RecordVerification', table: 'shop.orders', round: 0, startedAt: 9_000, rows: 5, targetRows: 5, differences: 0, repairedRows: 0, complete: true, scope: 'changed', since: 5_000 }).events)[0]?.detail, 'verified the partitions of shop.orders written since 1970-01-01T00:00:05.000Z: 5 rows compared, 0 differing');
+  });
+
+  it('holds the gate while a shared verification runs, which ends when its result is recorded', () => {
+    const begun = fact(bothVerified, { type: 'VerificationStarted', table: 'shop.orders', round: 0, verificationId: 'v1', ranges: 4 }, 'bob', 60_000);
+    const oneRange = fact(begun, { type: 'RangeVerified', table: 'shop.orders', round: 0, verificationId: 'v1', range: 2, rows: 10, targetRows: 10, differences: 0, complete: true, failure: null }, 'worker-2');
+    assert.deepEqual(oneRange.tables['shop.orders']?.verification?.done, { 2: { rows: 10, targetRows: 10, differences: 0, complete: true, failure: null, by: 'worker-2' } });
+    assert.deepEqual(fact(oneRange, { type: 'RangeVerified', table: 'shop.orders', round: 0, verificationId: 'v0', range: 1, rows: 1, targetRows: 1, differences: 0, complete: true, failure: null }), oneRange, 'a range of another verification changes nothing');
+    assert.deepEqual(commitGate(oneRange), ['a verification of shop.orders is running (begun 1970-01-01T00:01:00.000Z by bob, 1 of 4 ranges compared): let it end, or run cutover verify shop.orders to resume it']);
+    const result = { type: 'RecordVerification', table: 'shop.orders', round: 0, startedAt: 60_000, rows: 40, targetRows: 40, differences: 0, repairedRows: 0, complete: true } as const;
+    assert.equal(rejection(run(oneRange, { ...result, verificationId: 'v0' }).events), 'verification v0 of shop.orders is not under way: verification v1 took its place');
+    const ended = run(oneRange, { ...result, verificationId: 'v1' }).state;
+    assert.deepEqual([ended.tables['shop.orders']?.verification?.recorded, commitGate(ended)], [true, []]);
+    assert.equal(rejection(run(ended, { ...result, verificationId: 'v1' }).events), 'verification v1 of shop.orders is not under way: its result was recorded already');
+    assert.deepEqual(fact(ended, { type: 'RangeVerified', table: 'shop.orders', round: 0, verificationId: 'v1', range: 3, rows: 1, targetRows: 1, differences: 0, complete: true, failure: null }), ended, 'a range compared twice, late, changes nothing');
+    const restarted = fact(oneRange, { type: 'VerificationStarted', table: 'shop.orders', round: 0, verificationId: 'v2', ranges: 8 }, 'carol', 70_000);
+    assert.equal(restarted.tables['shop.orders']?.verification?.id, 'v2', 'one begun later takes its place');
+    assert.deepEqual(fact(restarted, { type: 'VerificationStarted', table: 'shop.orders', round: 0, verificationId: 'v1', ranges: 4 }, 'bob', 60_000), restarted);
+    assert.equal(run(oneRange, { type: 'Remigrate', table: 'shop.orders', truncate: false, force: false }).state.tables['shop.orders']?.verification, undefined, 'a re-migration ends it: it compared the earlier round');
+  });
+
+  it('holds the gate while heals are pending, as the command\'s issuer saw them', () => {
+    assert.equal(rejection(run(bothVerified, { type: 'SetPrimary', cluster: 'target', pendingHeals: 3 }).events), "the commit gate is closed: 3 mutation(s) target failed are not healed yet (the heals topic's lag). Verify the tables (cutover verify), or force it with a reason");
+    assert.equal(run(bothVerified, { type: 'SetPrimary', cluster: 'target', pendingHeals: 0 }).events[0]?.event.type, 'PrimaryChanged');
   });
 
   it('lets a command through a closed gate when forced with a reason, and the event and the audit say what it overrode', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { auditTrail, decide, evolve, initialState, replay, tableOrder, type Command, type CommandEnvelope, type EventEnvelope, type MigrationState } from '../src/index.ts';
+import { auditTrail, decide, evolve, initialState, rebuild, replay, tableOrder, type Command, type CommandEnvelope, type EventEnvelope, type MigrationState } from '../src/index.ts';
 
 /** Commands over a small world of names, so that sequences hit every rule, accepted or not. */
 const table = fc.constantFrom('shop.orders', 'shop.users', 'shop.items', 'shop.unknown');
@@ -66,4 +66,25 @@ it('deciding is deterministic, and the audit trail has one line per event', () =
     }),
     { numRuns: 200 },
   );
+});
+
+it('decides each command knowing the facts logged before it was issued, and no later ones', () => {
+  const at = (n: number) => ({ migrationId: 'm1', issuedAt: 1000 + n, issuer: 'alice' });
+  const facts = [
+    { offset: 3, envelope: { eventId: 'v1', migrationId: 'm1', commandId: 'v1', at: 1001, issuer: 'bob', event: { type: 'VerificationStarted', table: 'shop.orders', round: 0, verificationId: 'v1', ranges: 2 } } as const },
+    // Recorded twice (work done twice): folded once.
+    { offset: 5, envelope: { eventId: 'v1', migrationId: 'm1', commandId: 'v1', at: 1001, issuer: 'bob', event: { type: 'VerificationStarted', table: 'shop.orders', round: 0, verificationId: 'v1', ranges: 2 } } as const },
+  ];
+  const record = { type: 'RecordVerification', table: 'shop.orders', round: 0, startedAt: 1001, rows: 1, targetRows: 1, differences: 0, repairedRows: 0, complete: true, verificationId: 'v1' } as const;
+  const commands: CommandEnvelope[] = [
+    { commandId: 'start', ...at(0), factsThrough: 0, command: { type: 'StartMigration', tables: ['shop.orders'], collections: [] } },
+    { commandId: 'early', ...at(2), factsThrough: 3, command: record },
+    { commandId: 'late', ...at(3), factsThrough: 4, command: record },
+  ];
+  const { state, events, facts: folded } = rebuild(commands, facts);
+  assert.equal(events.find((e) => e.commandId === 'early')?.event.type, 'CommandRejected', 'issued before the verification began: it knew of none');
+  assert.equal(events.find((e) => e.commandId === 'late')?.event.type, 'TableVerified');
+  assert.equal(state.tables['shop.orders']?.verification?.recorded, true, 'the fact logged again later does not begin it again');
+  assert.equal(folded, 1);
+  assert.deepEqual(rebuild(commands.map(({ factsThrough: _f, ...c }) => c), facts).events.map((e) => e.event.type), ['MigrationStarted', 'CommandRejected', 'CommandRejected'], 'commands of Update v3 knew no facts');
 });

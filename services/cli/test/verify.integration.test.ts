@@ -120,10 +120,15 @@ it('the commit gate: reads move to target, and the migration completes, only onc
   const early = await runCli(['control', 'set-primary', 'target'], env);
   assert.equal(early.code, 1);
   assert.match(early.stderr, new RegExp(`^rejected: the commit gate is closed: ${ks}\\.same is not verified\\. Verify the tables \\(cutover verify\\), or force it with a reason$`, 'm'));
+  const before = new Date().toISOString();
   const verified = await runCli(['verify'], env); // the migration's tables
   assert.equal(verified.code, 0, verified.stderr);
+  const waiting = await runCli(['state'], env);
+  assert.match(waiting.stdout, new RegExp(`^commit gate: closed, waiting for: what changed in ${ks}\\.same since its verification began is not verified: cutover verify --changed-since \\S+ ${ks}\\.same$`, 'm'));
+  const rechecked = await runCli(['verify', '--changed-since', before], env);
+  assert.equal(rechecked.code, 0, rechecked.stderr);
   const state = await runCli(['state'], env);
-  assert.match(state.stdout, new RegExp(`^${ks}\\.same .* yes, 300 rows \\(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\)$`, 'm'));
+  assert.match(state.stdout, new RegExp(`^${ks}\\.same .* yes, 300 rows \\(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\); changes since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d: agree$`, 'm'));
   assert.match(state.stdout, /^commit gate: open/m);
   for (const command of [['set-primary', 'target'], ['complete']]) {
     const result = await runCli(['control', ...command], env);
@@ -131,6 +136,7 @@ it('the commit gate: reads move to target, and the migration completes, only onc
   }
   const audit = await runCli(['audit'], env);
   assert.match(audit.stdout, new RegExp(`accepted\\s+verified ${ks}\\.same: 300 rows compared, 0 differing\\s+cutover verify`));
+  assert.match(audit.stdout, new RegExp(`accepted\\s+verified the partitions of ${ks}\\.same written since ${before.replaceAll('.', '\\.')}: 0 rows compared, 0 differing\\s+cutover verify`));
   assert.match(audit.stdout, /accepted\s+migration completed\s*$/m);
 });
 

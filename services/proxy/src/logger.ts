@@ -1,11 +1,12 @@
 import { SECRET_PATHS, type Config } from '@cutover/config';
 import { pino, type Logger } from 'pino';
 
-/** JSON logs on stdout, secrets redacted wherever a config object is logged. */
-export function createLogger(config: Config, service: string): Logger {
-  return pino({
+/** JSON logs on stdout (or the file descriptor `fd`), secrets redacted wherever a config object is logged. */
+export function createLogger(config: Config, service: string, options: { readonly fd?: number; readonly level?: string } = {}): Logger {
+  const settings = {
     name: service,
-    level: config.log.level,
+    level: options.level ?? config.log.level,
     redact: { paths: SECRET_PATHS.flatMap((path) => [path, `config.${path}`]), censor: '[redacted]' },
-  });
+  };
+  return options.fd === undefined ? pino(settings) : pino(settings, pino.destination(options.fd));
 }

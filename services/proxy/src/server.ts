@@ -6,6 +6,7 @@ import { ErrorCode, FrameDecoder, encodeResponse } from '@cutover/cql-protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ControlPlane } from '@cutover/control-plane';
 import type { Subscription } from '@cutover/event-log';
+import { initialState, type MigrationState } from '@cutover/migration-state';
 import type { Logger } from 'pino';
 import type { ClusterEndpoint } from './cluster-connection.js';
 import { createContext, type LiveSettings, type ProxyContext } from './context.js';
@@ -99,16 +100,18 @@ export class ProxyServer {
    */
   private follow(control: ControlPlane): void {
     const { live, logger, config } = this.ctx;
+    let applied: Pick<MigrationState, 'primary' | 'readMode'> = initialState;
     const attempt = (): Promise<Subscription | undefined> =>
       control
-        .follow(config.proxy.id, (state, events) => {
+        .follow(config.proxy.id, (state) => {
           this.migrationId = state.migrationId;
-          for (const { event, issuer } of events) {
-            if (event.type === 'PrimaryChanged') live.primary = event.cluster;
-            else if (event.type === 'ReadModeChanged') live.readMode = event.mode;
-            else continue;
-            logger.info({ primary: live.primary, readMode: live.readMode, issuer }, 'control command applied');
-          }
+          // What the log changed, from a log with no command: configured values stand until a command changes them.
+          const before = applied;
+          applied = state;
+          if (state.primary === before.primary && state.readMode === before.readMode) return;
+          live.primary = state.primary;
+          live.readMode = state.readMode;
+          logger.info({ primary: live.primary, readMode: live.readMode }, 'control log applied');
         })
         .catch(async (error: unknown) => {
           // Serving drivers does not wait for Kafka: the proxy goes on as it is and tries again.

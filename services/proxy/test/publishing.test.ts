@@ -31,6 +31,7 @@ class SwitchableLog implements EventLog {
   read = (...args: Parameters<EventLog['read']>) => this.inner.read(...args);
   consume = (...args: Parameters<EventLog['consume']>) => this.inner.consume(...args);
   lag = (...args: Parameters<EventLog['lag']>) => this.inner.lag(...args);
+  endOffsets = (topic: string) => this.inner.endOffsets(topic);
   close = () => this.inner.close();
 }
 

@@ -4,7 +4,7 @@ import { SchemaCatalogue, decodeRecord, encodeRecord } from '@cutover/event-log'
 import fc from 'fast-check';
 import { initialState, type MigrationState, type TableCopy, type TableState } from '@cutover/migration-state';
 import type cassandra from 'cassandra-driver';
-import { MAX_TOKEN, MIN_TOKEN, chunkCount, estimateTableBytes, manifestKey, nextToPlan, planChunks, splitRing, tableManifest, unloadItem, workDecision, type WorkItem } from '../src/index.ts';
+import { MAX_TOKEN, MIN_TOKEN, chunkCount, estimateTableBytes, manifestKey, nextToPlan, planChunks, splitRing, tableManifest, unloadItem, verifyItem, workDecision, type WorkItem } from '../src/index.ts';
 
 describe('splitRing', () => {
   it('covers the whole Murmur3 ring in contiguous ranges of nearly equal width', () => {
@@ -53,6 +53,14 @@ describe('planChunks', () => {
   });
 });
 
+it('makes a verify work item the WorkItem schema takes, with an id naming the verification and the range', () => {
+  const item = verifyItem({ migrationId: 'm1', table: 'shop.users', round: 1, verificationId: 'v9', range: 3, tokens: { start: -5n, end: 7n } });
+  assert.equal(item.workId, 'm1/shop.users/r1/verify-v9/3');
+  assert.deepEqual([item.kind, item.keyspace, item.table, item.chunk, item.rangeStart, item.rangeEnd], ['VERIFY', 'shop', 'users', 3, '-5', '7']);
+  const catalogue = SchemaCatalogue.load();
+  assert.deepEqual({ ...decodeRecord<WorkItem>(catalogue, 'WorkItem', encodeRecord(catalogue, 'WorkItem', item)).value }, item);
+});
+
 describe('workDecision', () => {
   const state = (over: Partial<MigrationState> = {}, table: Partial<TableState> = {}): MigrationState => ({
     ...initialState,
@@ -77,6 +85,19 @@ describe('workDecision', () => {
     const failed: TableCopy = { round: 1, chunks: 2, estimatedBytes: 0, maxBadRows: 0, maxBadRowsPercent: null, counter: false, unloaded: {}, loaded: { 0: { rows: 9, badRows: 1, badRowsKey: 'k' } }, checked: {} };
     assert.equal(workDecision(state({}, { copy: failed }), item), 'drop');
     assert.equal(workDecision(state({}, { copy: { ...failed, maxBadRows: 1 } }), item), 'run', 'within the budget');
+  });
+
+  it('runs a range of a verification under way not compared yet, even while the copy is paused; waits a while for one it has not seen begin', () => {
+    const range = verifyItem({ migrationId: 'm1', table: 'shop.users', round: 1, verificationId: 'v1', range: 2, tokens: { start: 0n, end: 9n } });
+    const verification = { id: 'v1', recorded: false, startedAt: 1, issuer: 'bob', ranges: 4, done: {} };
+    const compared = { rows: 1, targetRows: 1, differences: 0, complete: true, failure: null, by: 'w' };
+    assert.equal(workDecision(state({ paused: true }, { verification }), range), 'run');
+    assert.equal(workDecision(state({}, { verification: { ...verification, done: { 2: compared } } }), range), 'drop', 'compared already');
+    assert.equal(workDecision(state({}, { verification: { ...verification, recorded: true } }), range), 'drop', 'over');
+    assert.equal(workDecision(state({}, { remigrations: 2, verification }), range), 'drop', 'of an earlier round');
+    assert.equal(workDecision(state(), range), 'defer', 'its start not read yet');
+    assert.equal(workDecision(state({}, { verification: { ...verification, id: 'v2' } }), range), 'defer');
+    assert.equal(workDecision(state(), { ...range, attempt: 20 }), 'drop', 'long enough: one that was replaced');
   });
 });
 

@@ -2,9 +2,10 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Config } from '@cutover/config';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
-import { KafkaEventLog, createTopics } from '@cutover/event-log';
-import { auditTrail, commitGate, tableOrder, tableProgress, type Command, type LastVerification, type Scope } from '@cutover/migration-state';
+import { KafkaEventLog, createTopics, type EventLog } from '@cutover/event-log';
+import { auditTrail, commitGate, tableOrder, tableProgress, type Command, type LastVerification, type Scope, type TableState } from '@cutover/migration-state';
 import { cassandraClient, kafkaClient } from '@cutover/stack';
+import { pendingHeals } from '@cutover/proxy';
 import { syncSchema } from '@cutover/table-migrator';
 import { table, type Output } from '../output.js';
 import { UsageError } from '../usage.js';
@@ -35,7 +36,7 @@ export function defaultIssuer(): string {
 }
 
 /** The control plane on the configured Kafka, its topics created if they are missing. */
-export async function openControlPlane(config: Config): Promise<{ plane: ControlPlane; close: () => Promise<void> }> {
+export async function openControlPlane(config: Config): Promise<{ plane: ControlPlane; log: EventLog; close: () => Promise<void> }> {
   const kafka = kafkaClient(config);
   const admin = kafka.admin();
   await admin.connect();
@@ -45,7 +46,7 @@ export async function openControlPlane(config: Config): Promise<{ plane: Control
     await admin.disconnect();
   }
   const log = new KafkaEventLog(config.kafka);
-  return { plane: new ControlPlane(log, controlTopics(config.kafka.topicPrefix)), close: () => log.close() };
+  return { plane: new ControlPlane(log, controlTopics(config.kafka.topicPrefix)), log, close: () => log.close() };
 }
 
 function parseCommand(verb: string | undefined, args: string[], values: { truncate?: boolean; force?: boolean; table?: string; collection?: string[] }): Command {
@@ -100,11 +101,15 @@ export async function controlCommand(argv: string[], config: Config, io: Output)
     },
   });
   const [verb, ...args] = positionals;
-  const command = parseCommand(verb, args, values);
+  let command = parseCommand(verb, args, values);
   if (command.type === 'StartMigration' && command.tables.length > 0) await prepareTarget(config, command.tables, io);
-  const { plane, close } = await openControlPlane(config);
+  const { plane, log, close } = await openControlPlane(config);
   try {
     const current = command.type === 'StartMigration' ? undefined : (await plane.history()).state.migrationId;
+    // Through the commit gate: what it waits for outside the logs is looked at now, and goes with the command.
+    if ((command.type === 'SetPrimary' && command.cluster === 'target') || command.type === 'CompleteMigration') {
+      command = { ...command, pendingHeals: await pendingHeals(log, config.kafka.topicPrefix) };
+    }
     const migrationId = values.migration ?? current ?? `migration-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
     const issuer = values.issuer ?? defaultIssuer();
     const events = await plane.issue(command, { migrationId, issuer, ...(values.reason === undefined ? {} : { reason: values.reason }) });
@@ -146,11 +151,13 @@ export async function stateCommand(argv: string[], config: Config, io: Output): 
   const bound = values.at === undefined ? undefined : parseBound('--at', values.at, CONTROL_USAGE);
   if (bound?.kind === 'position') throw new UsageError('--at takes a time (ISO-8601 or ms since the epoch), not a log position');
   const at = bound?.ms;
-  const { plane, close } = await openControlPlane(config);
+  const { plane, log, close } = await openControlPlane(config);
   try {
     const { state, unreadable } = await plane.history(at === undefined ? {} : { at });
+    // Heals pending are known now only, not as they were then.
+    const gate = commitGate(state, at === undefined ? { pendingHeals: await pendingHeals(log, config.kafka.topicPrefix) } : {});
     if (values.json === true) {
-      io.out(JSON.stringify({ ...state, order: tableOrder(state), commitGate: commitGate(state), unreadable }, null, 2));
+      io.out(JSON.stringify({ ...state, order: tableOrder(state), commitGate: gate, unreadable }, null, 2));
       return 0;
     }
     io.out(`migration ${state.migrationId ?? '(none)'}: ${state.status}${state.paused ? ', paused' : ''}; primary ${state.primary}; reads ${state.readMode}`);
@@ -158,14 +165,11 @@ export async function stateCommand(argv: string[], config: Config, io: Output): 
       const t = state.tables[name]!;
       const p = tableProgress(t);
       const copy = p.phase === 'waiting' ? 'waiting' : `${p.phase}: ${p.chunksLoaded}/${p.chunks} chunks, ${p.rowsLoaded} rows`;
-      return [name, String(t.priority), t.paused ? 'paused' : '', t.remigrations > 0 ? `re-migrated ${t.remigrations}×` : '', copy, verifiedText(t.verified)];
+      return [name, String(t.priority), t.paused ? 'paused' : '', t.remigrations > 0 ? `re-migrated ${t.remigrations}×` : '', copy, verifiedText(t)];
     });
     if (rows.length > 0) for (const line of table([['TABLE', 'PRIORITY', '', '', 'COPY', 'VERIFIED'], ...rows])) io.out(line);
     for (const c of Object.values(state.collections)) io.out(`collection ${c.name}${c.paused ? ' (paused)' : ''}`);
-    if (state.status === 'running') {
-      const waits = commitGate(state);
-      io.out(waits.length === 0 ? 'commit gate: open (set-primary target and complete may go ahead)' : `commit gate: closed, waiting for: ${waits.join('; ')}`);
-    }
+    if (state.status === 'running') io.out(gate.length === 0 ? 'commit gate: open (set-primary target and complete may go ahead)' : `commit gate: closed, waiting for: ${gate.join('; ')}`);
     if (unreadable > 0) io.out(`${unreadable} unreadable record(s) in the control log (see the dead letters)`);
     return 0;
   } finally {
@@ -173,11 +177,15 @@ export async function stateCommand(argv: string[], config: Config, io: Output): 
   }
 }
 
-function verifiedText(verified: LastVerification | undefined): string {
-  if (verified === undefined) return 'no';
-  const at = new Date(verified.startedAt).toISOString().slice(0, 19).replace('T', ' ');
-  if (verified.differences === 0 && verified.complete) return `yes, ${verified.rows} rows (${at})`;
-  return `${verified.complete ? '' : 'at least '}${verified.differences} ${verified.differences === 1 ? 'row differs' : 'rows differ'} (${at})`;
+/** A table's verifications, for the VERIFIED column: the last full one, what changed since, and one running. */
+function verifiedText({ verified, rechecked, verification }: TableState): string {
+  const running = verification !== undefined && !verification.recorded ? `; running: ${Object.keys(verification.done).length}/${verification.ranges} ranges` : '';
+  if (verified === undefined) return `no${running}`;
+  const at = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+  const found = ({ differences, complete }: LastVerification): string => (differences === 0 && complete ? '' : `${complete ? '' : 'at least '}${differences} ${differences === 1 ? 'row differs' : 'rows differ'}`);
+  const full = found(verified) || `yes, ${verified.rows} rows`;
+  const since = rechecked === undefined || rechecked.startedAt < verified.startedAt ? '' : `; changes since ${at(rechecked.since)}: ${found(rechecked) || 'agree'}`;
+  return `${full} (${at(verified.startedAt)})${since}${running}`;
 }
 
 /** `cutover audit [--verify]`: who did what, when and why, rejections included; or whether the recorded verdicts are the commands'. */

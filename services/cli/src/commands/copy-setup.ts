@@ -6,6 +6,11 @@ import { cassandraClient, kafkaClient, s3Client } from '@cutover/stack';
 import type { CopyContext } from '@cutover/table-migrator';
 import type { Logger } from 'pino';
 
+/** The consumer group of the table migrator's workers: every copier and verifier of a migration shares it. */
+export function workerGroup(prefix: string): string {
+  return `${prefix}cutover-table-workers`;
+}
+
 /** A table copy's context, opened: `close` ends every connection it holds. */
 export interface OpenCopy {
   readonly ctx: CopyContext;

@@ -5,7 +5,7 @@ import { MigratorMetrics, copyTables, metricsServer } from '@cutover/table-migra
 import cliProgress from 'cli-progress';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
-import { openCopy } from './copy-setup.js';
+import { openCopy, workerGroup } from './copy-setup.js';
 
 export const MIGRATE_USAGE = `cutover migrate tables    copy the migration's tables (schema, then token-range chunks through S3) with MIGRATOR_WORKERS workers; returns once every table is copied`;
 
@@ -43,7 +43,7 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
         {
           workers: config.migrator.workers,
           workerId: `${config.proxy.id}-worker`,
-          group: `${prefix}cutover-table-workers`,
+          group: workerGroup(prefix),
           sizing: { chunkBytes: config.migrator.chunkBytes, minChunks: config.migrator.minChunks, maxChunks: 4096 },
           onProgress: (p) => bars.show(p),
         },

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Config } from '@cutover/config';
 import { ControlPlane, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
-import { Healer, ProxyServer, PublishingSink, createLogger } from '@cutover/proxy';
+import { Healer, ProxyServer, PublishingSink, createLogger, healerGroup } from '@cutover/proxy';
 import { cassandraClient, kafkaClient } from '@cutover/stack';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
@@ -30,7 +30,7 @@ export async function proxyCommand(args: string[], config: Config, io: Output): 
   // Under origin-acked, target is healed from the log: every proxy's healer shares the work.
   const target = config.proxy.targetFailurePolicy === 'origin-acked' ? cassandraClient(config.target, { metadata: false, reconnectMs: 1000 }) : undefined;
   const healer = target
-    ? Healer.start(log, { topic: topic('heals'), deadLetterTopic: topic('dead-letters'), group: `${config.kafka.topicPrefix}cutover-healer`, target, logger, registry: proxy.metrics.registry }).catch((error: unknown) => {
+    ? Healer.start(log, { topic: topic('heals'), deadLetterTopic: topic('dead-letters'), group: healerGroup(config.kafka.topicPrefix), target, logger, registry: proxy.metrics.registry }).catch((error: unknown) => {
         logger.error({ err: error }, 'the healer could not start: writes target failed stay in the heals topic until a proxy heals them');
         return undefined;
       })

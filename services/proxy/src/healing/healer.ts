@@ -31,6 +31,21 @@ export interface HealerOptions {
 
 
 
+/** The consumer group every proxy's healer joins, under the topic prefix. */
+export function healerGroup(prefix: string): string {
+  return `${prefix}cutover-healer`;
+}
+
+/**
+ * Mutations target failed that no healer has applied yet: the heals topic's lag for the healers'
+ * group (none when the topic was never created: no proxy ever had a heal to queue).
+ */
+export async function pendingHeals(log: EventLog, prefix: string): Promise<number> {
+  const topic = `${prefix}cutover.heals`;
+  if ((await log.endOffsets(topic)).length === 0) return 0;
+  return log.lag(topic, healerGroup(prefix));
+}
+
 /** Error codes of a cluster that could not take the write now, and may later. */
 const RETRIABLE_CODES = new Set([0x0000, 0x1000, 0x1001, 0x1002, 0x1100, 0x1003]);
 const ALREADY_EXISTS = 0x2400;

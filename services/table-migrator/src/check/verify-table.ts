@@ -31,6 +31,14 @@ export interface VerifyOptions extends Pick<CheckOptions, 'attempts' | 'retryMs'
   readonly onRange?: (done: number, total: number) => void;
   /** Rows a second read from each cluster at most (VERIFY_RATE); 0: no limit. */
   readonly rate?: number;
+  /** Or the paces to share with other comparisons (those of a process's workers), in place of `rate`. */
+  readonly paces?: ClusterPaces;
+}
+
+/** What reads on each cluster take their turn from. */
+export interface ClusterPaces {
+  readonly origin: Pace;
+  readonly target: Pace;
 }
 
 /** Larger pages than the copy's: they cost the clusters less a row (measured: 12 against 10 µs, bench/verify). */
@@ -45,8 +53,7 @@ const PAGE_ROWS = 5000;
  * reach one cluster a moment before the other.
  */
 export async function verifyTable(origin: cassandra.Client, target: cassandra.Client, plan: CopyPlan, options: VerifyOptions = {}): Promise<TableVerification> {
-  const { ranges: which = 32, concurrency = 4, onRange, pageRows = PAGE_ROWS, rate = 0, ...check } = options;
-  const paces = { origin: new Pace(rate), target: new Pace(rate) };
+  const { ranges: which = 32, concurrency = 4, onRange, pageRows = PAGE_ROWS, rate = 0, paces = { origin: new Pace(rate), target: new Pace(rate) }, ...check } = options;
   const ranges = typeof which === 'number' ? splitRing(which) : which;
   const checks = new Array<RangeCheck>(ranges.length);
   let done = 0;

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { LoadOptions } from '../copy/load.js';
 import type { Staging } from '../copy/unload.js';
 import type { MigratorMetrics } from './metrics.js';
+import type { ClusterPaces } from '../check/verify-table.js';
 
 /** What the planner and the workers share: the clusters, the staging bucket and the logs. */
 export interface CopyContext {
@@ -31,6 +32,8 @@ export interface CopyContext {
   readonly live?: { readonly state: MigrationState };
   /** How long a round that truncates target waits after its claim for loads of the round before to stop; TRUNCATE_SETTLE_MS (15 s) by default. */
   readonly truncateSettleMs?: number;
+  /** What the workers' comparisons of shared verifications read at most (VERIFY_RATE, shared by the process's workers); no limit by default. */
+  readonly verifyPaces?: ClusterPaces;
   /** Where the workers count what they do, if anywhere. */
   readonly metrics?: MigratorMetrics;
 }

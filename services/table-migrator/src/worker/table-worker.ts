@@ -1,6 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Fact } from '@cutover/migration-state';
 import { EventLogError, SchemaCatalogue, deadLetter, decodeRecord, encodeRecord, type StoredRecord, type Subscription } from '@cutover/event-log';
 import { checkRange, type RangeCheck } from '../check/check-range.js';
+import { verifyTable } from '../check/verify-table.js';
 import { copyPlan, type CopyPlan } from '../copy/copy-plan.js';
 import { badRowsKey, writeBadRows } from '../copy/bad-rows.js';
 import { loadChunk, loadCounterChunk, type LoadedChunk } from '../copy/load.js';
@@ -69,11 +71,11 @@ export class TableWorker {
     if (decision === 'defer') {
       // Back to the end of the queue, after a pause of its own, so a paused table does not spin.
       await delay(DEFER_MS);
-      return this.ctx.log.produce(this.ctx.workTopic, [workRecord(item)]);
+      return this.ctx.log.produce(this.ctx.workTopic, [workRecord({ ...item, attempt: item.attempt + 1 })]);
     }
     try {
       const plan = await this.plan(item);
-      await (item.kind === 'UNLOAD' ? this.unload(item, plan) : this.load(item, plan));
+      await (item.kind === 'UNLOAD' ? this.unload(item, plan) : item.kind === 'LOAD' ? this.load(item, plan) : this.verify(item, plan));
       this.tries.delete(item.workId);
     } catch (error) {
       await this.failed(item, error);
@@ -98,6 +100,11 @@ export class TableWorker {
       throw error;
     }
     this.tries.delete(item.workId);
+    if (item.kind === 'VERIFY') {
+      // It fails no copy: the verification ends without telling that the tables agree, and says why.
+      this.ctx.logger.error({ worker: this.id, table, verification: item.verificationId, range: item.chunk, err: error }, `a range of the verification of ${table} cannot be compared`);
+      return this.rangeVerified(item, { rows: 0, targetRows: 0, differences: 0, complete: false, failure: message });
+    }
     const reason = `chunk ${item.chunk} failed to ${item.kind.toLowerCase()}: ${message}`;
     this.ctx.logger.error({ worker: this.id, table, chunk: item.chunk, step: item.kind, err: error }, `the copy of ${table} failed: ${reason}`);
     await this.ctx.control.record({ type: 'TableRefused', table, round: item.round, reason }, { ...this.by(item), eventId: `${item.workId}/failed` });
@@ -142,6 +149,21 @@ export class TableWorker {
       const tokens = check.examples.map((d) => `${d.token} (${d.kind})`);
       this.ctx.logger.error({ worker: this.id, table, chunk: item.chunk, rows: check.rows, differences: check.differences, tokens, range: [item.rangeStart, item.rangeEnd] }, 'a loaded chunk differs between origin and target');
     }
+  }
+
+  /** Compares a token range of a shared verification on both clusters, and records RangeVerified. */
+  private async verify(item: WorkItem, plan: CopyPlan): Promise<void> {
+    const table = `${item.keyspace}.${item.table}`;
+    const started = performance.now();
+    const range = { start: BigInt(item.rangeStart), end: BigInt(item.rangeEnd) };
+    const v = await verifyTable(this.ctx.origin, this.ctx.target, plan, { ranges: [range], concurrency: 1, ...(this.ctx.verifyPaces === undefined ? {} : { paces: this.ctx.verifyPaces }) });
+    await this.rangeVerified(item, { rows: v.rows.origin, targetRows: v.rows.target, differences: v.differences.length, complete: v.complete, failure: null });
+    this.ctx.logger.info({ worker: this.id, table, verification: item.verificationId, range: item.chunk, rows: v.rows.origin, differences: v.differences.length, ms: Math.round(performance.now() - started) }, 'range verified');
+  }
+
+  private rangeVerified(item: WorkItem, found: Pick<Extract<Fact, { type: 'RangeVerified' }>, 'rows' | 'targetRows' | 'differences' | 'complete' | 'failure'>): Promise<void> {
+    const fact = { type: 'RangeVerified', table: `${item.keyspace}.${item.table}`, round: item.round, verificationId: item.verificationId ?? '', range: item.chunk, ...found } as const;
+    return this.ctx.control.record(fact, this.by(item));
   }
 
   /** Facts are recorded under the work's id: work done twice records the same fact once. */
