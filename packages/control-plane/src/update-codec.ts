@@ -1,5 +1,5 @@
 import { EventLogError } from '@cutover/event-log';
-import type { Command, CommandEnvelope, Scope, Verification } from '@cutover/migration-state';
+import type { Command, CommandEnvelope, DifferenceKind, Scope, Verification } from '@cutover/migration-state';
 
 /** An Update as avsc reads and writes it: the command union wrapped by its full record name. */
 export interface AvroUpdate {
@@ -30,21 +30,24 @@ interface CommandFields {
 }
 
 /** A verification as the Avro records hold it (Update's RecordVerification, MigrationEvent's TableVerified). */
-interface AvroVerification extends Omit<Verification, 'scope' | 'since' | 'verificationId'> {
+interface AvroVerification extends Omit<Verification, 'scope' | 'since' | 'verificationId' | 'differingRows'> {
   readonly scope?: 'FULL' | 'CHANGED';
   readonly since?: number | null;
   readonly verificationId?: string | null;
+  readonly differingRows?: readonly { readonly key: string; readonly kind: string; readonly repaired: boolean }[];
 }
 
 export function verificationToAvro(verification: Verification): AvroVerification {
-  const { scope, since, verificationId, ...rest } = verification;
-  return { ...rest, scope: scope === 'changed' ? 'CHANGED' : 'FULL', since: since ?? null, verificationId: verificationId ?? null };
+  const { scope, since, verificationId, differingRows = [], ...rest } = verification;
+  const rows = differingRows.map((row) => ({ ...row, kind: row.kind.replaceAll('-', '_').toUpperCase() }));
+  return { ...rest, scope: scope === 'changed' ? 'CHANGED' : 'FULL', since: since ?? null, verificationId: verificationId ?? null, differingRows: rows };
 }
 
-/** Records of Update v3 and MigrationEvent v5 have no scope: they were full verifications. */
+/** Records of Update v3 and MigrationEvent v5 have no scope (they were full verifications) and no rows. */
 export function verificationFromAvro(record: AvroVerification): Verification {
-  const { scope, since, verificationId, ...rest } = record;
-  return { ...rest, ...(scope === 'CHANGED' ? { scope: 'changed' } : {}), ...(since == null ? {} : { since }), ...(verificationId == null ? {} : { verificationId }) };
+  const { scope, since, verificationId, differingRows = [], ...rest } = record;
+  const rows = differingRows.map((row) => ({ ...row, kind: row.kind.replaceAll('_', '-').toLowerCase() as DifferenceKind }));
+  return { ...rest, ...(scope === 'CHANGED' ? { scope: 'changed' } : {}), ...(since == null ? {} : { since }), ...(verificationId == null ? {} : { verificationId }), ...(rows.length === 0 ? {} : { differingRows: rows }) };
 }
 
 /** What the issuer observed, as the record holds it: null when not looked at. */

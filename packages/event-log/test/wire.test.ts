@@ -127,7 +127,7 @@ describe('the Confluent wire format', () => {
       { 'dev.cutover.control.SetPrimary': { cluster: 'TARGET', force: true, pendingHeals: 3 } },
       { 'dev.cutover.control.SetReadMode': { mode: 'DUAL_ASYNC' } },
       { 'dev.cutover.control.CompleteMigration': { force: false, pendingHeals: null } },
-      { 'dev.cutover.control.RecordVerification': { table: 'shop.orders', round: 2, startedAt: 1_795_000_000_000, rows: 5_000_000_000, targetRows: 4_999_999_999, differences: 1, repairedRows: 0, complete: true, scope: 'CHANGED', since: 1_794_000_000_000, verificationId: 'v1' } },
+      { 'dev.cutover.control.RecordVerification': { table: 'shop.orders', round: 2, startedAt: 1_795_000_000_000, rows: 5_000_000_000, targetRows: 4_999_999_999, differences: 1, repairedRows: 0, complete: true, scope: 'CHANGED', since: 1_794_000_000_000, verificationId: 'v1', differingRows: [{ key: "id=7, at='x'", kind: 'MISSING_ON_TARGET', repaired: true }] } },
     ];
     for (const command of commands) {
       const decoded = decodeRecord<{ command: unknown }>(catalogue, 'Update', encodeRecord(catalogue, 'Update', { ...envelope, command }));

@@ -37,6 +37,23 @@ export interface Observed {
 }
 
 /**
+ * How a row differs between the clusters: there on origin only (`missing-on-target`), on target
+ * only (`extra-on-target`), a cell's value (or whether there is one: `values`), or the same
+ * values written at other times (a writetime, or whether a cell has a TTL: `writetime`).
+ */
+export type DifferenceKind = 'missing-on-target' | 'extra-on-target' | 'values' | 'writetime';
+
+/** A row a verification found differing: its primary key as CQL writes it, how, and whether its repair made it agree. */
+export interface DifferingRow {
+  readonly key: string;
+  readonly kind: DifferenceKind;
+  readonly repaired: boolean;
+}
+
+/** Differing rows a verification records at most; `differences` counts them all. */
+export const MAX_RECORDED_ROWS = 1000;
+
+/**
  * A verification of a table: rows compared on both clusters, and those that still differ at its
  * end (after its repair, if it repaired). `full`: every row; `changed`: the partitions the
  * mutation log says were written since `since`.
@@ -60,6 +77,8 @@ export interface Verification {
   readonly since?: number;
   /** The shared verification (VerificationStarted) this one ends, when it was one. */
   readonly verificationId?: string;
+  /** The rows found differing (the first MAX_RECORDED_ROWS), each marked repaired or not. Absent in Update v3 records. */
+  readonly differingRows?: readonly DifferingRow[];
 }
 
 /** Who asked, when and why: kept with every command and every event it causes, for the audit. */

@@ -26,7 +26,8 @@ export function decide(envelope: CommandEnvelope, state: MigrationState): EventE
 /**
  * What reads moving to target, and completing the migration, wait for while a migration runs,
  * each named: every table verified (its last full verification, of its current copy round, left
- * no difference, and a clean verification of what changed since it began followed it), no
+ * no difference, and a clean verification of what changed since it began, begun once it ended,
+ * followed it: rows the full one had compared may have been written since), no
  * verification running, no heal pending (as the command's issuer `observed` it), and every
  * collection verified. Empty: the gate is open.
  */
@@ -38,7 +39,7 @@ export function commitGate(state: MigrationState, observed: Observed = {}): stri
     if (running !== undefined && !running.recorded) waits.push(`a verification of ${table.name} is running (begun ${iso(running.startedAt)} by ${running.issuer}, ${Object.keys(running.done).length} of ${running.ranges} ranges compared): let it end, or run cutover verify ${table.name} to resume it`);
     if (verified === undefined) waits.push(`${table.name} is not verified`);
     else if (differing(verified) !== undefined) waits.push(`${table.name} had ${differing(verified)} at its last verification`);
-    else if (rechecked === undefined || rechecked.since > verified.startedAt || rechecked.startedAt < verified.startedAt) waits.push(`what changed in ${table.name} since its verification began is not verified: cutover verify --changed-since ${iso(verified.startedAt)} ${table.name}`);
+    else if (rechecked === undefined || rechecked.since > verified.startedAt || rechecked.startedAt < verified.recordedAt) waits.push(`what changed in ${table.name} since its verification began is not verified: cutover verify --changed-since ${iso(verified.startedAt)} ${table.name}`);
     else if (differing(rechecked) !== undefined) waits.push(`${table.name} had ${differing(rechecked)} among the partitions written since ${iso(rechecked.since)}`);
   }
   if ((observed.pendingHeals ?? 0) > 0) waits.push(`${observed.pendingHeals} mutation(s) target failed are not healed yet (the heals topic's lag)`);

@@ -1,4 +1,4 @@
-export type { ClusterName, Command, CommandEnvelope, Observed, ReadMode, Scope, Verification } from './commands.js';
+export { MAX_RECORDED_ROWS, type ClusterName, type Command, type CommandEnvelope, type DifferenceKind, type DifferingRow, type Observed, type ReadMode, type Scope, type Verification } from './commands.js';
 export { isFact, type Event, type EventEnvelope, type Fact } from './events.js';
 export { commitGate, decide } from './decide.js';
 export { PLAN_LEASE_MS, auditTrail, evolve, initialState, replay, tableOrder, type AuditEntry, type CollectionState, type MigrationState, type TableCopy, type TableState, type LastVerification, type SharedVerification } from './state.js';

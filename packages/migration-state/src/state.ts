@@ -1,4 +1,4 @@
-import type { ClusterName, ReadMode, Scope } from './commands.js';
+import type { ClusterName, DifferingRow, ReadMode, Scope } from './commands.js';
 import { isFact, type Event, type EventEnvelope, type Fact } from './events.js';
 
 export interface TableState {
@@ -28,12 +28,15 @@ export interface TableState {
 
 /** What the last full (or incremental) verification of a table found. */
 export interface LastVerification {
-  /** When it began, ms since the epoch. */
+  /** When it began, and when its result was recorded, ms since the epoch. */
   readonly startedAt: number;
+  readonly recordedAt: number;
   readonly rows: number;
   /** Rows that still differed at its end; with `complete` false, at least so many. */
   readonly differences: number;
   readonly complete: boolean;
+  /** The rows it found differing (the first MAX_RECORDED_ROWS), each marked repaired or not. */
+  readonly differingRows: readonly DifferingRow[];
 }
 
 /** A full verification shared by its workers: its token ranges, and those compared so far. */
@@ -124,7 +127,7 @@ export function tableOrder(state: MigrationState): string[] {
 
 /** Applies one event. Pure: returns a new state and never changes the one it is given. */
 export function evolve(state: MigrationState, envelope: EventEnvelope): MigrationState {
-  return isFact(envelope.event) ? withFact(state, envelope.event, envelope) : withEvent(state, envelope.event, envelope.migrationId);
+  return isFact(envelope.event) ? withFact(state, envelope.event, envelope) : withEvent(state, envelope.event, envelope);
 }
 
 /**
@@ -147,7 +150,7 @@ export function auditTrail(events: Iterable<EventEnvelope>): AuditEntry[] {
   return trail;
 }
 
-function withEvent(state: MigrationState, event: Event, migrationId: string): MigrationState {
+function withEvent(state: MigrationState, event: Event, { migrationId, at }: Pick<EventEnvelope, 'migrationId' | 'at'>): MigrationState {
   switch (event.type) {
     case 'MigrationStarted':
       return {
@@ -176,8 +179,8 @@ function withEvent(state: MigrationState, event: Event, migrationId: string): Mi
       return { ...state, status: 'completed' };
     case 'TableVerified': {
       const table = state.tables[event.table]!;
-      const { startedAt, rows, differences, complete } = event;
-      const result = { startedAt, rows, differences, complete };
+      const { startedAt, rows, differences, complete, differingRows = [] } = event;
+      const result = { startedAt, recordedAt: at, rows, differences, complete, differingRows };
       const ended = table.verification !== undefined && table.verification.id === event.verificationId ? { ...table, verification: { ...table.verification, recorded: true } } : table;
       // Verifications may end out of order (several run at once): the one that began last counts.
       // One of what changed since a log position rather than a time tells the gate nothing.

@@ -22,8 +22,8 @@ const started = run(initialState, { type: 'StartMigration', tables: ['shop.order
  */
 function verified(state: MigrationState, table: string, differences = 0, options: { round?: number; startedAt?: number } = {}): MigrationState {
   const startedAt = options.startedAt ?? 1_700_000_000_000 + counter;
-  const full = run(state, { type: 'RecordVerification', table, round: options.round ?? 0, startedAt, rows: 100, targetRows: 100 - differences, differences, repairedRows: 0, complete: true }, 'verifier').state;
-  return differences > 0 ? full : rechecked(full, table, { since: startedAt, startedAt: startedAt + 1 });
+  const full = run(state, { type: 'RecordVerification', table, round: options.round ?? 0, startedAt, rows: 100, targetRows: 100 - differences, differences, repairedRows: 0, complete: true }, 'verifier');
+  return differences > 0 ? full.state : rechecked(full.state, table, { since: startedAt, startedAt: full.events[0]!.at });
 }
 
 /** A verification of what changed in `table` since `since`, recorded. */
@@ -128,15 +128,19 @@ describe('decide', () => {
     assert.deepEqual(commitGate(started).slice(-1), ['collection app.profiles is not verified']);
   });
 
-  it('holds the gate until what changed since a full verification began is verified clean too', () => {
-    const full = run(twoTables, { type: 'RecordVerification', table: 'shop.orders', round: 0, startedAt: 5_000, rows: 9, targetRows: 9, differences: 0, repairedRows: 0, complete: true }).state;
-    const state = verified(full, 'shop.users');
+  it('holds the gate until what changed since a full verification began is verified clean too, by a check begun once it ended', () => {
+    const full = run(twoTables, { type: 'RecordVerification', table: 'shop.orders', round: 0, startedAt: 5_000, rows: 9, targetRows: 9, differences: 0, repairedRows: 0, complete: true });
+    const ended = full.events[0]!.at;
+    const state = verified(full.state, 'shop.users');
     const since = 'what changed in shop.orders since its verification began is not verified: cutover verify --changed-since 1970-01-01T00:00:05.000Z shop.orders';
     assert.deepEqual(commitGate(state), [since]);
-    assert.deepEqual(commitGate(rechecked(state, 'shop.orders', { since: 6_000, startedAt: 9_000 })), [since], 'a window that begins after the full verification leaves writes out');
-    assert.deepEqual(commitGate(rechecked(state, 'shop.orders', { since: 1_000, startedAt: 4_000 })), [since], 'one that ended before it says nothing of what came after');
-    assert.deepEqual(commitGate(rechecked(state, 'shop.orders', { since: 5_000, startedAt: 9_000, differences: 1 })), ['shop.orders had 1 differing row among the partitions written since 1970-01-01T00:00:05.000Z']);
-    assert.deepEqual(commitGate(rechecked(state, 'shop.orders', { since: 5_000, startedAt: 9_000 })), []);
+    assert.deepEqual(commitGate(rechecked(state, 'shop.orders', { since: 6_000, startedAt: ended + 1 })), [since], 'a window that begins after the full verification leaves writes out');
+    assert.deepEqual(commitGate(rechecked(state, 'shop.orders', { since: 5_000, startedAt: ended - 1 })), [since], 'one begun before it ended leaves out what was written to rows it had compared');
+    assert.deepEqual(commitGate(rechecked(state, 'shop.orders', { since: 5_000, startedAt: ended, differences: 1 })), ['shop.orders had 1 differing row among the partitions written since 1970-01-01T00:00:05.000Z']);
+    assert.deepEqual(commitGate(rechecked(state, 'shop.orders', { since: 5_000, startedAt: ended })), []);
+    const ofPosition = run(state, { type: 'RecordVerification', table: 'shop.orders', round: 0, startedAt: ended, rows: 5, targetRows: 5, differences: 0, repairedRows: 0, complete: true, scope: 'changed' });
+    assert.deepEqual(commitGate(ofPosition.state), [since], 'one of what changed since a log position has no time to compare');
+    assert.equal(auditTrail(ofPosition.events)[0]?.detail, 'verified the partitions of shop.orders written since a log position: 5 rows compared, 0 differing');
     assert.equal(auditTrail(run(state, { type: 'RecordVerification', table: 'shop.orders', round: 0, startedAt: 9_000, rows: 5, targetRows: 5, differences: 0, repairedRows: 0, complete: true, scope: 'changed', since: 5_000 }).events)[0]?.detail, 'verified the partitions of shop.orders written since 1970-01-01T00:00:05.000Z: 5 rows compared, 0 differing');
   });
 

@@ -126,6 +126,8 @@ it('two verifiers share the ranges of one verification; the commit gate waits wh
   // The table repaired and verified clean, what changed since verified too: the gate is open, but for heals pending.
   const since = new Date(shared.startedAt).toISOString();
   assert.equal((await runCli(['verify', table, '--repair'], env)).code, 0);
+  const repaired = (await plane.history()).state.tables[table]!.verified!;
+  assert.deepEqual([repaired.differences, repaired.differingRows], [0, [{ key: 'id=7', kind: 'values', repaired: true }]], 'the repair is a fact of the migration, row by row');
   assert.equal((await runCli(['verify', table, '--changed-since', since], env)).code, 0);
   assert.equal((await runCli(['topics', 'create'], env)).code, 0);
   await log.produce(`${ks}.cutover.heals`, [{ key: Buffer.from('k'), value: Buffer.from('a mutation target failed') }]);

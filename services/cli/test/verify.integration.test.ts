@@ -153,6 +153,13 @@ it('the commit gate names a table that differed; --force with a reason goes past
   assert.equal(forced.code, 0, forced.stderr);
   const audit = await runCli(['audit'], other);
   assert.match(audit.stdout, new RegExp(`carol\\s+accepted\\s+primary is now target \\(forced past the commit gate, which waited for: ${ks}\\.events had 4 differing rows at its last verification\\)\\s+origin is failing`));
-  const state = JSON.parse((await runCli(['state', '--json'], other)).stdout) as { commitGate: string[] };
+  const state = JSON.parse((await runCli(['state', '--json'], other)).stdout) as { commitGate: string[]; tables: Record<string, { verified: { differingRows: { key: string; kind: string; repaired: boolean }[] } }> };
   assert.deepEqual(state.commitGate, [`${ks}.events had 4 differing rows at its last verification`]);
+  // The rows themselves are facts of the migration, for the console and the audit.
+  assert.deepEqual(state.tables[`${ks}.events`]!.verified.differingRows.map((r) => `${r.key} ${r.kind} ${r.repaired}`).sort(), [
+    "id=0, at='2026-01-01' values false",
+    "id=1, at='2026-01-02' values false",
+    "id=3, at='2026-01-04' writetime false",
+    "id=5, at='2026-01-06' missing-on-target false",
+  ]);
 });

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Config } from '@cutover/config';
 import type { ControlPlane } from '@cutover/control-plane';
+import { MAX_RECORDED_ROWS, type DifferingRow } from '@cutover/migration-state';
 import { createLogger } from '@cutover/proxy';
 import { MigratorError, Pace, TableWorker, copyPlan, readSchema, repairTable, splitName, verifyPartitions, verifyTable, type CopyContext, type CopyPlan, type DifferenceKind, type RowDifference, type TableSchema, type TokenRange } from '@cutover/table-migrator';
 import type cassandra from 'cassandra-driver';
@@ -110,6 +111,8 @@ export async function verifyCommand(argv: string[], config: Config, io: Output):
       io.err('no tables to verify: name them (cutover verify keyspace.table ...), or start a migration with tables');
       return 1;
     }
+    // What changed is read from the log up to its end now: the window such a check covers ends here.
+    const startedAt = Date.now();
     const changed = since === undefined ? undefined : await changedPartitions(config, since, new Set(names));
     if ((changed?.unreadable ?? 0) > 0) io.err(`${changed!.unreadable} record(s) of the mutation log could not be read (cutover log read names them): the partitions they wrote are not compared`);
     const schema = await readSchema(ctx.origin, [...new Set(names.map((n) => splitName(n).keyspace))]);
@@ -124,7 +127,6 @@ export async function verifyCommand(argv: string[], config: Config, io: Output):
       }
       const plan = copyPlan(table, new Set(schema.keyspaces.get(keyspace)!.types.keys()));
       const inMigration = state.status === 'running' && state.tables[name] !== undefined;
-      const startedAt = Date.now();
       let outcome: TableOutcome;
       try {
         const options = { ranges, repair: values.repair === true, restart: values.restart === true, ...(inMigration ? { share } : {}), ...(changed === undefined ? {} : { changed: { since: since!, partitions: changed } }) };
@@ -203,12 +205,19 @@ async function record(plane: ControlPlane, migrationId: string, verification: { 
     complete: comparison.complete && final.complete,
     ...(outcome.whole ? {} : { scope: 'changed' as const, ...(since === undefined ? {} : { since }) }),
     ...(comparison.shared === undefined ? {} : { verificationId: comparison.shared.id }),
+    differingRows: differingRows(outcome),
   } as const;
   const [verdict] = await plane.issue(command, { migrationId, issuer: defaultIssuer(), reason: 'cutover verify' });
   if (verdict?.event.type !== 'CommandRejected') return;
   // Verifiers sharing a verification each record its result: the first one counts.
   if (verdict.event.rejection.endsWith('its result was recorded already')) io.err(`${table}: its result was recorded by another verifier of the same verification`);
   else io.err(`${table}: not recorded in the migration: ${verdict.event.rejection}`);
+}
+
+/** The rows a verification found differing, as recorded: the first MAX_RECORDED_ROWS, each marked repaired once it agreed after its repair. */
+function differingRows({ differences, repair }: TableOutcome): DifferingRow[] {
+  const still = new Set([...(repair?.differencesAfter ?? []), ...(repair?.failed ?? [])].map((d) => keyText(d.key)));
+  return differences.slice(0, MAX_RECORDED_ROWS).map((d) => ({ key: keyText(d.key), kind: d.kind, repaired: repair !== undefined && !still.has(keyText(d.key)) }));
 }
 
 interface Clusters {
@@ -300,11 +309,15 @@ function sinceText(since: Bound): string {
 }
 
 /** Runs `work` with a progress bar of its ranges on a terminal's stderr. */
-async function withBar<T>(label: string, total: number, work: (onRange: (done: number) => void) => Promise<T>): Promise<T> {
+async function withBar<T>(label: string, total: number, work: (onRange: (done: number, total: number) => void) => Promise<T>): Promise<T> {
   const bar = new cliProgress.SingleBar({ format: '{table} [{bar}] {value}/{total} ranges | ETA {eta_formatted}', stream: process.stderr, noTTYOutput: false, hideCursor: true }, cliProgress.Presets.shades_classic);
   bar.start(total, 0, { table: label });
   try {
-    return await work((done) => bar.update(done));
+    return await work((done, ranges) => {
+      // A resumed verification keeps the ranges it was begun with.
+      if (ranges !== bar.getTotal()) bar.setTotal(ranges);
+      bar.update(done);
+    });
   } finally {
     bar.stop();
   }

@@ -2,12 +2,9 @@ import type { CopyPlan } from '../copy/copy-plan.js';
 import { compareInt64, int64, rowKey, type Int64, type StagedCell, type StagedRow } from '../copy/staged-row.js';
 import { Cursor } from './page-cursor.js';
 
-/**
- * How a row differs: there on origin only (`missing-on-target`), on target only
- * (`extra-on-target`), a cell's value (or whether there is one: `values`), or the same values
- * written at other times (a writetime, or whether a cell has a TTL: `writetime`).
- */
-export type DifferenceKind = 'missing-on-target' | 'extra-on-target' | 'values' | 'writetime';
+import type { DifferenceKind } from '@cutover/migration-state';
+
+export type { DifferenceKind };
 
 /** A row that is not the same on both sides. */
 export interface RowDifference {
