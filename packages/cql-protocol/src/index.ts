@@ -39,4 +39,4 @@ export {
 } from './responses.js';
 export { tokenize, type Token, type TokenKind } from './tokenize.js';
 export { CLOCK_FUNCTIONS, classify, findFunctionCalls, type MutationKind, type NonIdempotence, type StatementInfo, type StatementKind } from './classify.js';
-export { decodeValue, encodeValue, renderValue, toDriverType, type DriverType } from './values.js';
+export { cqlIdentifier, cqlString, decodeValue, encodeValue, renderValue, toDriverType, type DriverType } from './values.js';

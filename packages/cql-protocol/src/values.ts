@@ -214,7 +214,7 @@ function render(value: unknown, type: CqlType): string {
     case 'custom':
       if (value instanceof Duration) return renderDuration(value as unknown as DurationFields);
       // Other classes the driver knows (geometry, date ranges) print themselves as CQL writes them in a string.
-      return Buffer.isBuffer(value) ? `0x${value.toString('hex')}` : quote((value as { toString(): string }).toString());
+      return Buffer.isBuffer(value) ? `0x${value.toString('hex')}` : cqlString((value as { toString(): string }).toString());
     case 'list':
       return `[${elements(value).map((v) => render(v, type.element)).join(', ')}]`;
     case 'set':
@@ -225,7 +225,7 @@ function render(value: unknown, type: CqlType): string {
     }
     case 'udt': {
       const fields = value as Readonly<Record<string, unknown>>;
-      return `{${type.fields.map((f) => `${identifier(f.name)}: ${render(fields[f.name], f.type)}`).join(', ')}}`;
+      return `{${type.fields.map((f) => `${cqlIdentifier(f.name)}: ${render(fields[f.name], f.type)}`).join(', ')}}`;
     }
     case 'tuple': {
       const tuple = value instanceof Tuple ? value : undefined;
@@ -238,7 +238,7 @@ function renderPrimitive(value: unknown, name: PrimitiveTypeName): string {
   switch (name) {
     case 'ascii':
     case 'varchar':
-      return quote(String(value));
+      return cqlString(String(value));
     case 'blob':
       return Buffer.isBuffer(value) ? `0x${value.toString('hex')}` : String(value);
     case 'timestamp':
@@ -272,11 +272,13 @@ function elements(value: unknown): readonly unknown[] {
   throw new TypeError('not a collection');
 }
 
-function quote(text: string): string {
+/** A CQL string literal. */
+export function cqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-function identifier(name: string): string {
+/** A CQL identifier: as it is when CQL would read it unquoted as itself, else double-quoted. */
+export function cqlIdentifier(name: string): string {
   return /^[a-z][a-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
 }
 

@@ -165,13 +165,15 @@ async function startWorkers(ctx: CopyContext, config: Config): Promise<SharedWor
   const rate = config.verify.rate;
   // VERIFY_RATE holds for the process: its workers take their turns from the same paces.
   const shared = { ...ctx, live, verifyPaces: { origin: new Pace(rate), target: new Pace(rate) } };
-  const workers: TableWorker[] = [];
-  try {
-    for (let i = 1; i <= config.verify.workers; i++) workers.push(await TableWorker.start(shared, `${id}-${i}`, workerGroup(config.kafka.topicPrefix)));
-  } catch (error) {
+  // Joining together, the workers make the group rebalance once or twice rather than once each.
+  const starts = Array.from({ length: config.verify.workers }, (_, i) => TableWorker.start(shared, `${id}-${i + 1}`, workerGroup(config.kafka.topicPrefix)));
+  const joined = await Promise.allSettled(starts);
+  const workers = joined.flatMap((j) => (j.status === 'fulfilled' ? [j.value] : []));
+  const failed = joined.find((j): j is PromiseRejectedResult => j.status === 'rejected');
+  if (failed !== undefined) {
     await Promise.all(workers.map((w) => w.stop()));
     await live.close();
-    throw error;
+    throw failed.reason;
   }
   return {
     ctx: shared,
