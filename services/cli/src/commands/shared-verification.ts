@@ -28,9 +28,8 @@ export async function compareRanges(ctx: CopyContext & Required<Pick<CopyContext
   const round = state.tables[table]!.remigrations;
   const under = state.tables[table]?.verification;
   const resumed = under !== undefined && !under.recorded && !options.restart;
-  let id = under?.id ?? '';
+  const id = resumed ? under.id : randomUUID();
   if (!resumed) {
-    id = randomUUID();
     await ctx.control.record({ type: 'VerificationStarted', table, round, verificationId: id, ranges: options.ranges }, { migrationId, issuer: options.issuer, eventId: `${migrationId}/${table}/verify-${id}` });
   }
   let verification = await begun(ctx, table, id);
