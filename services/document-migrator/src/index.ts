@@ -1,0 +1,1 @@
+export { documentDelete, documentUpsert, versionTime, type ClusterTime, type Statement } from './document-writes.js';
