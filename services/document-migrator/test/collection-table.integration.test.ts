@@ -4,7 +4,8 @@ import { after, before, it } from 'node:test';
 import { loadConfig } from '@cutover/config';
 import { cassandraClient } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
-import { collectionDdl, parseDocument, shred, targetName, type CollectionRow, type DocObject } from '../src/index.ts';
+import { collectionDdl, parseDocument, shred, targetName, type DocObject } from '@cutover/collection-table';
+import { documentUpsert } from '../src/index.ts';
 
 /** A collection's table made on the stack's Cassandra 5 as the Data API makes it, rows written as it writes them, found through its indexes. */
 const keyspace = `docs_${randomBytes(3).toString('hex')}`;
@@ -21,31 +22,13 @@ after(async () => {
   await target.shutdown();
 });
 
-/** A row's values as the driver binds them to the Data API's INSERT. */
-function values(r: CollectionRow): unknown[] {
-  const entries = <V, T>(map: ReadonlyMap<string, V>, as: (v: V) => T): Record<string, T> => Object.fromEntries([...map].map(([k, v]) => [k, as(v)]));
-  return [
-    new cassandra.types.Tuple(r.key[0], r.key[1]),
-    cassandra.types.TimeUuid.now(),
-    r.docJson,
-    [...r.existKeys],
-    entries(r.arraySize, (n) => n),
-    [...r.arrayContains],
-    entries(r.queryBoolValues, (b) => b),
-    entries(r.queryDblValues, (n) => cassandra.types.BigDecimal.fromString(n.toPlainString())),
-    entries(r.queryTextValues, (t) => t),
-    entries(r.queryTimestampValues, (ms) => new Date(Number(ms))),
-    [...r.queryNullValues],
-  ];
-}
-
 it('makes the table, its comment and its eight SAI indexes; rows written as the Data API writes them are found by its filters', async () => {
   assert.equal(table, 'people_2026_eu');
-  const insert = `INSERT INTO ${keyspace}.${table} (key, tx_id, doc_json, exist_keys, array_size, array_contains, query_bool_values, query_dbl_values, query_text_values, query_timestamp_values, query_null_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
   for (const json of ['{"_id":"a","name":"Bob","tags":["x","y"],"n":10.0,"born":{"$date":86400000},"ok":true,"gone":null}', '{"_id":7,"name":"Ann","tags":[],"n":2}']) {
     const r = shred(parseDocument(json) as DocObject);
     assert.ok('key' in r);
-    await target.execute(insert, values(r), { prepare: true });
+    const { query, params } = documentUpsert(keyspace, table, r, 1_000n);
+    await target.execute(query, params as unknown[], { prepare: true });
   }
   const find = async (where: string, params: unknown[]): Promise<string[]> => (await target.execute(`SELECT doc_json FROM ${keyspace}.${table} WHERE ${where}`, params, { prepare: true })).rows.map((row) => row['doc_json'] as string).sort();
   assert.deepEqual(await find(`query_text_values['name'] = ?`, ['Bob']), ['{"_id":"a","name":"Bob","tags":["x","y"],"n":1E+1,"born":{"$date":86400000},"ok":true,"gone":null}']);
