@@ -1,4 +1,4 @@
-import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '@cutover/config';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
@@ -9,6 +9,20 @@ import type { Logger } from 'pino';
 /** The consumer group of the table migrator's workers: every copier and verifier of a migration shares it. */
 export function workerGroup(prefix: string): string {
   return `${prefix}cutover-table-workers`;
+}
+
+/**
+ * The staging bucket, created if it is missing. Several migrators started at once all find it
+ * missing and all create it: for all but one, S3 answers that it exists now, which is what they
+ * wanted (without this, a process failed at start now and then: tested with three at once).
+ */
+export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  if (await s3.send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, () => false)) return;
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'BucketAlreadyOwnedByYou') throw error;
+  }
 }
 
 /** A table copy's context, opened: `close` ends every connection it holds. */
@@ -32,7 +46,7 @@ export async function openCopy(config: Config, prefix: string, logger: Logger): 
   }
   const s3 = s3Client(config);
   const bucket = config.s3.bucket;
-  await s3.send(new HeadBucketCommand({ Bucket: bucket })).catch(() => s3.send(new CreateBucketCommand({ Bucket: bucket })));
+  await ensureBucket(s3, bucket);
   const log = new KafkaEventLog(config.kafka, logger);
   const { loadConcurrency: concurrency, loadRate: rate, errorBudget } = config.migrator;
   const ctx: CopyContext = {
