@@ -71,6 +71,18 @@ export interface Config {
     readonly metricsHost: string;
     readonly metricsPort: number;
   };
+  readonly documents: {
+    /** Ranges a collection's snapshot is split into, and how many are read at once. */
+    readonly ranges: number;
+    readonly readers: number;
+    /** Writes in flight to target per loader, and per second (0: no limit). */
+    readonly loadConcurrency: number;
+    readonly loadRate: number;
+    /** Documents-topic partitions a process loads at once. */
+    readonly loaders: number;
+    /** Bad documents a collection's round tolerates (count, or percentage of the documents loaded). */
+    readonly errorBudget: ErrorBudget;
+  };
   readonly verify: {
     /** Ranges a `cutover verify` process compares at once, as workers of the table migrator's group. */
     readonly workers: number;

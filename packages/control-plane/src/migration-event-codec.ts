@@ -88,6 +88,11 @@ export function migrationEventFromAvro(record: AvroMigrationEvent): EventEnvelop
     case 'WorkQueued':
     case 'VerificationStarted':
     case 'RangeVerified':
+    case 'CollectionPlanned':
+    case 'RangeRead':
+    case 'ChangesRead':
+    case 'DocumentsLoaded':
+    case 'ChangeStreamLost':
       event = { type, ...fields } as unknown as Event;
       break;
     case 'TableVerified':

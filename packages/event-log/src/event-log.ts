@@ -66,6 +66,12 @@ export interface EventLog {
    * a record whose handling failed or was cut short is delivered again.
    */
   consume(topic: string, group: string, handler: (record: StoredRecord) => Promise<void>): Promise<Subscription>;
+  /**
+   * As `consume`, but delivers the records of one partition at a time in batches, in order:
+   * each batch is committed once `handler` resolves, or delivered again (from its start) if it
+   * fails. `partitions` batches of different partitions are handled at once.
+   */
+  consumeBatches(topic: string, group: string, handler: (records: readonly StoredRecord[]) => Promise<void>, options?: { readonly partitions?: number }): Promise<Subscription>;
   /** How many records of `topic` the consumer `group` has not committed yet (all of them for a new group). */
   lag(topic: string, group: string): Promise<number>;
   /** By partition: the offset the next record appended will have. */

@@ -187,6 +187,45 @@ export class KafkaEventLog implements EventLog {
     return { stop: () => consumer.disconnect() };
   }
 
+  async consumeBatches(topic: string, group: string, handler: (records: readonly StoredRecord[]) => Promise<void>, options: { readonly partitions?: number } = {}): Promise<Subscription> {
+    const consumer = this.kafka.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 250, retry: { initialRetryTime: 50, retries: Number.MAX_SAFE_INTEGER } });
+    let reassembler = new Reassembler();
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      reassembler = new Reassembler();
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitions ?? 1,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        const { partition, messages } = batch;
+        if (messages.length === 0) return;
+        const again = reassembler.commitOffset(partition, BigInt(messages[0]!.offset));
+        const whole = messages.flatMap((message) => reassembler.add(stored(topic, partition, message)) ?? []);
+        const last = messages[messages.length - 1]!.offset;
+        if (whole.length > 0) {
+          const beating = setInterval(() => void payload.heartbeat().catch(() => undefined), 3000);
+          try {
+            await handler(whole);
+          } catch {
+            reassembler.forget(partition);
+            consumer.seek({ topic, partition, offset: String(again) });
+            await delay(50);
+            return;
+          } finally {
+            clearInterval(beating);
+          }
+        }
+        payload.resolveOffset(last);
+        await consumer.commitOffsets([{ topic, partition, offset: String(reassembler.commitOffset(partition, BigInt(last) + 1n)) }]);
+      },
+    });
+    return { stop: () => consumer.disconnect() };
+  }
+
   async endOffsets(topic: string): Promise<readonly number[]> {
     const admin = this.kafka.admin();
     await admin.connect();

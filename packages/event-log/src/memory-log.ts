@@ -83,6 +83,15 @@ export class MemoryEventLog implements EventLog {
   }
 
   consume(topic: string, group: string, handler: (record: StoredRecord) => Promise<void>): Promise<Subscription> {
+    return this.deliver(topic, group, 1, ([record]) => handler(record!));
+  }
+
+  consumeBatches(topic: string, group: string, handler: (records: readonly StoredRecord[]) => Promise<void>, _options?: { readonly partitions?: number }): Promise<Subscription> {
+    return this.deliver(topic, group, 500, handler);
+  }
+
+  /** Delivers up to `most` records of one partition at a time, committing them once `handler` resolves. */
+  private deliver(topic: string, group: string, most: number, handler: (records: readonly StoredRecord[]) => Promise<void>): Promise<Subscription> {
     const partitions = this.partitionsOf(topic);
     const key = `${topic}\u0000${group}`;
     const state = this.groups.get(key) ?? { committed: partitions.map(() => 0) };
@@ -100,15 +109,16 @@ export class MemoryEventLog implements EventLog {
           this.wakers.delete(wake!);
           continue;
         }
-        const record = partitions[partition]![state.committed[partition]!]!;
+        const from = state.committed[partition]!;
+        const records = partitions[partition]!.slice(from, from + most);
         try {
-          await handler(record);
+          await handler(records);
         } catch {
           // Not committed: delivered again, after a pause so a handler that keeps failing does not spin.
           await new Promise((resolve) => setTimeout(resolve, 50));
           continue;
         }
-        state.committed[partition] = state.committed[partition]! + 1;
+        state.committed[partition] = from + records.length;
       }
     })();
     return Promise.resolve({

@@ -70,10 +70,10 @@ describe('schemas', () => {
   it('gives every version its own id and knows the latest of each subject', () => {
     assert.deepEqual(
       catalogue.versions.map((v) => `${v.id} ${v.subject} v${v.version}`),
-      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1', '7 MigrationEvent v2', '8 WorkItem v2', '9 MigrationEvent v3', '10 Update v2', '11 MutationEvent v3', '12 MigrationEvent v4', '13 Update v3', '14 MigrationEvent v5', '15 Update v4', '16 MigrationEvent v6', '17 WorkItem v3'],
+      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1', '7 MigrationEvent v2', '8 WorkItem v2', '9 MigrationEvent v3', '10 Update v2', '11 MutationEvent v3', '12 MigrationEvent v4', '13 Update v3', '14 MigrationEvent v5', '15 Update v4', '16 MigrationEvent v6', '17 WorkItem v3', '18 MigrationEvent v7', '19 DocumentEvent v2'],
     );
     assert.equal(catalogue.latest('MutationEvent').id, 11);
-    assert.equal(catalogue.latest('MigrationEvent').id, 16);
+    assert.equal(catalogue.latest('MigrationEvent').id, 18);
   });
 });
 

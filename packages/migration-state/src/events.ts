@@ -85,9 +85,72 @@ export type Fact =
       readonly complete: boolean;
       /** Why the range could not be compared; null when it was. */
       readonly failure: string | null;
-    };
+    }
+  | CollectionFact;
 
-const FACTS: ReadonlySet<Event['type']> = new Set<Fact['type']>(['TablePlanned', 'ChunkUnloaded', 'ChunkLoaded', 'ChunkChecked', 'TableRefused', 'TableTruncated', 'WorkQueued', 'VerificationStarted', 'RangeVerified']);
+/** A snapshot range of a collection: the `_id`s of one BSON type (a `$type` alias) from `from` (inclusive) to `to` (exclusive), bounds as canonical extended JSON, null where open. */
+export interface IdRange {
+  readonly type: string;
+  readonly from: string | null;
+  readonly to: string | null;
+}
+
+/**
+ * What the document migrator did. Times of MongoDB's clock are on the write-time scale: µs,
+ * a cluster time's seconds × 10^6 plus its increment (`versionTime`).
+ */
+export type CollectionFact =
+  /**
+   * A reader's claim of a collection's snapshot round: changes are read from `startAt` on (the
+   * change stream opened first), and the collection is read in `ranges`, each after `startAt`.
+   */
+  | {
+      readonly type: 'CollectionPlanned';
+      readonly collection: string;
+      readonly round: number;
+      /** keyspace.table on target. */
+      readonly target: string;
+      readonly startAt: number;
+      readonly ranges: readonly IdRange[];
+      readonly estimatedDocuments: number;
+      readonly estimatedBytes: number;
+      readonly maxBadDocuments: number | null;
+      readonly maxBadDocumentsPercent: number | null;
+    }
+  /** Every document of a snapshot range is on the documents topic. */
+  | { readonly type: 'RangeRead'; readonly collection: string; readonly round: number; readonly range: number; readonly documents: number; readonly bytes: number }
+  /** Every change up to `through` is on the documents topic; the change stream resumes after `resumeToken`. */
+  | { readonly type: 'ChangesRead'; readonly collection: string; readonly round: number; readonly resumeToken: string; readonly through: number; readonly changes: number }
+  /**
+   * A loader wrote the round's events of one documents-topic partition from `fromOffset` to
+   * `toOffset` to target: document versions written, deletes, bad documents (listed with the reason in
+   * the S3 file `badDocumentsKey`), and the newest change's time among them (0: none).
+   */
+  | {
+      readonly type: 'DocumentsLoaded';
+      readonly collection: string;
+      readonly round: number;
+      readonly partition: number;
+      readonly fromOffset: number;
+      readonly toOffset: number;
+      readonly documents: number;
+      readonly deletes: number;
+      /** The `_id`s of bad documents (canonical extended JSON). */
+      readonly badDocumentIds: readonly string[];
+      readonly badDocumentsKey: string | null;
+      readonly latestChange: number;
+    }
+  /** The change stream cannot go on from where it was (its history rolled off MongoDB's oplog): the collection is snapshot again, in a new round. */
+  | { readonly type: 'ChangeStreamLost'; readonly collection: string; readonly round: number; readonly reason: string };
+
+const FACTS: ReadonlySet<Event['type']> = new Set<Fact['type']>([
+  'TablePlanned', 'ChunkUnloaded', 'ChunkLoaded', 'ChunkChecked', 'TableRefused', 'TableTruncated', 'WorkQueued', 'VerificationStarted', 'RangeVerified',
+  'CollectionPlanned', 'RangeRead', 'ChangesRead', 'DocumentsLoaded', 'ChangeStreamLost',
+]);
+
+export function isCollectionFact(event: Event): event is CollectionFact {
+  return 'collection' in event && isFact(event);
+}
 
 export function isFact(event: Event): event is Fact {
   return FACTS.has(event.type);

@@ -1,5 +1,6 @@
 import type { ClusterName, DifferingRow, ReadMode, Scope } from './commands.js';
-import { isFact, type Event, type EventEnvelope, type Fact } from './events.js';
+import { newCollection, withCollectionFact, type CollectionState } from './collection-state.js';
+import { isCollectionFact, isFact, type Event, type EventEnvelope, type Fact } from './events.js';
 
 export interface TableState {
   readonly name: string;
@@ -83,10 +84,6 @@ export interface TableCopy {
   readonly checked: Readonly<Record<number, boolean>>;
 }
 
-export interface CollectionState {
-  readonly name: string;
-  readonly paused: boolean;
-}
 
 /** One line of the audit trail: who did what, when and why, and whether it was accepted. */
 export interface AuditEntry {
@@ -137,7 +134,8 @@ export function evolve(state: MigrationState, envelope: EventEnvelope): Migratio
 export function auditTrail(events: Iterable<EventEnvelope>): AuditEntry[] {
   const trail: AuditEntry[] = [];
   for (const envelope of events) {
-    if (isFact(envelope.event)) continue; // the migrators' progress, thousands of chunks: not who decided what
+    // The migrators' progress, thousands of chunks, is not who decided what; a collection read again from scratch is.
+    if (isFact(envelope.event) && envelope.event.type !== 'ChangeStreamLost') continue;
     trail.push({
       at: envelope.at,
       commandId: envelope.commandId,
@@ -159,7 +157,7 @@ function withEvent(state: MigrationState, event: Event, { migrationId, at }: Pic
         status: 'running',
         paused: false,
         tables: Object.fromEntries(event.tables.map((name, position) => [name, { name, priority: 0, position, paused: false, remigrations: 0 }])),
-        collections: Object.fromEntries(event.collections.map((name) => [name, { name, paused: false }])),
+        collections: Object.fromEntries(event.collections.map((name) => [name, newCollection(name)])),
       };
     case 'PriorityChanged':
       return { ...state, tables: { ...state.tables, [event.table]: { ...state.tables[event.table]!, priority: event.priority } } };
@@ -199,6 +197,10 @@ function withEvent(state: MigrationState, event: Event, { migrationId, at }: Pic
 
 /** A migrator's fact about the current copy round of a table; one about another round or an unknown table changes nothing. */
 function withFact(state: MigrationState, fact: Fact, envelope: Pick<EventEnvelope, 'issuer' | 'at'>): MigrationState {
+  if (isCollectionFact(fact)) {
+    const collection = state.collections[fact.collection];
+    return collection === undefined ? state : { ...state, collections: { ...state.collections, [fact.collection]: withCollectionFact(collection, fact, envelope) } };
+  }
   const table = state.tables[fact.table];
   if (table === undefined || fact.round !== table.remigrations) return state;
   const set = (copy: TableCopy): MigrationState => ({ ...state, tables: { ...state.tables, [fact.table]: { ...table, copy } } });
@@ -294,6 +296,13 @@ function describe(event: Event): string {
     case 'VerificationStarted':
     case 'RangeVerified':
       return `${event.type} ${event.table}`; // not in the audit trail
+    case 'ChangeStreamLost':
+      return `the change stream of ${event.collection} cannot resume (${event.reason}): it is read again whole, in round ${event.round + 1}`;
+    case 'CollectionPlanned':
+    case 'RangeRead':
+    case 'ChangesRead':
+    case 'DocumentsLoaded':
+      return `${event.type} ${event.collection}`; // not in the audit trail
   }
 }
 

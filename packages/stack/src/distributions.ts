@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** A set of pinned Maven artifacts (and optionally a Java source of ours) that one kind of server runs from. */
+/** A set of pinned Maven artifacts (and optionally Java sources of ours) that one kind of server runs from. */
 export interface Distribution {
   /** Directory name under `$CUTOVER_HOME/dist`; changes whenever what it holds changes. */
   readonly id: string;
   /** `group:artifact:version[:classifier]`; classifier artifacts come without their dependencies. */
   readonly artifacts: readonly string[];
-  /** A launcher of ours compiled against the artifacts. */
-  readonly javaSource?: string;
+  /** A launcher of ours (and any class of the server's it replaces), compiled against the artifacts; first on the classpath. */
+  readonly javaSources?: readonly string[];
 }
 
 export const KAFKA_VERSION = '4.1.2';
@@ -43,12 +43,15 @@ export const S3PROXY: Distribution = {
   artifacts: [`org.gaul:s3proxy:${S3PROXY_VERSION}:jar-with-dependencies`],
 };
 
-const mongoLauncher = fileURLToPath(new URL('../java/MongoLauncher.java', import.meta.url));
+/** Our launcher, and the class of the server's it replaces (see MongoLauncher.java). */
+const mongoSources = ['MongoLauncher.java', 'de/bwaldvogel/mongo/oplog/OplogClock.java', 'de/bwaldvogel/mongo/oplog/ClusterClock.java'].map((file) => fileURLToPath(new URL(`../java/${file}`, import.meta.url)));
+const mongoHash = createHash('sha256');
+for (const file of mongoSources) mongoHash.update(readFileSync(file));
 
 export const MONGO: Distribution = {
-  id: `mongo-java-server-${MONGO_JAVA_SERVER_VERSION}-${createHash('sha256').update(readFileSync(mongoLauncher)).digest('hex').slice(0, 8)}`,
+  id: `mongo-java-server-${MONGO_JAVA_SERVER_VERSION}-${mongoHash.digest('hex').slice(0, 8)}`,
   artifacts: [`de.bwaldvogel:mongo-java-server:${MONGO_JAVA_SERVER_VERSION}`, `org.slf4j:slf4j-simple:${SLF4J}`],
-  javaSource: mongoLauncher,
+  javaSources: mongoSources,
 };
 
 /**

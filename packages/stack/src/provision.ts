@@ -21,7 +21,7 @@ export async function provision(distribution: Distribution, home: string, javaHo
   const dir = join(home, 'dist', distribution.id);
   const installed: Installed = {
     lib: join(dir, 'lib'),
-    ...(distribution.javaSource === undefined ? {} : { classes: join(dir, 'classes') }),
+    ...(distribution.javaSources === undefined ? {} : { classes: join(dir, 'classes') }),
   };
   if (existsSync(dir)) return installed;
 
@@ -37,10 +37,10 @@ export async function provision(distribution: Distribution, home: string, javaHo
     `-DoutputDirectory=${join(staging, 'lib')}`,
     '-DincludeScope=runtime',
   ], env, 'DOWNLOAD_FAILED', `downloading ${distribution.id} from Maven Central`);
-  if (distribution.javaSource !== undefined) {
+  if (distribution.javaSources !== undefined) {
     await run(join(javaHome, 'bin', 'javac'), [
-      '-d', join(staging, 'classes'), '-cp', join(staging, 'lib', '*'), distribution.javaSource,
-    ], env, 'BUILD_FAILED', `compiling ${distribution.javaSource}`);
+      '-d', join(staging, 'classes'), '-cp', join(staging, 'lib', '*'), ...distribution.javaSources,
+    ], env, 'BUILD_FAILED', `compiling ${distribution.javaSources.join(', ')}`);
   }
   await rename(staging, dir);
   return installed;

@@ -8,24 +8,6 @@ export interface Statement {
   readonly params: readonly unknown[];
 }
 
-/** A point on MongoDB's clock: a BSON Timestamp's seconds and its increment within the second. */
-export interface ClusterTime {
-  readonly t: number;
-  readonly i: number;
-}
-
-/**
- * The write time of a document's version (µs, CQL's USING TIMESTAMP): MongoDB's own time for
- * it, the snapshot read's cluster time or the change event's `clusterTime`, seconds and
- * increment side by side. Versions then order on target as MongoDB ordered them, whatever order
- * they are loaded in. An increment past 999,999 (a million operations in one second) cannot be
- * placed without reordering, and is refused.
- */
-export function versionTime(time: ClusterTime): bigint {
-  if (!Number.isSafeInteger(time.t) || !Number.isSafeInteger(time.i) || time.i < 0 || time.i > 999_999) throw new RangeError(`cluster time ${time.t}.${time.i} has no place on the write-time scale (an increment from 0 to 999,999)`);
-  return BigInt(time.t) * 1_000_000n + BigInt(time.i);
-}
-
 /** Node and clock of every tx_id we write: a version's tx_id depends on its time alone, so loading it twice writes the same row. */
 const NODE = Buffer.from('cutovr');
 const CLOCK = Buffer.from([0x0c, 0x07]);

@@ -34,4 +34,5 @@ export { logGaps, type LogGap } from './check/log-gaps.js';
 export { tokenGroups } from './check/page-cursor.js';
 export { repairTable, type Repair } from './check/repair-table.js';
 export { workDecision } from './worker/work-decision.js';
+export { isTransient } from './worker/transient.js';
 export { MigratorMetrics, metricsServer } from './worker/metrics.js';

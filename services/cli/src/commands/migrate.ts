@@ -6,8 +6,9 @@ import cliProgress from 'cli-progress';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
 import { openCopy, workerGroup } from './copy-setup.js';
+import { MIGRATE_DOCUMENTS_USAGE, migrateDocumentsCommand } from './migrate-documents.js';
 
-export const MIGRATE_USAGE = `cutover migrate tables    copy the migration's tables (schema, then token-range chunks through S3) with MIGRATOR_WORKERS workers; returns once every table is copied`;
+export const MIGRATE_USAGE = `cutover migrate tables    copy the migration's tables (schema, then token-range chunks through S3) with MIGRATOR_WORKERS workers; returns once every table is copied\n${MIGRATE_DOCUMENTS_USAGE}`;
 
 /**
  * `cutover migrate tables`: copies the migration's tables with MIGRATOR_WORKERS workers until
@@ -16,6 +17,7 @@ export const MIGRATE_USAGE = `cutover migrate tables    copy the migration's tab
  * a table failed or differs from origin.
  */
 export async function migrateCommand(args: string[], config: Config, io: Output): Promise<number> {
+  if (args[0] === 'documents') return migrateDocumentsCommand(args.slice(1), config, io);
   if (args.length !== 1 || args[0] !== 'tables') throw new UsageError(MIGRATE_USAGE);
   const prefix = config.kafka.topicPrefix;
   const logger = createLogger(config, 'table-migrator');

@@ -1,0 +1,81 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { collectionProgress, type CollectionProgress } from '@cutover/migration-state';
+import { isTransient } from '@cutover/table-migrator';
+import { CollectionReader, type ReaderOptions } from './collection-reader.js';
+import type { DocumentContext } from './document-context.js';
+import { DocumentLoader, type LoaderOptions } from './document-loader.js';
+
+export interface MigrateDocumentsOptions {
+  /** The process's name in the facts: readers are `<workerId>-reader`, loaders `<workerId>-loader`. */
+  readonly workerId: string;
+  readonly reader: ReaderOptions;
+  readonly loader: LoaderOptions;
+  /** Return once every collection is synced (its snapshot read, and everything read loaded); without it, run until `signal` aborts or the migration ends. */
+  readonly untilSynced?: boolean;
+  readonly signal?: AbortSignal;
+  /** Each state's progress, by collection. */
+  readonly onProgress?: (progress: readonly CollectionProgress[]) => void;
+  readonly pollMs?: number;
+}
+
+/**
+ * Migrates the migration's collections: a reader per collection (its snapshot round, then its
+ * change stream), started again for each new round, and a loader in the loaders' consumer group.
+ * Other processes running the same load too (their loaders share the topic's partitions).
+ */
+export async function migrateDocuments(base: Omit<DocumentContext, 'live'>, options: MigrateDocumentsOptions): Promise<readonly CollectionProgress[]> {
+  const live = await base.control.live(options.workerId);
+  const ctx: DocumentContext = { ...base, live };
+  const stop = new AbortController();
+  const abort = (): void => stop.abort();
+  options.signal?.addEventListener('abort', abort, { once: true });
+  const readers = new Map<string, { round: number; reader: CollectionReader; done: Promise<void> }>();
+  const loader = await DocumentLoader.start(ctx, `${options.workerId}-loader`, options.loader);
+  try {
+    for (;;) {
+      const state = live.state;
+      if (state.status === 'running') {
+        for (const collection of Object.values(state.collections)) {
+          const running = readers.get(collection.name);
+          if (running !== undefined && running.round === collection.round) continue;
+          const reader = new CollectionReader(ctx, collection.name, `${options.workerId}-reader`, options.reader);
+          const entry = { round: collection.round, reader, done: Promise.resolve() };
+          entry.done = reader.run(stop.signal).catch(async (error: unknown) => {
+            // Read again from its facts at the next look: MongoDB, Kafka or target away, or a failure no one foresaw.
+            ctx.logger[isTransient(error) ? 'warn' : 'error']({ err: error, collection: collection.name }, `reading ${collection.name} failed: it is read again from where its facts say`);
+            await delay(1000);
+            readers.delete(collection.name);
+          });
+          readers.set(collection.name, entry);
+        }
+      }
+      const progress = Object.values(state.collections).map(collectionProgress);
+      options.onProgress?.(progress);
+      if (stop.signal.aborted || state.status === 'completed') return progress;
+      if (options.untilSynced === true && (await synced(ctx, options.loader.group, readers, progress))) return progress;
+      await delay(options.pollMs ?? 250);
+    }
+  } finally {
+    stop.abort();
+    options.signal?.removeEventListener('abort', abort);
+    await Promise.all([...readers.values()].map((r) => r.done));
+    await loader.stop();
+    await live.close();
+  }
+}
+
+/**
+ * Whether every collection is synced: its snapshot read, its change stream read up to a time
+ * taken now, and the documents topic loaded to its end after that.
+ */
+async function synced(ctx: DocumentContext, group: string, readers: ReadonlyMap<string, { reader: CollectionReader }>, progress: readonly CollectionProgress[]): Promise<boolean> {
+  if (!progress.every((p) => p.phase === 'following' || p.phase === 'failed')) return false;
+  const now = await Promise.all([...readers.values()].map(({ reader }) => reader.clusterTime()));
+  for (;;) {
+    if (![...readers.values()].every(({ reader }, i) => reader.caughtUpTo >= now[i]!)) {
+      await delay(100);
+      continue;
+    }
+    return (await ctx.log.lag(ctx.documentsTopic, group)) === 0;
+  }
+}
