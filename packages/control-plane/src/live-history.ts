@@ -55,11 +55,16 @@ export class LiveHistory {
     this.listener?.();
   }
 
-  /** Resolves once it has read at least what `history` had read. */
+  /**
+   * Resolves once it has read at least what `history` had read, and every command it read is
+   * decided: the events topic read as far as each one's `factsThrough` (verdicts of earlier
+   * commands count there too, and may follow the last fact).
+   */
   caughtUp(history: { readonly commands: number; readonly facts: number }): Promise<void> {
     return new Promise((resolve) => {
       this.onRecord = () => {
         if (this.commandRecords < history.commands || this.distinctFacts.size < history.facts) return;
+        if (this.commands.some((c) => (c.factsThrough ?? 0) > this.eventRecords)) return;
         this.onRecord = undefined;
         resolve();
       };

@@ -1,6 +1,6 @@
 import { EventLogError } from '@cutover/event-log';
-import type { Event, EventEnvelope } from '@cutover/migration-state';
-import { scopeFromAvro, scopeToAvro, verificationFromAvro, verificationToAvro } from './update-codec.js';
+import type { Event, EventEnvelope, IdRange } from '@cutover/migration-state';
+import { collectionVerificationFromAvro, collectionVerificationToAvro, intoFromAvro, scopeFromAvro, scopeToAvro, verificationFromAvro, verificationToAvro } from './update-codec.js';
 
 /** A MigrationEvent as avsc reads and writes it: the event union wrapped by its full record name. */
 export interface AvroMigrationEvent {
@@ -30,6 +30,12 @@ function eventToAvro(event: Event): Record<string, unknown> {
       const { type: _type, ...verification } = event;
       return { ...verificationToAvro(verification) };
     }
+    case 'CollectionVerified': {
+      const { type: _type, ...verification } = event;
+      return { ...collectionVerificationToAvro(verification) };
+    }
+    case 'MigrationStarted':
+      return { tables: event.tables, collections: event.collections, into: event.into ?? {} };
     default: {
       const { type: _type, ...fields } = event;
       return fields;
@@ -76,7 +82,14 @@ export function migrationEventFromAvro(record: AvroMigrationEvent): EventEnvelop
       event = { type, mode: fields['mode'] === 'DUAL_ASYNC' ? 'dual-async' : 'primary-only' };
       break;
     case 'MigrationStarted':
+      event = { type, tables: fields['tables'] as string[], collections: fields['collections'] as string[], ...intoFromAvro(fields['into'] as Record<string, string> | undefined) };
+      break;
+    case 'CollectionVerified':
+      event = { type, ...collectionVerificationFromAvro(fields as unknown as Parameters<typeof collectionVerificationFromAvro>[0]) };
+      break;
     case 'PriorityChanged':
+    case 'CollectionPriorityChanged':
+    case 'CollectionRemigrationRequested':
     case 'RemigrationRequested':
     case 'CommandRejected':
     case 'TablePlanned':
@@ -88,13 +101,18 @@ export function migrationEventFromAvro(record: AvroMigrationEvent): EventEnvelop
     case 'WorkQueued':
     case 'VerificationStarted':
     case 'RangeVerified':
-    case 'CollectionPlanned':
     case 'RangeRead':
     case 'ChangesRead':
     case 'DocumentsLoaded':
     case 'ChangeStreamLost':
       event = { type, ...fields } as unknown as Event;
       break;
+    case 'CollectionPlanned': {
+      // avsc reads a nested record as an instance of its own class: plain objects, as the state holds them.
+      const ranges = (fields['ranges'] as IdRange[]).map(({ type: kind, from, to }) => ({ type: kind, from, to }));
+      event = { type, ...fields, ranges } as unknown as Event;
+      break;
+    }
     case 'TableVerified':
       event = { type, ...verificationFromAvro(fields as unknown as Parameters<typeof verificationFromAvro>[0]) };
       break;

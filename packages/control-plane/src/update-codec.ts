@@ -1,5 +1,5 @@
 import { EventLogError } from '@cutover/event-log';
-import type { Command, CommandEnvelope, DifferenceKind, Scope, Verification } from '@cutover/migration-state';
+import type { CollectionVerification, Command, CommandEnvelope, DifferenceKind, DocumentDifference, Scope, Verification } from '@cutover/migration-state';
 
 /** An Update as avsc reads and writes it: the command union wrapped by its full record name. */
 export interface AvroUpdate {
@@ -27,6 +27,28 @@ interface CommandFields {
   readonly cluster: string;
   readonly mode: string;
   readonly pendingHeals?: number | null;
+  readonly into?: Readonly<Record<string, string>>;
+  readonly collection: string;
+}
+
+/** A collection's verification as the Avro records hold it: kinds as enum symbols. */
+interface AvroCollectionVerification extends Omit<CollectionVerification, 'differingDocuments'> {
+  readonly differingDocuments: readonly { readonly id: string; readonly kind: string }[];
+}
+
+export function collectionVerificationToAvro(verification: CollectionVerification): AvroCollectionVerification {
+  return { ...verification, differingDocuments: verification.differingDocuments.map(({ id, kind }) => ({ id, kind: kind.replaceAll('-', '_').toUpperCase() })) };
+}
+
+export function collectionVerificationFromAvro(record: AvroCollectionVerification): CollectionVerification {
+  const { collection, round, startedAt, documents, targetDocuments, badDocuments, differences } = record;
+  const differingDocuments = record.differingDocuments.map(({ id, kind }) => ({ id, kind: kind.replaceAll('_', '-').toLowerCase() as DocumentDifference }));
+  return { collection, round, startedAt, documents, targetDocuments, badDocuments, differences, differingDocuments };
+}
+
+/** Where collections go: absent when the record has none (Update v4 and earlier, or none given). */
+export function intoFromAvro(into: Readonly<Record<string, string>> | undefined): { into?: Readonly<Record<string, string>> } {
+  return into === undefined || Object.keys(into).length === 0 ? {} : { into: { ...into } };
 }
 
 /** A verification as the Avro records hold it (Update's RecordVerification, MigrationEvent's TableVerified). */
@@ -72,7 +94,15 @@ export function scopeFromAvro(scope: { kind: string; name: string | null }): Sco
 function commandToAvro(command: Command): Record<string, unknown> {
   switch (command.type) {
     case 'StartMigration':
-      return { tables: command.tables, collections: command.collections };
+      return { tables: command.tables, collections: command.collections, into: command.into ?? {} };
+    case 'SetCollectionPriority':
+      return { collection: command.collection, priority: command.priority };
+    case 'RemigrateCollection':
+      return { collection: command.collection, truncate: command.truncate };
+    case 'RecordCollectionVerification': {
+      const { type: _type, ...verification } = command;
+      return { ...collectionVerificationToAvro(verification) };
+    }
     case 'SetPriority':
       return { table: command.table, priority: command.priority };
     case 'Remigrate':
@@ -119,7 +149,16 @@ export function updateFromAvro(update: AvroUpdate): CommandEnvelope {
   let command: Command;
   switch (type) {
     case 'StartMigration':
-      command = { type, tables: b.tables, collections: b.collections };
+      command = { type, tables: b.tables, collections: b.collections, ...intoFromAvro(b.into) };
+      break;
+    case 'SetCollectionPriority':
+      command = { type, collection: b.collection, priority: b.priority };
+      break;
+    case 'RemigrateCollection':
+      command = { type, collection: b.collection, truncate: b.truncate };
+      break;
+    case 'RecordCollectionVerification':
+      command = { type, ...collectionVerificationFromAvro(body as unknown as AvroCollectionVerification) };
       break;
     case 'SetPriority':
       command = { type, table: b.table, priority: b.priority };

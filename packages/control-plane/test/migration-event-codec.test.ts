@@ -8,6 +8,10 @@ it('round-trips every decided event and every migrator fact through the Migratio
   const catalogue = SchemaCatalogue.load();
   const events: Event[] = [
     { type: 'MigrationStarted', tables: ['shop.orders'], collections: ['app.profiles'] },
+    { type: 'MigrationStarted', tables: [], collections: ['app.profiles', 'app.users'], into: { 'app.profiles': 'crm.people' } },
+    { type: 'CollectionPriorityChanged', collection: 'app.profiles', priority: -1 },
+    { type: 'CollectionRemigrationRequested', collection: 'app.profiles', truncate: true },
+    { type: 'CollectionVerified', collection: 'app.profiles', round: 1, startedAt: 1_795_000_000_000, documents: 20_000, targetDocuments: 20_001, badDocuments: 0, differences: 2, differingDocuments: [{ id: '{"$numberInt":"7"}', kind: 'extra-on-target' }, { id: '"x"', kind: 'values' }] },
     { type: 'PriorityChanged', table: 'shop.orders', priority: -2 },
     { type: 'RemigrationRequested', table: 'shop.orders', truncate: true, force: false },
     { type: 'Paused', scope: { kind: 'table', name: 'shop.orders' } },
@@ -23,6 +27,15 @@ it('round-trips every decided event and every migrator fact through the Migratio
     { type: 'PrimaryChanged', cluster: 'target', overriding: 'shop.orders is not verified' },
     { type: 'MigrationCompleted', overriding: 'collection app.profiles is not verified' },
     { type: 'TableVerified', table: 'shop.orders', round: 1, startedAt: 1_795_000_000_000, rows: 12_345_678_901, targetRows: 12_345_678_900, differences: 1, repairedRows: 0, complete: true },
+    {
+      type: 'CollectionPlanned', collection: 'app.profiles', round: 2, target: 'app.profiles', startAt: 1_795_000_000_000_042,
+      ranges: [{ type: 'number', from: null, to: '{"$numberInt":"5"}' }, { type: 'number', from: '{"$numberInt":"5"}', to: null }, { type: 'other', from: null, to: null }],
+      estimatedDocuments: 20_000, estimatedBytes: 20_480_000, maxBadDocuments: 10, maxBadDocumentsPercent: null,
+    },
+    { type: 'RangeRead', collection: 'app.profiles', round: 2, range: 1, documents: 9_999, bytes: 10_238_976 },
+    { type: 'ChangesRead', collection: 'app.profiles', round: 2, resumeToken: '{"_data":"6b0bd37e00000001"}', through: 1_795_000_001_000_007, changes: 42 },
+    { type: 'DocumentsLoaded', collection: 'app.profiles', round: 2, partition: 11, fromOffset: 100, toOffset: 250, documents: 140, deletes: 9, badDocumentIds: ['{"$oid":"6b0bd37ef074ce4b9985df7a"}'], badDocumentsKey: 'bad-documents/m1/app.profiles/round-2/11-100.jsonl', latestChange: 1_795_000_001_000_007 },
+    { type: 'ChangeStreamLost', collection: 'app.profiles', round: 2, reason: 'ChangeStreamHistoryLost: resume point no longer in the oplog' },
   ];
   for (const [i, event] of events.entries()) {
     const envelope = { eventId: `c1/${i}`, migrationId: 'm1', commandId: 'c1', at: 1_795_000_000_000, issuer: 'alice', reason: 'why', event };

@@ -153,5 +153,34 @@ export function eventLogContract(name: string, make: () => Promise<ContractSubje
       assert.deepEqual(seen, ['a=fails once']);
       assert.equal(attempts, 2);
     });
+
+    it('delivers batches of one partition in order, a failed batch again from its start, and commits each', { timeout }, async () => {
+      await ready;
+      const topic = await subject.topic();
+      const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+      await subject.log.produce(topic, keys.flatMap((key) => [1, 2, 3].map((n) => record(key, String(n)))));
+      let failed = false;
+      const batches: StoredRecord[][] = [];
+      const subscription = await subject.log.consumeBatches(
+        topic,
+        `${topic}-g`,
+        (records) => {
+          if (!failed) {
+            failed = true;
+            return Promise.reject(new Error('handler failed'));
+          }
+          batches.push([...records]);
+          return Promise.resolve();
+        },
+        { partitions: 2 },
+      );
+      for (let i = 0; i < 600 && batches.flat().length < 18; i++) await delay(50);
+      await subscription.stop();
+      for (const batch of batches) assert.equal(new Set(batch.map((r) => r.partition)).size, 1, 'a batch is of one partition');
+      const delivered = batches.flat();
+      assert.equal(delivered.length, 18, 'every record once, the failed batch again');
+      for (const key of keys) assert.deepEqual(delivered.filter((r) => r.key?.toString() === key).map((r) => r.value.toString()), ['1', '2', '3'], `in order: ${key}`);
+      assert.equal(await subject.log.lag(topic, `${topic}-g`), 0, 'committed');
+    });
   });
 }

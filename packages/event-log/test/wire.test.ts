@@ -70,7 +70,7 @@ describe('schemas', () => {
   it('gives every version its own id and knows the latest of each subject', () => {
     assert.deepEqual(
       catalogue.versions.map((v) => `${v.id} ${v.subject} v${v.version}`),
-      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1', '7 MigrationEvent v2', '8 WorkItem v2', '9 MigrationEvent v3', '10 Update v2', '11 MutationEvent v3', '12 MigrationEvent v4', '13 Update v3', '14 MigrationEvent v5', '15 Update v4', '16 MigrationEvent v6', '17 WorkItem v3', '18 MigrationEvent v7', '19 DocumentEvent v2'],
+      ['1 MutationEvent v1', '2 MutationEvent v2', '3 Update v1', '4 MigrationEvent v1', '5 DocumentEvent v1', '6 WorkItem v1', '7 MigrationEvent v2', '8 WorkItem v2', '9 MigrationEvent v3', '10 Update v2', '11 MutationEvent v3', '12 MigrationEvent v4', '13 Update v3', '14 MigrationEvent v5', '15 Update v4', '16 MigrationEvent v6', '17 WorkItem v3', '18 MigrationEvent v7', '19 DocumentEvent v2', '20 Update v5'],
     );
     assert.equal(catalogue.latest('MutationEvent').id, 11);
     assert.equal(catalogue.latest('MigrationEvent').id, 18);
@@ -81,9 +81,9 @@ describe('the Confluent wire format', () => {
   it('writes magic byte 0, the schema id and the Avro body, and reads it back', () => {
     const bytes = encodeRecord(catalogue, 'Update', update);
     assert.equal(bytes[0], 0);
-    assert.equal(bytes.readUInt32BE(1), 15);
+    assert.equal(bytes.readUInt32BE(1), 20);
     const decoded = decodeRecord<typeof update>(catalogue, 'Update', bytes);
-    assert.equal(decoded.writerVersion, 4);
+    assert.equal(decoded.writerVersion, 5);
     assert.deepEqual(plain(decoded.value), plain(update));
   });
 
@@ -119,7 +119,7 @@ describe('the Confluent wire format', () => {
   it('round-trips every control command and every migration event', () => {
     const envelope = { commandId: 'c1', migrationId: 'm1', issuedAt: 1_795_000_000_000, issuer: 'alice', reason: 'because' };
     const commands = [
-      { 'dev.cutover.control.StartMigration': { tables: ['shop.orders'], collections: ['app.profiles'] } },
+      { 'dev.cutover.control.StartMigration': { tables: ['shop.orders'], collections: ['app.profiles'], into: { 'app.profiles': 'ks.profiles' } } },
       { 'dev.cutover.control.SetPriority': { table: 'shop.orders', priority: -1 } },
       { 'dev.cutover.control.Remigrate': { table: 'shop.orders', truncate: true, force: true } },
       { 'dev.cutover.control.Pause': { scope: { kind: 'TABLE', name: 'shop.orders' } } },
@@ -127,6 +127,9 @@ describe('the Confluent wire format', () => {
       { 'dev.cutover.control.SetPrimary': { cluster: 'TARGET', force: true, pendingHeals: 3 } },
       { 'dev.cutover.control.SetReadMode': { mode: 'DUAL_ASYNC' } },
       { 'dev.cutover.control.CompleteMigration': { force: false, pendingHeals: null } },
+      { 'dev.cutover.control.SetCollectionPriority': { collection: 'app.profiles', priority: 3 } },
+      { 'dev.cutover.control.RemigrateCollection': { collection: 'app.profiles', truncate: true } },
+      { 'dev.cutover.control.RecordCollectionVerification': { collection: 'app.profiles', round: 1, startedAt: 1_795_000_000_000, documents: 20_000, targetDocuments: 19_999, badDocuments: 1, differences: 1, differingDocuments: [{ id: '{"$oid":"6b0bd37ef074ce4b9985df7a"}', kind: 'VALUES' }] } },
       { 'dev.cutover.control.RecordVerification': { table: 'shop.orders', round: 2, startedAt: 1_795_000_000_000, rows: 5_000_000_000, targetRows: 4_999_999_999, differences: 1, repairedRows: 0, complete: true, scope: 'CHANGED', since: 1_794_000_000_000, verificationId: 'v1', differingRows: [{ key: "id=7, at='x'", kind: 'MISSING_ON_TARGET', repaired: true }] } },
     ];
     for (const command of commands) {
@@ -174,7 +177,7 @@ describe('the Confluent wire format', () => {
 
   it('agrees with avsc on what a schema is', () => {
     // The catalogue's types are plain avsc types: any avsc-based consumer can read our records.
-    const type = avro.Type.forSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, 'update.v4.avsc'), 'utf8')) as avro.Schema);
+    const type = avro.Type.forSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, 'update.v5.avsc'), 'utf8')) as avro.Schema);
     assert.equal(type.name, 'dev.cutover.control.Update');
     assert.equal(catalogue.latest('Update').type.fingerprint().toString('hex'), type.fingerprint().toString('hex'));
   });

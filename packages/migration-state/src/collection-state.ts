@@ -1,8 +1,18 @@
+import type { DocumentDifference } from './commands.js';
 import type { CollectionFact, IdRange } from './events.js';
 
 export interface CollectionState {
   readonly name: string;
   readonly paused: boolean;
+  readonly priority: number;
+  /** Where it was listed when the migration started: the tie-break between equal priorities. */
+  readonly position: number;
+  /** Where it goes on target (keyspace.table), when the migration said (`--into`); otherwise its own names, adjusted to CQL's rules. */
+  readonly into?: string;
+  /** Whether target is truncated before the current round is read (its re-migration asked for it). */
+  readonly truncate?: boolean;
+  /** The last verification of the current round. */
+  readonly verified?: LastCollectionVerification;
   /**
    * The current snapshot round: a new one begins when the change stream is lost (its history
    * rolled off), and the collection is read again whole.
@@ -12,6 +22,15 @@ export interface CollectionState {
   readonly lost: readonly string[];
   /** The current round, once a reader has planned it. */
   readonly copy?: CollectionCopy;
+}
+
+/** What the last verification of a collection found. */
+export interface LastCollectionVerification {
+  readonly startedAt: number;
+  readonly recordedAt: number;
+  readonly documents: number;
+  readonly differences: number;
+  readonly differingDocuments: readonly { readonly id: string; readonly kind: DocumentDifference }[];
 }
 
 /** How far a snapshot round of a collection has got, from the document migrator's facts. */
@@ -50,8 +69,19 @@ export interface LoadedDocuments {
 
 const NOTHING_LOADED: LoadedDocuments = { documents: 0, deletes: 0, badDocumentIds: [], badDocumentsFiles: [], latestChange: 0, through: {} };
 
-export function newCollection(name: string): CollectionState {
-  return { name, paused: false, round: 0, lost: [] };
+export function newCollection(name: string, position: number, into?: string): CollectionState {
+  return { name, paused: false, priority: 0, position, round: 0, lost: [], ...(into === undefined ? {} : { into }) };
+}
+
+/** Collections in the order their snapshots are read: by priority, then as they were listed. */
+export function collectionOrder(collections: Readonly<Record<string, CollectionState>>): CollectionState[] {
+  return Object.values(collections).sort((a, b) => a.priority - b.priority || a.position - b.position);
+}
+
+/** A new snapshot round: what was read, loaded and verified of the last says nothing of it. */
+export function nextRound(collection: CollectionState, truncate: boolean): CollectionState {
+  const { copy: _copy, verified: _verified, truncate: _truncate, ...rest } = collection;
+  return { ...rest, round: collection.round + 1, ...(truncate ? { truncate } : {}) };
 }
 
 /** A document migrator's fact about the current round of a collection; one about another round or an unknown collection changes nothing. */
@@ -65,10 +95,8 @@ export function withCollectionFact(collection: CollectionState, fact: Collection
       const { type: _type, collection: _name, ...plan } = fact;
       return { ...collection, copy: { ...plan, planner: { issuer: envelope.issuer, at: envelope.at }, read: {}, loaded: NOTHING_LOADED } };
     }
-    case 'ChangeStreamLost': {
-      const { copy: _copy, ...rest } = collection;
-      return { ...rest, round: collection.round + 1, lost: [...collection.lost, fact.reason] };
-    }
+    case 'ChangeStreamLost':
+      return { ...nextRound(collection, false), lost: [...collection.lost, fact.reason] };
   }
   if (copy === undefined) return collection;
   switch (fact.type) {

@@ -9,7 +9,8 @@ export type ReadMode = 'primary-only' | 'dual-async';
 export type Scope = { readonly kind: 'all' } | { readonly kind: 'table'; readonly name: string } | { readonly kind: 'collection'; readonly name: string };
 
 export type Command =
-  | { readonly type: 'StartMigration'; readonly tables: readonly string[]; readonly collections: readonly string[] }
+  /** `into`: where a collection goes on target (keyspace.table), when not to its own names. */
+  | { readonly type: 'StartMigration'; readonly tables: readonly string[]; readonly collections: readonly string[]; readonly into?: Readonly<Record<string, string>> }
   /** Lower priorities are copied first; equal priorities keep the order the migration was started with. */
   | { readonly type: 'SetPriority'; readonly table: string; readonly priority: number }
   /** `force`: copy it again even where copying is not idempotent (a counter table). */
@@ -25,7 +26,34 @@ export type Command =
    * control topic, so that the commands after it are decided knowing it (the commit gate), in the
    * one order every reader sees.
    */
-  | ({ readonly type: 'RecordVerification' } & Verification);
+  | ({ readonly type: 'RecordVerification' } & Verification)
+  /** Lower priorities are snapshot first; equal priorities keep the order the migration was started with. */
+  | { readonly type: 'SetCollectionPriority'; readonly collection: string; readonly priority: number }
+  /** Reads the collection again whole, in a new snapshot round; `truncate`: its table on target is emptied first. */
+  | { readonly type: 'RemigrateCollection'; readonly collection: string; readonly truncate: boolean }
+  /** What a verification of a collection found (`cutover verify database.collection`). */
+  | ({ readonly type: 'RecordCollectionVerification' } & CollectionVerification);
+
+/** How a document differs between MongoDB and target. */
+export type DocumentDifference = 'missing-on-target' | 'extra-on-target' | 'values';
+
+/**
+ * A verification of a collection: every document read on MongoDB and on target, each compared
+ * by its Data API form; a difference was looked at again before it counted (changes in flight).
+ */
+export interface CollectionVerification {
+  readonly collection: string;
+  /** The collection's snapshot round when it began. */
+  readonly round: number;
+  readonly startedAt: number;
+  readonly documents: number;
+  readonly targetDocuments: number;
+  /** MongoDB documents with no Data API form: not on target, by design (they are in the bad-documents files). */
+  readonly badDocuments: number;
+  readonly differences: number;
+  /** The first MAX_RECORDED_ROWS differing documents: `_id` as canonical extended JSON (extra on target: its key). */
+  readonly differingDocuments: readonly { readonly id: string; readonly kind: DocumentDifference }[];
+}
 
 /**
  * What the issuer of a command through the commit gate saw outside the logs, recorded with the

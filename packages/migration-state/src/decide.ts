@@ -43,7 +43,11 @@ export function commitGate(state: MigrationState, observed: Observed = {}): stri
     else if (differing(rechecked) !== undefined) waits.push(`${table.name} had ${differing(rechecked)} among the partitions written since ${iso(rechecked.since)}`);
   }
   if ((observed.pendingHeals ?? 0) > 0) waits.push(`${observed.pendingHeals} mutation(s) target failed are not healed yet (the heals topic's lag)`);
-  for (const name of Object.keys(state.collections)) waits.push(`collection ${name} is not verified`);
+  for (const collection of Object.values(state.collections)) {
+    const { verified } = collection;
+    if (verified === undefined) waits.push(`collection ${collection.name} is not verified: cutover verify ${collection.name}`);
+    else if (verified.differences > 0) waits.push(`collection ${collection.name} had ${verified.differences} differing document${verified.differences === 1 ? '' : 's'} at its last verification`);
+  }
   return waits;
 }
 
@@ -94,6 +98,18 @@ function decision({ command, migrationId, reason }: CommandEnvelope, state: Migr
       const { type: _command, ...verification } = command;
       return [{ type: 'TableVerified', ...verification }];
     }
+    case 'SetCollectionPriority':
+      if (!Number.isSafeInteger(command.priority)) return `priority must be a whole number, not ${command.priority}`;
+      return state.collections[command.collection] === undefined ? unknownCollection(command.collection, state) : [{ type: 'CollectionPriorityChanged', collection: command.collection, priority: command.priority }];
+    case 'RemigrateCollection':
+      return state.collections[command.collection] === undefined ? unknownCollection(command.collection, state) : [{ type: 'CollectionRemigrationRequested', collection: command.collection, truncate: command.truncate }];
+    case 'RecordCollectionVerification': {
+      const collection = state.collections[command.collection];
+      if (collection === undefined) return unknownCollection(command.collection, state);
+      if (command.round !== collection.round) return `the verification compared round ${command.round} of ${command.collection}, which is at round ${collection.round} now: it says nothing of this round`;
+      const { type: _command, ...verification } = command;
+      return [{ type: 'CollectionVerified', ...verification }];
+    }
     case 'CompleteMigration': {
       if (state.primary !== 'target') return 'switch the primary to target before completing the migration';
       const gate = passGate(command, reason, state);
@@ -120,7 +136,14 @@ function start(command: Extract<Command, { type: 'StartMigration' }>, state: Mig
   if (badCollection !== undefined) return `"${badCollection}" is not database.collection`;
   const duplicate = [...command.tables, ...command.collections].find((name, i, all) => all.indexOf(name) !== i);
   if (duplicate !== undefined) return `${duplicate} is listed twice`;
-  return [{ type: 'MigrationStarted', tables: command.tables, collections: command.collections }];
+  const into = Object.entries(command.into ?? {});
+  const stray = into.find(([collection]) => !command.collections.includes(collection));
+  if (stray !== undefined) return `--into names ${stray[0]}, which is not a collection of the migration`;
+  const badTarget = into.find(([, target]) => !TABLE_NAME.test(target));
+  if (badTarget !== undefined) return `"${badTarget[1]}" (where ${badTarget[0]} goes) is not keyspace.table`;
+  const shared = into.find(([, target], i) => into.findIndex(([, other]) => other === target) !== i);
+  if (shared !== undefined) return `two collections go to ${shared[1]}`;
+  return [{ type: 'MigrationStarted', tables: command.tables, collections: command.collections, ...(into.length === 0 ? {} : { into: Object.fromEntries(into) }) }];
 }
 
 function pauseOrResume(type: 'Pause' | 'Resume', scope: Scope, state: MigrationState): Event[] | string {
@@ -130,11 +153,15 @@ function pauseOrResume(type: 'Pause' | 'Resume', scope: Scope, state: MigrationS
     paused = state.paused;
   } else {
     const target = scope.kind === 'table' ? state.tables[scope.name] : state.collections[scope.name];
-    if (target === undefined) return scope.kind === 'table' ? unknownTable(scope.name, state) : `unknown collection ${scope.name}`;
+    if (target === undefined) return scope.kind === 'table' ? unknownTable(scope.name, state) : unknownCollection(scope.name, state);
     paused = target.paused;
   }
   if (paused === pausing) return `${describeScope(scope)} is already ${pausing ? 'paused' : 'running'}`;
   return [{ type: pausing ? 'Paused' : 'Resumed', scope }];
+}
+
+function unknownCollection(collection: string, state: MigrationState): string {
+  return `unknown collection ${collection}; the migration has ${Object.keys(state.collections).join(', ') || 'no collections'}`;
 }
 
 function unknownTable(table: string, state: MigrationState): string {

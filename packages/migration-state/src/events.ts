@@ -1,8 +1,11 @@
-import type { ClusterName, Command, ReadMode, Scope, Verification } from './commands.js';
+import type { ClusterName, CollectionVerification, Command, ReadMode, Scope, Verification } from './commands.js';
 
 /** Facts: what was decided. The state is nothing but these, folded. */
 export type Event =
-  | { readonly type: 'MigrationStarted'; readonly tables: readonly string[]; readonly collections: readonly string[] }
+  | { readonly type: 'MigrationStarted'; readonly tables: readonly string[]; readonly collections: readonly string[]; readonly into?: Readonly<Record<string, string>> }
+  | { readonly type: 'CollectionPriorityChanged'; readonly collection: string; readonly priority: number }
+  | { readonly type: 'CollectionRemigrationRequested'; readonly collection: string; readonly truncate: boolean }
+  | ({ readonly type: 'CollectionVerified' } & CollectionVerification)
   | { readonly type: 'PriorityChanged'; readonly table: string; readonly priority: number }
   | { readonly type: 'RemigrationRequested'; readonly table: string; readonly truncate: boolean; readonly force: boolean }
   | { readonly type: 'Paused'; readonly scope: Scope }

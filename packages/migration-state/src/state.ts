@@ -1,5 +1,5 @@
 import type { ClusterName, DifferingRow, ReadMode, Scope } from './commands.js';
-import { newCollection, withCollectionFact, type CollectionState } from './collection-state.js';
+import { newCollection, nextRound, withCollectionFact, type CollectionState } from './collection-state.js';
 import { isCollectionFact, isFact, type Event, type EventEnvelope, type Fact } from './events.js';
 
 export interface TableState {
@@ -157,7 +157,7 @@ function withEvent(state: MigrationState, event: Event, { migrationId, at }: Pic
         status: 'running',
         paused: false,
         tables: Object.fromEntries(event.tables.map((name, position) => [name, { name, priority: 0, position, paused: false, remigrations: 0 }])),
-        collections: Object.fromEntries(event.collections.map((name) => [name, newCollection(name)])),
+        collections: Object.fromEntries(event.collections.map((name, position) => [name, newCollection(name, position, event.into?.[name])])),
       };
     case 'PriorityChanged':
       return { ...state, tables: { ...state.tables, [event.table]: { ...state.tables[event.table]!, priority: event.priority } } };
@@ -187,6 +187,14 @@ function withEvent(state: MigrationState, event: Event, { migrationId, at }: Pic
       if (!counts) return { ...state, tables: { ...state.tables, [event.table]: ended } };
       const recorded = event.scope === 'changed' ? { rechecked: { ...result, since: event.since! } } : { verified: result };
       return { ...state, tables: { ...state.tables, [event.table]: { ...ended, ...recorded } } };
+    }
+    case 'CollectionPriorityChanged':
+      return withCollection(state, event.collection, (c) => ({ ...c, priority: event.priority }));
+    case 'CollectionRemigrationRequested':
+      return withCollection(state, event.collection, (c) => nextRound(c, event.truncate));
+    case 'CollectionVerified': {
+      const { startedAt, documents, differences, differingDocuments } = event;
+      return withCollection(state, event.collection, (c) => (event.round !== c.round || (c.verified !== undefined && c.verified.startedAt > startedAt) ? c : { ...c, verified: { startedAt, recordedAt: at, documents, differences, differingDocuments } }));
     }
     case 'CommandRejected':
       return state;
@@ -249,6 +257,11 @@ function withFact(state: MigrationState, fact: Fact, envelope: Pick<EventEnvelop
   }
 }
 
+function withCollection(state: MigrationState, name: string, change: (c: CollectionState) => CollectionState): MigrationState {
+  const collection = state.collections[name];
+  return collection === undefined ? state : { ...state, collections: { ...state.collections, [name]: change(collection) } };
+}
+
 function withPause(state: MigrationState, scope: Scope, paused: boolean): MigrationState {
   switch (scope.kind) {
     case 'all':
@@ -296,6 +309,12 @@ function describe(event: Event): string {
     case 'VerificationStarted':
     case 'RangeVerified':
       return `${event.type} ${event.table}`; // not in the audit trail
+    case 'CollectionPriorityChanged':
+      return `priority of collection ${event.collection} set to ${event.priority}`;
+    case 'CollectionRemigrationRequested':
+      return `re-migrate collection ${event.collection}${event.truncate ? ' (truncating target first)' : ''}`;
+    case 'CollectionVerified':
+      return `verified collection ${event.collection}: ${event.documents} documents compared, ${event.differences} differing${event.badDocuments > 0 ? ` (${event.badDocuments} bad documents left out)` : ''}`;
     case 'ChangeStreamLost':
       return `the change stream of ${event.collection} cannot resume (${event.reason}): it is read again whole, in round ${event.round + 1}`;
     case 'CollectionPlanned':

@@ -87,7 +87,7 @@ describe('decide', () => {
     assert.equal(state.tables['shop.orders']?.paused, true);
     assert.equal(state.collections['app.profiles']?.paused, true);
     assert.equal(rejection(run(state, { type: 'Resume', scope: { kind: 'table', name: 'shop.users' } }).events), 'table shop.users is already running');
-    assert.equal(rejection(run(state, { type: 'Pause', scope: { kind: 'collection', name: 'app.nope' } }).events), 'unknown collection app.nope');
+    assert.equal(rejection(run(state, { type: 'Pause', scope: { kind: 'collection', name: 'app.nope' } }).events), 'unknown collection app.nope; the migration has app.profiles');
   });
 
   it('switches the primary and the read mode, also before a migration starts', () => {
@@ -125,7 +125,7 @@ describe('decide', () => {
     assert.equal(state.tables['shop.users']?.verified, undefined);
     assert.match(rejection(run(state, { type: 'CompleteMigration' }).events) ?? '', /^the commit gate is closed: shop\.users is not verified\./);
     assert.equal(run(state, { type: 'SetPrimary', cluster: 'origin' }).events[0]?.event.type, 'PrimaryChanged', 'back to origin is always allowed');
-    assert.deepEqual(commitGate(started).slice(-1), ['collection app.profiles is not verified']);
+    assert.deepEqual(commitGate(started).slice(-1), ['collection app.profiles is not verified: cutover verify app.profiles']);
   });
 
   it('holds the gate until what changed since a full verification began is verified clean too, by a check begun once it ended', () => {

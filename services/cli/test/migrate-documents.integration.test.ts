@@ -28,8 +28,8 @@ const log = new KafkaEventLog(config.kafka);
 const plane = new ControlPlane(log, controlTopics(`${db}.`));
 const timeout = 300_000;
 const DOCUMENTS = 3000;
-/** mongo-java-server reads its whole oplog for each batch of a change stream: a few hundred changes keep the test quick. */
-const CHANGES = 150;
+/** Rounds of changes the application makes (mongo-java-server reads its whole oplog for each batch of a change stream: a few hundred changes keep the test quick). */
+const CHANGES = 100;
 
 function documentOf(i: number): Document {
   const ids = [new ObjectId(), `s-${i}`, i, new UUID(), new Date(1_600_000_000_000 + i), new Int32(-i), Long.fromNumber(10_000_000 + i)];
@@ -55,7 +55,7 @@ before(async () => {
   // No Data API form: a bad document, within the budget of 1.
   await mongo.db(db).collection<{ _id: string; ts: Timestamp }>(name.split('.')[1]!).insertOne({ _id: 'has-a-timestamp', ts: new Timestamp({ t: 1, i: 1 }) });
   await mongo.db(db).createCollection(empty.split('.')[1]!);
-  assert.equal((await runCli(['control', 'start', '--collection', name, '--collection', empty], env)).code, 0);
+  assert.equal((await runCli(['control', 'start', '--collection', name, '--collection', empty, '--into', `${db}.empty_target`], env)).code, 0);
 });
 
 after(async () => {
@@ -68,30 +68,46 @@ async function collection(which: string): Promise<CollectionState> {
   return (await plane.history()).state.collections[which]!;
 }
 
-/** The application: inserts, updates, replaces and deletes, CHANGES rounds of each. */
-async function application(): Promise<void> {
+/** The application: inserts, updates, replaces and deletes, `rounds` rounds of each, from document `from` on. */
+async function application(from: number, rounds: number): Promise<void> {
   const items = mongo.db(db).collection(name.split('.')[1]!);
-  for (let i = DOCUMENTS; i < DOCUMENTS + CHANGES; i++) {
-    await items.insertOne(documentOf(i));
-    await items.updateOne({ i: i - DOCUMENTS }, { $set: { text: `updated by the application ${i}` }, $inc: { count: 1 } });
-    await items.replaceOne({ i: i - DOCUMENTS + 1 }, { i: i - DOCUMENTS + 1, replaced: true, at: new Date() });
-    if (i % 3 === 0) await items.deleteOne({ i: i - DOCUMENTS + 2 });
+  for (let i = from; i < from + rounds; i++) {
+    await items.insertOne(documentOf(DOCUMENTS + i));
+    await items.updateOne({ i }, { $set: { text: `updated by the application ${i}` }, $inc: { count: 1 } });
+    await items.replaceOne({ i: i + 1 }, { i: i + 1, replaced: true, at: new Date() });
+    if (i % 3 === 0) await items.deleteOne({ i: i + 2 });
   }
 }
 
-it('copies a collection while it is written, killed part-way and started again: exactly MongoDB\'s documents on target', { timeout }, async () => {
-  const writing = application();
-  const first = spawnCli(['migrate', 'documents'], env);
-  // Killed once some ranges are read, and before all are.
-  for (let i = 0; ; i++) {
-    const read = Object.keys((await collection(name)).copy?.read ?? {}).length;
-    if (read >= 2) break;
-    assert.ok(i < 600, `no range was read: ${first.stderr()}`);
+/** Waits until the logs say `condition` of the collection. */
+async function until(condition: (c: CollectionState) => boolean, what: string, stderr: () => string): Promise<void> {
+  for (let i = 0; !condition(await collection(name)); i++) {
+    assert.ok(i < 1200, `never: ${what}\n${stderr()}`);
     await delay(100);
   }
-  first.child.kill('SIGKILL');
-  await new Promise((resolve) => first.child.once('exit', resolve));
-  await writing;
+}
+
+async function kill(child: ReturnType<typeof spawnCli>['child']): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+it('copies a collection while it is written, killed during its snapshot and during its changes: exactly MongoDB\'s documents on target', { timeout }, async () => {
+  // Changes while the snapshot is read; the migrator killed once some ranges are read, before all are.
+  const duringSnapshot = application(0, CHANGES);
+  const first = spawnCli(['migrate', 'documents'], env);
+  await until((c) => Object.keys(c.copy?.read ?? {}).length >= 2, 'two ranges read', first.stderr);
+  await kill(first.child);
+  await duringSnapshot;
+  // Changes once every range is read: they reach target through the change stream only. Killed once it recorded where it got to.
+  const second = spawnCli(['migrate', 'documents'], env);
+  await until((c) => c.copy !== undefined && Object.keys(c.copy.read).length === c.copy.ranges.length, 'every range read', second.stderr);
+  const afterSnapshot = application(CHANGES, CHANGES);
+  await until((c) => (c.copy?.changes?.count ?? 0) > 0, 'changes read', second.stderr);
+  await kill(second.child);
+  await afterSnapshot;
+
   const synced = await runCli(['migrate', 'documents', '--until-synced'], env);
   assert.equal(synced.code, 0, synced.stderr);
   assert.match(synced.stdout, new RegExp(`${name} → ${db}\\.items: .*following.*1 bad documents listed in s3://`));
@@ -120,12 +136,48 @@ it('copies a collection while it is written, killed part-way and started again: 
   assert.equal(progress.badDocuments, 1);
   assert.equal(progress.rangesRead, progress.ranges);
   assert.ok(progress.ranges >= 7, `a range per _id type at least: ${progress.ranges}`);
+  // Phase two's changes at least (the first reader's were lost with it before it recorded them, and read again).
+  assert.ok(progress.changesRead >= CHANGES, `changes read: ${progress.changesRead}`);
+  assert.ok(progress.deletesLoaded > 0);
 });
 
-it('copies an empty collection: its table is there, with no documents', { timeout }, async () => {
+it('copies an empty collection where --into said: its table is there, with no documents', { timeout }, async () => {
   const progress = collectionProgress(await collection(empty));
-  assert.equal(progress.phase, 'following');
-  assert.equal(progress.documentsRead, 0);
-  const rows = await target.execute(`SELECT count(*) FROM ${db}.nothing`);
+  assert.deepEqual([progress.phase, progress.documentsRead, progress.target], ['following', 0, `${db}.empty_target`]);
+  const rows = await target.execute(`SELECT count(*) FROM ${db}.empty_target`);
   assert.equal(Number(rows.first()['count']), 0);
+});
+
+it('verifies the collections, names what differs on target, and the commit gate waits for them', { timeout }, async () => {
+  const clean = await runCli(['verify', name, empty], env);
+  assert.equal(clean.code, 0, clean.stderr);
+  assert.match(clean.stdout, new RegExp(`${name} → ${db}\\.items: \\d+ documents compared \\(\\d+ on target, 1 bad documents left out\\): agrees`));
+  let gate = (await runCli(['state', '--json'], env)).stdout;
+  assert.ok(!gate.includes(`collection ${name}`), gate);
+
+  // One document gone from target, one changed there, one there that MongoDB does not have.
+  const [gone, changed] = (await target.execute(`SELECT key FROM ${db}.items LIMIT 2`)).rows.map((r) => r['key'] as unknown);
+  await target.execute(`DELETE FROM ${db}.items WHERE key = ?`, [gone], { prepare: true });
+  await target.execute(`UPDATE ${db}.items SET doc_json = '{"_id":"changed"}' WHERE key = ?`, [changed], { prepare: true });
+  await target.execute(`INSERT INTO ${db}.items (key, doc_json) VALUES ((1, 'only-on-target'), '{"_id":"only-on-target"}')`);
+  const differs = await runCli(['verify', '--json', name], env);
+  assert.equal(differs.code, 1);
+  const report = JSON.parse(differs.stdout) as { differences: { id: string; kind: string }[] };
+  assert.deepEqual(report.differences.map((d) => d.kind).sort(), ['extra-on-target', 'missing-on-target', 'values']);
+  assert.ok(report.differences.some((d) => d.kind === 'extra-on-target' && d.id === '"only-on-target"'));
+  gate = (await runCli(['state', '--json'], env)).stdout;
+  assert.ok(gate.includes(`collection ${name} had 3 differing documents at its last verification`), gate);
+});
+
+it('re-migrates a collection: truncated, read again whole in a new round, and exactly MongoDB\'s documents again', { timeout }, async () => {
+  assert.equal((await runCli(['control', 'remigrate', '--collection', name, '--truncate'], env)).code, 0);
+  assert.equal((await collection(name)).round, 1);
+  const synced = await runCli(['migrate', 'documents', '--until-synced'], env);
+  assert.equal(synced.code, 0, synced.stderr);
+  const verified = await runCli(['verify', name], env);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+  const state = await collection(name);
+  assert.deepEqual([state.round, state.copy?.round, state.verified?.differences], [1, 1, 0]);
+  const extra = await target.execute(`SELECT key FROM ${db}.items WHERE key = (1, 'only-on-target')`);
+  assert.equal(extra.rowLength, 0, 'the truncate emptied the table first');
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { targetName } from '@cutover/collection-table';
+import { cqlIdentifier } from '@cutover/cql-protocol';
 import type { CollectionCopy, CollectionState, IdRange } from '@cutover/migration-state';
 import { forEachConcurrently } from '@cutover/table-migrator';
 import { BSON, MongoServerError, Timestamp, type ChangeStreamDocument, type Document } from 'mongodb';
@@ -97,7 +98,15 @@ export class CollectionReader {
     const db = this.ctx.mongo.db(this.database);
     const startAt = await this.clusterTime();
     const { ranges, documents, bytes } = await planRanges(db, this.name, this.options.ranges);
-    const target = `${targetName(this.database)}.${targetName(this.name)}`;
+    const state = this.state()!;
+    const target = state.into ?? `${targetName(this.database)}.${targetName(this.name)}`;
+    const [keyspace, table] = target.split('.') as [string, string];
+    await ensureCollectionTable(this.ctx.target, keyspace, table);
+    if (state.truncate === true) {
+      // The re-migration asked for it: what the earlier rounds wrote goes before this round writes.
+      await this.ctx.target.execute(`TRUNCATE ${cqlIdentifier(keyspace)}.${cqlIdentifier(table)}`);
+      this.ctx.logger.info({ collection: this.collection, round, target }, 'target table truncated for the new round');
+    }
     const budget = this.ctx.errorBudget ?? { maxBadDocuments: 0, maxBadDocumentsPercent: null };
     await this.ctx.control.record(
       { type: 'CollectionPlanned', collection: this.collection, round, target, startAt, ranges, estimatedDocuments: documents, estimatedBytes: bytes, ...budget },

@@ -29,5 +29,6 @@ export function documentRecord(event: DocumentEvent): LogRecord {
 
 /** Throws EventLogError for a record that is not a DocumentEvent. */
 export function readDocumentEvent(value: Buffer): DocumentEvent {
-  return decodeRecord<DocumentEvent>(catalogue, 'DocumentEvent', value).value;
+  // A plain object, not avsc's record class.
+  return { ...decodeRecord<DocumentEvent>(catalogue, 'DocumentEvent', value).value };
 }

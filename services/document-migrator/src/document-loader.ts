@@ -87,6 +87,7 @@ export class DocumentLoader {
   }
 
   private async loadCollection(collection: string, events: readonly Loading[], span: { partition: number; fromOffset: number; toOffset: number }): Promise<void> {
+    const started = performance.now();
     const round = events.reduce((most, { event }) => Math.max(most, event.round), 0);
     const copy = await this.roundCopy(collection, round);
     if (copy === undefined) return; // the collection left the migration, or a later round began: these versions say nothing of it
@@ -127,10 +128,12 @@ export class DocumentLoader {
       writes.push(documentUpsert(keyspace, table, row, at));
       if (counts) documents++;
     }
+    const written = performance.now();
     await forEachConcurrently(writes, this.options.concurrency, async (statement) => {
       await this.pace.take(1);
       await this.ctx.target.execute(statement.query, statement.params as unknown[], { prepare: true });
     });
+    const wrote = performance.now();
     const badDocumentsKey = bad.length === 0 ? null : `bad-documents/${this.ctx.live.state.migrationId}/${collection}/round-${round}/${span.partition}-${span.fromOffset}.jsonl`;
     if (badDocumentsKey !== null) {
       await writeBadDocuments(this.ctx.staging, badDocumentsKey, bad);
@@ -140,6 +143,8 @@ export class DocumentLoader {
       { type: 'DocumentsLoaded', collection, round, ...span, fromOffset: Math.max(span.fromOffset, counted + 1), documents, deletes, badDocumentIds: bad.map((b) => b.id), badDocumentsKey, latestChange },
       { migrationId: this.ctx.live.state.migrationId!, issuer: this.id, eventId: `${collection}/${round}/loaded/${span.partition}/${span.fromOffset}-${span.toOffset}` },
     );
+    const ms = (to: number, from: number): number => Math.round(to - from);
+    this.ctx.logger.debug({ loader: this.id, collection, ...span, events: events.length, writes: writes.length, prepareMs: ms(written, started), writeMs: ms(wrote, written), recordMs: ms(performance.now(), wrote) }, 'batch loaded');
   }
 
   /** The round's copy, once the state shows it (the reader's plan may reach this loader after its events); undefined for an earlier round. */

@@ -7,3 +7,4 @@ export { CollectionReader, type ReaderOptions } from './collection-reader.js';
 export { ensureCollectionTable } from './target-table.js';
 export { DocumentLoader, type LoaderOptions } from './document-loader.js';
 export { migrateDocuments, type MigrateDocumentsOptions } from './migrate-documents.js';
+export { compareCollection, type CollectionComparison, type CompareOptions } from './verify-collection.js';

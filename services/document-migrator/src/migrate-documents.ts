@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { collectionProgress, type CollectionProgress } from '@cutover/migration-state';
+import { collectionOrder, collectionProgress, type CollectionProgress } from '@cutover/migration-state';
 import { isTransient } from '@cutover/table-migrator';
 import { CollectionReader, type ReaderOptions } from './collection-reader.js';
 import type { DocumentContext } from './document-context.js';
@@ -31,13 +31,23 @@ export async function migrateDocuments(base: Omit<DocumentContext, 'live'>, opti
   options.signal?.addEventListener('abort', abort, { once: true });
   const readers = new Map<string, { round: number; reader: CollectionReader; done: Promise<void> }>();
   const loader = await DocumentLoader.start(ctx, `${options.workerId}-loader`, options.loader);
+  // With untilSynced: how far each collection's change stream must be read, once every snapshot is.
+  let syncTarget: Map<string, number> | undefined;
   try {
     for (;;) {
       const state = live.state;
       if (state.status === 'running') {
-        for (const collection of Object.values(state.collections)) {
+        // Snapshots one at a time, in the collections' order; changes are followed from each one's plan on.
+        let snapshotting = false;
+        for (const collection of collectionOrder(state.collections)) {
           const running = readers.get(collection.name);
-          if (running !== undefined && running.round === collection.round) continue;
+          const phase = collectionProgress(collection).phase;
+          if (running !== undefined && running.round === collection.round) {
+            snapshotting ||= phase === 'snapshot' || phase === 'waiting';
+            continue;
+          }
+          if (snapshotting && phase !== 'following') continue;
+          snapshotting ||= phase !== 'following' && phase !== 'failed';
           const reader = new CollectionReader(ctx, collection.name, `${options.workerId}-reader`, options.reader);
           const entry = { round: collection.round, reader, done: Promise.resolve() };
           entry.done = reader.run(stop.signal).catch(async (error: unknown) => {
@@ -52,7 +62,12 @@ export async function migrateDocuments(base: Omit<DocumentContext, 'live'>, opti
       const progress = Object.values(state.collections).map(collectionProgress);
       options.onProgress?.(progress);
       if (stop.signal.aborted || state.status === 'completed') return progress;
-      if (options.untilSynced === true && (await synced(ctx, options.loader.group, readers, progress))) return progress;
+      if (options.untilSynced === true && progress.every((p) => p.phase === 'following' || p.phase === 'failed')) {
+        syncTarget ??= new Map(await Promise.all([...readers].map(async ([name, { reader }]) => [name, await reader.clusterTime()] as const)));
+        if (await synced(ctx, options.loader.group, readers, syncTarget)) return progress;
+      } else {
+        syncTarget = undefined;
+      }
       await delay(options.pollMs ?? 250);
     }
   } finally {
@@ -65,17 +80,11 @@ export async function migrateDocuments(base: Omit<DocumentContext, 'live'>, opti
 }
 
 /**
- * Whether every collection is synced: its snapshot read, its change stream read up to a time
- * taken now, and the documents topic loaded to its end after that.
+ * Whether every collection is synced: its snapshot read, its change stream read up to `target`
+ * (a cluster time taken once the snapshots were all read, by collection), and the documents
+ * topic loaded to its end after that.
  */
-async function synced(ctx: DocumentContext, group: string, readers: ReadonlyMap<string, { reader: CollectionReader }>, progress: readonly CollectionProgress[]): Promise<boolean> {
-  if (!progress.every((p) => p.phase === 'following' || p.phase === 'failed')) return false;
-  const now = await Promise.all([...readers.values()].map(({ reader }) => reader.clusterTime()));
-  for (;;) {
-    if (![...readers.values()].every(({ reader }, i) => reader.caughtUpTo >= now[i]!)) {
-      await delay(100);
-      continue;
-    }
-    return (await ctx.log.lag(ctx.documentsTopic, group)) === 0;
-  }
+async function synced(ctx: DocumentContext, group: string, readers: ReadonlyMap<string, { reader: CollectionReader }>, target: ReadonlyMap<string, number>): Promise<boolean> {
+  for (const [name, { reader }] of readers) if (reader.caughtUpTo < (target.get(name) ?? Infinity)) return false;
+  return (await ctx.log.lag(ctx.documentsTopic, group)) === 0;
 }

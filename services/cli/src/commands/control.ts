@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from '@cutover/config';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog, createTopics, type EventLog } from '@cutover/event-log';
-import { auditTrail, commitGate, tableOrder, tableProgress, type Command, type LastVerification, type Scope, type TableState } from '@cutover/migration-state';
+import { auditTrail, collectionOrder, collectionProgress, commitGate, tableOrder, tableProgress, type Command, type LastVerification, type Scope, type TableState } from '@cutover/migration-state';
 import { cassandraClient, kafkaClient } from '@cutover/stack';
 import { pendingHeals } from '@cutover/proxy';
 import { syncSchema } from '@cutover/table-migrator';
@@ -13,9 +13,14 @@ import { parseBound } from './mutation-window.js';
 
 export const CONTROL_USAGE = `cutover control <command> [--migration id] [--issuer name] [--reason text]
 
-  start <keyspace.table>... [--collection database.collection]...
+  start <keyspace.table>... [--collection database.collection [--into keyspace.table]]...
+                                                --into: where that collection goes on target
+                                                (default: keyspace database, table collection,
+                                                each adjusted to CQL's naming rules)
   set-priority <keyspace.table> <priority>      lower priorities are copied first
+  set-priority --collection database.collection <priority>   lower priorities are snapshot first
   remigrate <keyspace.table> [--truncate] [--force]   --force: a counter table too (copying adds differences)
+  remigrate --collection database.collection [--truncate]   read it again whole, in a new round
   pause|resume [--table keyspace.table | --collection database.collection]
   set-primary origin|target [--force]           every running proxy reads from it at once
   set-read-mode primary-only|dual-async         likewise
@@ -49,7 +54,22 @@ export async function openControlPlane(config: Config): Promise<{ plane: Control
   return { plane: new ControlPlane(log, controlTopics(config.kafka.topicPrefix)), log, close: () => log.close() };
 }
 
-function parseCommand(verb: string | undefined, args: string[], values: { truncate?: boolean; force?: boolean; table?: string; collection?: string[] }): Command {
+/** Each `--into` names where the `--collection` before it goes. */
+function intoOf(tokens: readonly { kind: string; name?: string; value?: string | undefined }[]): Record<string, string> {
+  const into: Record<string, string> = {};
+  let collection: string | undefined;
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    if (token.name === 'collection') collection = token.value;
+    if (token.name === 'into') {
+      if (collection === undefined) throw new UsageError('--into names where the --collection before it goes: put it after one');
+      into[collection] = token.value!;
+    }
+  }
+  return into;
+}
+
+function parseCommand(verb: string | undefined, args: string[], values: { truncate?: boolean; force?: boolean; table?: string; collection?: string[] }, into: Record<string, string>): Command {
   const [first, second] = args;
   const scope = (): Scope => (values.table !== undefined ? { kind: 'table', name: values.table } : values.collection?.[0] !== undefined ? { kind: 'collection', name: values.collection[0] } : { kind: 'all' });
   const need = (n: number): void => {
@@ -57,12 +77,21 @@ function parseCommand(verb: string | undefined, args: string[], values: { trunca
   };
   switch (verb) {
     case 'start':
-      return { type: 'StartMigration', tables: args, collections: values.collection ?? [] };
+      return { type: 'StartMigration', tables: args, collections: values.collection ?? [], ...(Object.keys(into).length === 0 ? {} : { into }) };
     case 'set-priority':
+      if (values.collection?.[0] !== undefined) {
+        need(1);
+        if (!/^-?\d+$/.test(first!)) throw new UsageError(`priority must be a whole number, not "${first}"`);
+        return { type: 'SetCollectionPriority', collection: values.collection[0], priority: Number(first) };
+      }
       need(2);
       if (!/^-?\d+$/.test(second!)) throw new UsageError(`priority must be a whole number, not "${second}"`);
       return { type: 'SetPriority', table: first!, priority: Number(second) };
     case 'remigrate':
+      if (values.collection?.[0] !== undefined) {
+        need(0);
+        return { type: 'RemigrateCollection', collection: values.collection[0], truncate: values.truncate === true };
+      }
       need(1);
       return { type: 'Remigrate', table: first!, truncate: values.truncate === true, force: values.force === true };
     case 'pause':
@@ -87,9 +116,10 @@ function parseCommand(verb: string | undefined, args: string[], values: { trunca
 
 /** `cutover control …`: issues a command and prints its verdict; exit 1 when it was rejected. */
 export async function controlCommand(argv: string[], config: Config, io: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals, tokens } = parseArgs({
     args: argv,
     allowPositionals: true,
+    tokens: true,
     options: {
       migration: { type: 'string' },
       issuer: { type: 'string' },
@@ -98,10 +128,11 @@ export async function controlCommand(argv: string[], config: Config, io: Output)
       force: { type: 'boolean' },
       table: { type: 'string' },
       collection: { type: 'string', multiple: true },
+      into: { type: 'string', multiple: true },
     },
   });
   const [verb, ...args] = positionals;
-  let command = parseCommand(verb, args, values);
+  let command = parseCommand(verb, args, values, intoOf(tokens));
   if (command.type === 'StartMigration' && command.tables.length > 0) await prepareTarget(config, command.tables, io);
   const { plane, log, close } = await openControlPlane(config);
   try {
@@ -168,7 +199,13 @@ export async function stateCommand(argv: string[], config: Config, io: Output): 
       return [name, String(t.priority), t.paused ? 'paused' : '', t.remigrations > 0 ? `re-migrated ${t.remigrations}×` : '', copy, verifiedText(t)];
     });
     if (rows.length > 0) for (const line of table([['TABLE', 'PRIORITY', '', '', 'COPY', 'VERIFIED'], ...rows])) io.out(line);
-    for (const c of Object.values(state.collections)) io.out(`collection ${c.name}${c.paused ? ' (paused)' : ''}`);
+    const collections = collectionOrder(state.collections).map((c) => {
+      const p = collectionProgress(c);
+      const copy = p.phase === 'waiting' ? 'waiting' : `${p.phase}: ${p.rangesRead}/${p.ranges} ranges, ${p.documentsRead}/${p.estimatedDocuments} documents read, ${p.changesRead} changes, ${p.changeLagSeconds.toFixed(1)} s behind${p.badDocuments > 0 ? `, ${p.badDocuments} bad` : ''}${p.failure === undefined ? '' : ` (${p.failure})`}`;
+      const verified = c.verified === undefined ? 'no' : c.verified.differences === 0 ? `yes (${c.verified.documents} documents)` : `${c.verified.differences} differing`;
+      return [c.name, p.target ?? c.into ?? '', String(c.priority), c.paused ? 'paused' : '', c.round > 0 ? `round ${c.round}` : '', copy, verified];
+    });
+    if (collections.length > 0) for (const line of table([['COLLECTION', 'TARGET', 'PRIORITY', '', '', 'COPY', 'VERIFIED'], ...collections])) io.out(line);
     if (state.status === 'running') io.out(gate.length === 0 ? 'commit gate: open (set-primary target and complete may go ahead)' : `commit gate: closed, waiting for: ${gate.join('; ')}`);
     if (unreadable > 0) io.out(`${unreadable} unreadable record(s) in the control log (see the dead letters)`);
     return 0;

@@ -15,8 +15,9 @@ import { openCopy, workerGroup } from './copy-setup.js';
 import { parseBound, type Bound } from './mutation-window.js';
 import { keyText, shownKey } from './row-keys.js';
 import { compareRanges } from './shared-verification.js';
+import { verifyCollections } from './verify-collections.js';
 
-export const VERIFY_USAGE = `cutover verify [keyspace.table ...] [--changed-since when] [--repair] [--json] [--ranges N] [--restart]
+export const VERIFY_USAGE = `cutover verify [keyspace.table | database.collection ...] [--changed-since when] [--repair] [--json] [--ranges N] [--restart]
 
   Compares origin and target now, every row of each table (default: every table of the
   migration): each value's bytes, each cell's writetime and whether it has a TTL. Each row is
@@ -46,7 +47,12 @@ export const VERIFY_USAGE = `cutover verify [keyspace.table ...] [--changed-sinc
   --restart   begin a new verification of a migration's table even if one is under way
 
   VERIFY_RATE (rows a second read from each cluster; 0, the default: no limit) spares clusters
-  that also serve the application.`;
+  that also serve the application.
+
+  A collection of the migration, once its snapshot is read: every MongoDB document's Data API
+  form (its doc_json) against its row on target, by _id; rows target alone has are extra. A
+  difference is looked at again (3 times, a second apart), so changes in flight are no false
+  alarm. Its result is recorded in the migration (the commit gate waits for it).`;
 
 /** A comparison of a table, or of some of its partitions. */
 interface Comparison {
@@ -106,11 +112,15 @@ export async function verifyCommand(argv: string[], config: Config, io: Output):
   const share = (): Promise<SharedWorkers> => (workers ??= startWorkers(ctx, config));
   try {
     const { state } = await ctx.control.history();
-    const names = positionals.length > 0 ? positionals : Object.keys(state.tables);
-    if (names.length === 0) {
-      io.err('no tables to verify: name them (cutover verify keyspace.table ...), or start a migration with tables');
+    const isCollection = (name: string): boolean => state.status === 'running' && state.collections[name] !== undefined;
+    const named = positionals.length > 0 ? positionals : [...Object.keys(state.tables), ...Object.keys(state.collections)];
+    const names = named.filter((name) => !isCollection(name));
+    const collections = named.filter(isCollection);
+    if (names.length + collections.length === 0) {
+      io.err('nothing to verify: name tables or collections (cutover verify keyspace.table ...), or start a migration');
       return 1;
     }
+    if (collections.length > 0 && (values['changed-since'] !== undefined || values.repair === true)) throw new UsageError(`--changed-since and --repair are for tables: ${collections.join(', ')} ${collections.length === 1 ? 'is a collection' : 'are collections'}`);
     // What changed is read from the log up to its end now: the window such a check covers ends here.
     const startedAt = Date.now();
     const changed = since === undefined ? undefined : await changedPartitions(config, since, new Set(names));
@@ -142,6 +152,7 @@ export async function verifyCommand(argv: string[], config: Config, io: Output):
       else for (const line of asLines(outcome)) io.out(line);
       if (inMigration) await record(ctx.control, state.migrationId!, { table: name, round: state.tables[name]!.remigrations, startedAt, outcome, ...(since?.kind === 'time' && !outcome.whole ? { since: since.ms } : {}) }, io);
     }
+    if (collections.length > 0) failed += await verifyCollections(collections, state, config, ctx.control, values.json === true, io);
     return failed > 0 ? 1 : 0;
   } catch (error) {
     if (error instanceof MigratorError) throw error;
