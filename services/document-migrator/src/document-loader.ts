@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fromBson, shred } from '@cutover/collection-table';
 import { EventLogError, deadLetter, type StoredRecord, type Subscription } from '@cutover/event-log';
 import type { CollectionCopy } from '@cutover/migration-state';
-import { Pace, forEachConcurrently } from '@cutover/table-migrator';
+import { Pace, forEachConcurrently, isTransient } from '@cutover/table-migrator';
 import { BSON } from 'mongodb';
 import type { DocumentContext } from './document-context.js';
 import { readDocumentEvent, type DocumentEvent } from './document-event.js';
@@ -26,6 +26,8 @@ interface Loading {
   readonly offset: number;
 }
 
+/** How long a batch whose loading failed waits before it is delivered again. */
+const RETRY_MS = 1000;
 /** How long events of a round the loader's state does not know yet wait for it, between looks. */
 const STATE_WAIT_MS = 100;
 
@@ -70,7 +72,14 @@ export class DocumentLoader {
     }
     const first = records[0]!;
     const span = { partition: first.partition, fromOffset: Number(first.offset), toOffset: Number(records[records.length - 1]!.offset) };
-    for (const [collection, list] of events) await this.loadCollection(collection, list, span);
+    try {
+      for (const [collection, list] of events) await this.loadCollection(collection, list, span);
+    } catch (error) {
+      // Target, S3 or Kafka away (or a failure no one foresaw): the batch comes again, after a pause so that it does not spin.
+      this.ctx.logger[isTransient(error) ? 'warn' : 'error']({ loader: this.id, err: error, ...span }, 'loading a batch of documents failed: it will be loaded again');
+      await delay(RETRY_MS);
+      throw error;
+    }
   }
 
   /** The record's event, or undefined when it is unreadable (then dead-lettered) or of another migration. */

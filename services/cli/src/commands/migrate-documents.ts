@@ -1,21 +1,13 @@
 import type { Config } from '@cutover/config';
-import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
-import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
-import { migrateDocuments, type DocumentContext } from '@cutover/document-migrator';
-import { collectionProgress, type CollectionProgress } from '@cutover/migration-state';
+import { migrateDocuments } from '@cutover/document-migrator';
+import { collectionOrder, collectionProgress, type CollectionProgress } from '@cutover/migration-state';
 import { createLogger } from '@cutover/proxy';
-import { cassandraClient, kafkaClient, mongoClient, s3Client } from '@cutover/stack';
 import cliProgress from 'cli-progress';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
-import { ensureBucket } from './copy-setup.js';
+import { documentOptions, openDocuments } from './document-setup.js';
 
 export const MIGRATE_DOCUMENTS_USAGE = `cutover migrate documents [--until-synced]    copy the migration's collections (snapshot by _id ranges, then the change stream) through the documents topic to target, until stopped (SIGINT, SIGTERM) or the migration completes; --until-synced: until every collection's snapshot is loaded and target has caught up with its changes`;
-
-/** The consumer group of the document loaders: every process loading a migration's documents shares it. */
-export function loaderGroup(prefix: string): string {
-  return `${prefix}cutover-document-loaders`;
-}
 
 /**
  * `cutover migrate documents`: reads the migration's collections (a reader per collection) and
@@ -28,47 +20,22 @@ export async function migrateDocumentsCommand(args: string[], config: Config, io
   const prefix = config.kafka.topicPrefix;
   // The report goes to stdout: the JSON logs go to stderr.
   const logger = createLogger(config, 'document-migrator', { fd: 2 });
-  const admin = kafkaClient(config).admin();
-  await admin.connect();
-  try {
-    await createTopics(admin, [...controlTopicSpecs(prefix), ...topicCatalogue(prefix).filter((t) => t.name === `${prefix}cutover.documents` || t.name === `${prefix}cutover.dead-letters`)]);
-  } finally {
-    await admin.disconnect();
-  }
-  const s3 = s3Client(config);
-  await ensureBucket(s3, config.s3.bucket);
-  const log = new KafkaEventLog(config.kafka, logger);
-  const mongo = mongoClient(config);
-  const target = cassandraClient(config.target);
-  const control = new ControlPlane(log, controlTopics(prefix));
-  const { ranges, readers, loaders, loadConcurrency, loadRate, errorBudget } = config.documents;
-  const ctx: Omit<DocumentContext, 'live'> = {
-    mongo,
-    target,
-    staging: { s3, bucket: config.s3.bucket },
-    log,
-    control,
-    documentsTopic: `${prefix}cutover.documents`,
-    deadLetterTopic: `${prefix}cutover.dead-letters`,
-    logger,
-    errorBudget: { maxBadDocuments: errorBudget.maxBadRows, maxBadDocumentsPercent: errorBudget.maxBadRowsPercent },
-  };
+  const documents = await openDocuments(config, prefix, logger);
+  const { ctx } = documents;
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const bars = new ProgressBars(Date.now());
   try {
-    const { state } = await control.history();
+    const { state } = await ctx.control.history();
     if (state.status !== 'running' || Object.keys(state.collections).length === 0) {
       io.err('no migration with collections is running: start one with `cutover control start --collection <database.collection> ...`');
       return 1;
     }
     try {
       await migrateDocuments(ctx, {
-        workerId: `${config.proxy.id}-documents`,
-        reader: { ranges, readers, pageDocuments: 1000, checkpointMs: 1000 },
-        loader: { group: loaderGroup(prefix), concurrency: loadConcurrency, rate: loadRate, partitions: loaders },
+        ...documentOptions(config, prefix),
         untilSynced,
         signal: stop.signal,
         onProgress: (p) => bars.show(p),
@@ -77,7 +44,7 @@ export async function migrateDocumentsCommand(args: string[], config: Config, io
       bars.stop();
     }
     // As the logs tell it now, the readers' last positions included.
-    const progress = Object.values((await control.history()).state.collections).map(collectionProgress);
+    const progress = collectionOrder((await ctx.control.history()).state.collections).map(collectionProgress);
     for (const p of progress) io.out(`${p.collection} → ${p.target ?? '?'}: ${p.documentsRead} documents read in ${p.ranges} ranges, ${p.changesRead} changes; ${p.documentsLoaded} written and ${p.deletesLoaded} deletes on target, ${outcome(p, config.s3.bucket)}`);
     const failed = progress.filter((p) => p.phase === 'failed');
     if (failed.length > 0) io.err(`${failed.length} collection(s) failed, each for the reason on its line above: a bad-documents file names each document with the reason`);
@@ -85,9 +52,7 @@ export async function migrateDocumentsCommand(args: string[], config: Config, io
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
-    await Promise.all([mongo.close(), target.shutdown()]);
-    await log.close();
-    s3.destroy();
+    await documents.close();
   }
 }
 
