@@ -96,6 +96,7 @@ export interface Config {
     readonly javaHome?: string;
     readonly cassandraHeap: string;
     readonly kafkaHeap: string;
+    readonly mongoHeap: string;
     /** The certificate local Cassandra nodes serve TLS with. */
     readonly tls: TlsConfig;
   };

@@ -29,6 +29,8 @@ export interface History {
   readonly state: MigrationState;
   /** Every decided event, rejections included, in log order. */
   readonly events: readonly EventEnvelope[];
+  /** Decided events and the migrators' facts, in the order they were folded: what the audit trail reads. */
+  readonly trail: readonly EventEnvelope[];
   /** Records of the control and events topics that could not be read (the control topic's are in the dead letters). */
   readonly unreadable: number;
   /** How many records of the control topic, and distinct facts of the events topic, it was rebuilt from. */
@@ -98,8 +100,8 @@ export class ControlPlane {
       if (envelope instanceof EventLogError) unreadable++;
       else if (envelope !== undefined && (options.at === undefined || envelope.at <= options.at)) facts.push({ offset: Number(record.offset), envelope });
     }
-    const { state, events, facts: folded } = rebuild(commands, facts);
-    return { state, events, unreadable, facts: folded, commands: controlRecords.length };
+    const { state, events, facts: folded, folded: trail } = rebuild(commands, facts);
+    return { state, events, trail, unreadable, facts: folded, commands: controlRecords.length };
   }
 
   /**

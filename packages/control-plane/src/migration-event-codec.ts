@@ -104,6 +104,7 @@ export function migrationEventFromAvro(record: AvroMigrationEvent): EventEnvelop
     case 'RangeRead':
     case 'ChangesRead':
     case 'DocumentsLoaded':
+    case 'CollectionSwept':
     case 'ChangeStreamLost':
       event = { type, ...fields } as unknown as Event;
       break;

@@ -35,6 +35,7 @@ it('round-trips every decided event and every migrator fact through the Migratio
     { type: 'RangeRead', collection: 'app.profiles', round: 2, range: 1, documents: 9_999, bytes: 10_238_976 },
     { type: 'ChangesRead', collection: 'app.profiles', round: 2, resumeToken: '{"_data":"6b0bd37e00000001"}', through: 1_795_000_001_000_007, changes: 42 },
     { type: 'DocumentsLoaded', collection: 'app.profiles', round: 2, partition: 11, fromOffset: 100, toOffset: 250, documents: 140, deletes: 9, badDocumentIds: ['{"$oid":"6b0bd37ef074ce4b9985df7a"}'], badDocumentsKey: 'bad-documents/m1/app.profiles/round-2/11-100.jsonl', latestChange: 1_795_000_001_000_007 },
+    { type: 'CollectionSwept', collection: 'app.profiles', round: 2, deleted: 17 },
     { type: 'ChangeStreamLost', collection: 'app.profiles', round: 2, reason: 'ChangeStreamHistoryLost: resume point no longer in the oplog' },
   ];
   for (const [i, event] of events.entries()) {

@@ -1,12 +1,13 @@
-import type { CollectionCopy, CollectionState } from './collection-state.js';
+import { needsSweep, type CollectionCopy, type CollectionState } from './collection-state.js';
 
 /** Where a collection's migration stands, for progress bars, `cutover state` and metrics. */
 export interface CollectionProgress {
   readonly collection: string;
   readonly round: number;
   /**
-   * waiting: no reader has planned the round; snapshot: ranges are being read; following: every
-   * range is read, changes go on; failed: more bad documents than the round's budget (`failure`).
+   * waiting: no reader has planned the round; snapshot: ranges are being read (and, in a round
+   * after the first, what MongoDB no longer has swept off target); following: every range is
+   * read, changes go on; failed: more bad documents than the round's budget (`failure`).
    */
   readonly phase: 'waiting' | 'snapshot' | 'following' | 'failed';
   readonly target?: string;
@@ -37,7 +38,7 @@ export function collectionProgress(collection: CollectionState): CollectionProgr
   return {
     collection: collection.name,
     round: collection.round,
-    phase: copy === undefined ? 'waiting' : failure !== undefined ? 'failed' : read.length < ranges ? 'snapshot' : 'following',
+    phase: copy === undefined ? 'waiting' : failure !== undefined ? 'failed' : read.length < ranges || (needsSweep(collection) && copy.swept === undefined) ? 'snapshot' : 'following',
     ...(copy === undefined ? {} : { target: copy.target }),
     ranges,
     rangesRead: read.length,

@@ -51,6 +51,8 @@ export interface CollectionCopy {
   /** Where the change stream is: its resume token, the time of the last change on the documents topic, and when that was recorded (ms). */
   readonly changes?: { readonly resumeToken: string; readonly through: number; readonly at: number; readonly count: number };
   readonly loaded: LoadedDocuments;
+  /** Documents deleted on target after the snapshot because MongoDB no longer had them (rounds after the first, not truncated). */
+  readonly swept?: number;
 }
 
 /** What the loaders wrote to target, summed over the round. */
@@ -78,6 +80,15 @@ export function collectionOrder(collections: Readonly<Record<string, CollectionS
   return Object.values(collections).sort((a, b) => a.priority - b.priority || a.position - b.position);
 }
 
+/**
+ * Whether a round's snapshot leaves behind documents target held from an earlier round that
+ * MongoDB no longer has (deleted while no change stream was read): every round after the first
+ * that did not truncate target. They are swept once the snapshot is read.
+ */
+export function needsSweep(collection: CollectionState): boolean {
+  return collection.round > 0 && collection.truncate !== true;
+}
+
 /** A new snapshot round: what was read, loaded and verified of the last says nothing of it. */
 export function nextRound(collection: CollectionState, truncate: boolean): CollectionState {
   const { copy: _copy, verified: _verified, truncate: _truncate, ...rest } = collection;
@@ -102,6 +113,8 @@ export function withCollectionFact(collection: CollectionState, fact: Collection
   switch (fact.type) {
     case 'RangeRead':
       return { ...collection, copy: { ...copy, read: { ...copy.read, [fact.range]: { documents: fact.documents, bytes: fact.bytes } } } };
+    case 'CollectionSwept':
+      return { ...collection, copy: { ...copy, swept: fact.deleted } };
     case 'ChangesRead': {
       // Checkpoints of two readers (one taking over) may interleave: the furthest counts.
       if (copy.changes !== undefined && copy.changes.through > fact.through) return collection;

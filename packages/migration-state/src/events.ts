@@ -143,12 +143,14 @@ export type CollectionFact =
       readonly badDocumentsKey: string | null;
       readonly latestChange: number;
     }
+  /** After the snapshot of a round that follows another (without a truncate): what target held from before that MongoDB no longer has, deleted. */
+  | { readonly type: 'CollectionSwept'; readonly collection: string; readonly round: number; readonly deleted: number }
   /** The change stream cannot go on from where it was (its history rolled off MongoDB's oplog): the collection is snapshot again, in a new round. */
   | { readonly type: 'ChangeStreamLost'; readonly collection: string; readonly round: number; readonly reason: string };
 
 const FACTS: ReadonlySet<Event['type']> = new Set<Fact['type']>([
   'TablePlanned', 'ChunkUnloaded', 'ChunkLoaded', 'ChunkChecked', 'TableRefused', 'TableTruncated', 'WorkQueued', 'VerificationStarted', 'RangeVerified',
-  'CollectionPlanned', 'RangeRead', 'ChangesRead', 'DocumentsLoaded', 'ChangeStreamLost',
+  'CollectionPlanned', 'RangeRead', 'ChangesRead', 'DocumentsLoaded', 'CollectionSwept', 'ChangeStreamLost',
 ]);
 
 export function isCollectionFact(event: Event): event is CollectionFact {

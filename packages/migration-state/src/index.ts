@@ -1,6 +1,6 @@
 export { MAX_RECORDED_ROWS, type ClusterName, type CollectionVerification, type DocumentDifference, type Command, type CommandEnvelope, type DifferenceKind, type DifferingRow, type Observed, type ReadMode, type Scope, type Verification } from './commands.js';
 export { isCollectionFact, isFact, type CollectionFact, type Event, type EventEnvelope, type Fact, type IdRange } from './events.js';
-export { collectionOrder, newCollection, type CollectionCopy, type LastCollectionVerification, type CollectionState, type LoadedDocuments } from './collection-state.js';
+export { collectionOrder, needsSweep, newCollection, type CollectionCopy, type LastCollectionVerification, type CollectionState, type LoadedDocuments } from './collection-state.js';
 export { commitGate, decide } from './decide.js';
 export { PLAN_LEASE_MS, auditTrail, evolve, initialState, replay, tableOrder, type AuditEntry, type MigrationState, type TableCopy, type TableState, type LastVerification, type SharedVerification } from './state.js';
 export { copyFinished, tableProgress, type TableProgress } from './progress.js';

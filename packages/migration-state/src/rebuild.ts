@@ -16,6 +16,8 @@ export interface Rebuilt {
   readonly events: EventEnvelope[];
   /** Distinct facts folded (a fact recorded twice, by work done twice, has one id). */
   readonly facts: number;
+  /** Decided events and facts, in the order they were folded: what `auditTrail` reads. */
+  readonly folded: EventEnvelope[];
 }
 
 /**
@@ -27,6 +29,7 @@ export interface Rebuilt {
 export function rebuild(commands: readonly CommandEnvelope[], facts: readonly LoggedFact[] = []): Rebuilt {
   let state = initialState;
   const events: EventEnvelope[] = [];
+  const folded: EventEnvelope[] = [];
   const seen = new Set<string>();
   let next = 0;
   const foldFactsBefore = (end: number): void => {
@@ -35,6 +38,7 @@ export function rebuild(commands: readonly CommandEnvelope[], facts: readonly Lo
       if (seen.has(envelope.eventId)) continue;
       seen.add(envelope.eventId);
       state = evolve(state, envelope);
+      folded.push(envelope);
     }
   };
   for (const command of commands) {
@@ -42,7 +46,8 @@ export function rebuild(commands: readonly CommandEnvelope[], facts: readonly Lo
     const decided = decide(command, state);
     state = decided.reduce(evolve, state);
     events.push(...decided);
+    folded.push(...decided);
   }
   foldFactsBefore(Infinity);
-  return { state, events, facts: seen.size };
+  return { state, events, facts: seen.size, folded };
 }

@@ -321,6 +321,7 @@ function describe(event: Event): string {
     case 'RangeRead':
     case 'ChangesRead':
     case 'DocumentsLoaded':
+    case 'CollectionSwept':
       return `${event.type} ${event.collection}`; // not in the audit trail
   }
 }

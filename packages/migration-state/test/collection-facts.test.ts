@@ -57,7 +57,11 @@ describe("the document migrator's facts", () => {
     const state = replay([fact(planned()), lost, fact(loaded(1, 0, 3, 3)), fact({ type: 'RangeRead', collection, round: 0, range: 0, documents: 4, bytes: 400 })], started);
     const c = state.collections[collection]!;
     assert.deepEqual([c.round, c.copy, c.lost], [1, undefined, ['ChangeStreamHistoryLost: gone from the oplog']]);
-    assert.equal(replay([fact(planned(1))], state).collections[collection]!.copy!.round, 1);
+    const next = replay([fact(planned(1)), fact({ type: 'RangeRead', collection, round: 1, range: 0, documents: 4, bytes: 400 }), fact({ type: 'RangeRead', collection, round: 1, range: 1, documents: 4, bytes: 400 })], state);
+    assert.equal(next.collections[collection]!.copy!.round, 1);
+    // A round after the first is followed only once what MongoDB no longer has is swept off target.
+    assert.equal(collectionProgress(next.collections[collection]!).phase, 'snapshot');
+    assert.equal(collectionProgress(replay([fact({ type: 'CollectionSwept', collection, round: 1, deleted: 3 })], next).collections[collection]!).phase, 'following');
     const audit = auditTrail([lost]);
     assert.equal(audit.length, 1);
     assert.match(audit[0]!.detail, /cannot resume \(ChangeStreamHistoryLost: gone from the oplog\): it is read again whole, in round 1/);

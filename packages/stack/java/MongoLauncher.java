@@ -3,6 +3,7 @@ import de.bwaldvogel.mongo.MongoVersion;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.bson.BsonTimestamp;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.exception.MongoServerError;
 import de.bwaldvogel.mongo.oplog.ClusterClock;
 import io.netty.channel.Channel;
 import java.util.List;
@@ -20,6 +21,11 @@ import java.util.List;
  * cursor read with {@code readConcern: {level: "snapshot"}} its {@code atClusterTime}, the
  * cluster time the read sees everything up to (taken before the read: a write during it is
  * after that time, or seen).
+ *
+ * <p>Its oplog never rolls over, where a real one does once it is full. {@code {trimOplog: 1}}
+ * (on any database; not a MongoDB command) makes it as if it had rolled over now: a change
+ * stream opened from a point before is refused as MongoDB refuses it, with
+ * ChangeStreamHistoryLost (286). Tests use it; nothing else should.
  *
  * <p>Usage: {@code MongoLauncher <host> <port>}
  */
@@ -44,8 +50,23 @@ public final class MongoLauncher {
     private MongoLauncher() {}
 
     private static final class ReplicaSetReplies extends MemoryBackend {
+        /** Change streams cannot start before this: the oplog rolled over (trimOplog). */
+        private volatile long trimmed;
+
         @Override
         public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
+            if (command.equalsIgnoreCase("trimOplog")) {
+                trimmed = ClusterClock.now().getValue();
+                Document reply = new Document("ok", 1.0);
+                reply.put("operationTime", ClusterClock.now());
+                return reply;
+            }
+            if (command.equalsIgnoreCase("aggregate")) {
+                Long start = changeStreamStart(query);
+                if (start != null && start < trimmed) {
+                    throw new MongoServerError(286, "ChangeStreamHistoryLost", "Resume of change stream was not possible, as the resume point may no longer be in the oplog");
+                }
+            }
             BsonTimestamp before = ClusterClock.now();
             Document reply = super.handleCommand(channel, databaseName, command, query);
             if (reply == null) {
@@ -58,6 +79,26 @@ public final class MongoLauncher {
             }
             reply.put("operationTime", ClusterClock.now());
             return reply;
+        }
+
+        /** Where a change stream pipeline starts (its resume token's or start time's cluster time), or null. */
+        private static Long changeStreamStart(Document query) {
+            Object pipeline = query.get("pipeline");
+            if (!(pipeline instanceof List) || ((List<?>) pipeline).isEmpty() || !(((List<?>) pipeline).get(0) instanceof Document)) {
+                return null;
+            }
+            Object stage = ((Document) ((List<?>) pipeline).get(0)).get("$changeStream");
+            if (!(stage instanceof Document)) {
+                return null;
+            }
+            Document options = (Document) stage;
+            for (String key : List.of("resumeAfter", "startAfter")) {
+                if (options.get(key) instanceof Document) {
+                    return Long.parseLong((String) ((Document) options.get(key)).get("_data"), 16);
+                }
+            }
+            Object time = options.get("startAtOperationTime");
+            return time instanceof BsonTimestamp ? ((BsonTimestamp) time).getValue() : null;
         }
     }
 

@@ -34,7 +34,7 @@ export function planStack(config: Config): ServerDefinition[] {
     // migrator's bad rows have a real cause to be tested with.
     cassandraServer({ name: 'target', cluster: config.target, storagePort: targetStoragePort, heap: config.stack.cassandraHeap, limits: { max_mutation_size: '5MiB' }, ...serverTls }),
     s3Server(s3, config),
-    mongoServer(mongo, config),
+    mongoServer({ ...mongo, heap: config.stack.mongoHeap }, config),
   ];
 }
 

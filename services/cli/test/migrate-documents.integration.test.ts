@@ -181,3 +181,22 @@ it('re-migrates a collection: truncated, read again whole in a new round, and ex
   const extra = await target.execute(`SELECT key FROM ${db}.items WHERE key = (1, 'only-on-target')`);
   assert.equal(extra.rowLength, 0, 'the truncate emptied the table first');
 });
+
+it('reads a collection again whole when its change stream can no longer resume (its history rolled off the oplog), and says so in the audit', { timeout }, async () => {
+  const before = await collection(name);
+  assert.ok(before.copy?.changes !== undefined || before.copy !== undefined);
+  // Changes while no migrator runs, then the oplog rolls over past where the reader stopped.
+  await application(2 * CHANGES, 20);
+  await mongo.db('admin').command({ trimOplog: 1 });
+  const synced = await runCli(['migrate', 'documents', '--until-synced'], env);
+  assert.equal(synced.code, 0, synced.stderr);
+  const state = await collection(name);
+  assert.equal(state.round, before.round + 1);
+  assert.match(state.lost.at(-1) ?? '', /ChangeStreamHistoryLost/);
+  // What was deleted in MongoDB while its history was lost is gone from target too.
+  assert.ok((state.copy?.swept ?? 0) > 0, `swept: ${state.copy?.swept}`);
+  const audit = await runCli(['audit'], env);
+  assert.match(audit.stdout, new RegExp(`the change stream of ${name} cannot resume \\(ChangeStreamHistoryLost`));
+  const verified = await runCli(['verify', name], env);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+});

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { targetName } from '@cutover/collection-table';
 import { cqlIdentifier } from '@cutover/cql-protocol';
-import type { CollectionCopy, CollectionState, IdRange } from '@cutover/migration-state';
+import { needsSweep, type CollectionCopy, type CollectionState, type IdRange } from '@cutover/migration-state';
 import { forEachConcurrently } from '@cutover/table-migrator';
 import { BSON, MongoServerError, Timestamp, type ChangeStreamDocument, type Document } from 'mongodb';
 import { clusterTimeOf, versionTime } from './cluster-time.js';
 import type { DocumentContext } from './document-context.js';
 import { documentRecord, type DocumentEvent } from './document-event.js';
 import { idText, planRanges, rangeFilter } from './id-ranges.js';
+import { sweepCollection } from './sweep.js';
 import { ensureCollectionTable } from './target-table.js';
 
 export interface ReaderOptions {
@@ -73,7 +74,7 @@ export class CollectionReader {
       if (now === undefined || now.round !== round || this.ctx.live.state.status !== 'running') over.abort();
     }, PAUSE_MS);
     try {
-      await Promise.all([this.follow(copy, over.signal), this.snapshot(copy, over.signal)]);
+      await Promise.all([this.follow(copy, over.signal), this.snapshot(copy, over.signal).then(() => this.sweep(copy, over.signal))]);
     } finally {
       clearInterval(watch);
       signal.removeEventListener('abort', abort);
@@ -135,6 +136,21 @@ export class CollectionReader {
       if (read === undefined) return;
       await this.ctx.control.record({ type: 'RangeRead', collection: this.collection, round: copy.round, range: i, ...read }, this.by(`${this.collection}/${copy.round}/range/${i}`));
     });
+  }
+
+  /** Once the round's snapshot is read: what target holds from earlier rounds that MongoDB no longer has, deleted (see `needsSweep`). */
+  private async sweep(copy: CollectionCopy, signal: AbortSignal): Promise<void> {
+    const state = this.state();
+    if (signal.aborted || state === undefined || !needsSweep(state) || state.copy?.swept !== undefined) return;
+    // The snapshot ended: every range is read, once the state has this reader's last RangeRead.
+    while (Object.keys(this.state()?.copy?.read ?? {}).length < copy.ranges.length) {
+      if (signal.aborted) return;
+      await delay(PAUSE_MS);
+    }
+    const { deleted, kept } = await sweepCollection(this.ctx.mongo.db(this.database).collection(this.name), this.ctx.target, copy.target, copy.startAt);
+    if (kept > 0) this.ctx.logger.warn({ collection: this.collection, round: copy.round, kept }, 'documents on target with a fractional number for _id cannot be looked up exactly in MongoDB: left on target (cutover verify names them if MongoDB no longer has them)');
+    await this.ctx.control.record({ type: 'CollectionSwept', collection: this.collection, round: copy.round, deleted }, this.by(`${this.collection}/${copy.round}/swept`));
+    this.ctx.logger.info({ collection: this.collection, round: copy.round, deleted }, 'documents MongoDB no longer has deleted from target');
   }
 
   /** A range, page by page in `_id` order; undefined when stopped before its end. */

@@ -90,7 +90,7 @@ function dataApiRow(document: Document): CollectionRow | undefined {
 }
 
 /** The key row of an `_id` alone. */
-function idRow(id: unknown): CollectionRow | undefined {
+export function idRow(id: unknown): CollectionRow | undefined {
   return dataApiRow({ _id: id });
 }
 

@@ -6,6 +6,7 @@ import type { ServerContext, ServerDefinition } from '../server.js';
 export interface MongoOptions {
   readonly host: string;
   readonly port: number;
+  readonly heap: string;
 }
 
 export function mongoServer(options: MongoOptions, config: Config): ServerDefinition {
@@ -18,7 +19,7 @@ export function mongoServer(options: MongoOptions, config: Config): ServerDefini
     readyTimeoutMs: 60_000,
     async prepare() {},
     args(ctx: ServerContext) {
-      return ['-Xmx256m', '-cp', `${ctx.installed.classes}:${ctx.installed.lib}/*`, 'MongoLauncher', options.host, String(options.port)];
+      return [`-Xmx${options.heap}`, '-cp', `${ctx.installed.classes}:${ctx.installed.lib}/*`, 'MongoLauncher', options.host, String(options.port)];
     },
     async probe() {
       const client = mongoClient({ ...config, mongo: { uri: `mongodb://${options.host}:${options.port}` } }, { timeoutMs: 1500 });

@@ -237,8 +237,8 @@ export async function auditCommand(argv: string[], config: Config, io: Output): 
       io.out(problems.length === 0 ? `audit verified: ${commands} command(s) decided again give exactly the ${verdicts} verdict(s) recorded` : `audit NOT verified: ${problems.length} difference(s) between the ${verdicts} verdict(s) recorded and what the ${commands} command(s) decide`);
       return problems.length === 0 ? 0 : 1;
     }
-    const { events } = await plane.history();
-    const rows = auditTrail(events).map((a) => [new Date(a.at).toISOString(), a.issuer, a.event === 'CommandRejected' ? 'rejected' : 'accepted', a.detail, a.reason ?? '']);
+    const { trail } = await plane.history();
+    const rows = auditTrail(trail).map((a) => [new Date(a.at).toISOString(), a.issuer, a.event === 'CommandRejected' ? 'rejected' : 'accepted', a.detail, a.reason ?? '']);
     for (const line of table([['WHEN', 'WHO', 'OUTCOME', 'WHAT', 'WHY'], ...rows])) io.out(line);
     return 0;
   } finally {
