@@ -106,6 +106,6 @@ export const SETTINGS: readonly Setting[] = [
   setting({ env: 'STACK_CASSANDRA_HEAP', path: 'stack.cassandraHeap', parse: p.heapSize, default: '2g', doc: 'Heap of each local Cassandra node. 512m ran out (OutOfMemoryError) on a node holding a few hundred tables and taking multi-megabyte values; 1g ran out on target taking collections (tables of eight SAI indexes each) at full speed.' }),
   setting({ env: 'STACK_TLS_CERT_PATH', path: 'stack.tls.certPath', parse: p.readableFile, doc: 'PEM certificate the local Cassandra nodes serve TLS with, for clusters configured with a *_TLS_CA_PATH.' }),
   setting({ env: 'STACK_TLS_KEY_PATH', path: 'stack.tls.keyPath', parse: p.readableFile, doc: 'PEM private key (unencrypted) of STACK_TLS_CERT_PATH.' }),
-  setting({ env: 'STACK_MONGO_HEAP', path: 'stack.mongoHeap', parse: p.heapSize, default: '2g', doc: 'Heap of the local MongoDB stand-in (mongo-java-server), which holds every document, and its oplog a copy of each, in memory: 256m ran out at 200,000 documents of 1 KB.' }),
+  setting({ env: 'STACK_MONGO_HEAP', path: 'stack.mongoHeap', parse: p.heapSize, default: '4g', doc: 'Most heap the local MongoDB stand-in (mongo-java-server) may take: it holds every document, and its oplog a copy of each, in memory, several times their BSON size (256m ran out at 200,000 documents of 1 KB, 2g stalled in garbage collection). Taken only as it is used.' }),
   setting({ env: 'STACK_KAFKA_HEAP', path: 'stack.kafkaHeap', parse: p.heapSize, default: '512m', doc: 'Heap of the local Kafka broker.' }),
 ];

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Producer } from '@platformatic/kafka';
-import kafkajs, { Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
+import kafkajs, { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage } from 'kafkajs';
 import { RecordsRefused } from './errors.js';
 import type { EventLog, LogRecord, ReadOptions, StoredRecord, Subscription, TopicLimits } from './event-log.js';
 import { Reassembler, split } from './fragments.js';
@@ -144,6 +144,38 @@ export class KafkaEventLog implements EventLog {
   }
 
   async consume(topic: string, group: string, handler: (record: StoredRecord) => Promise<void>): Promise<Subscription> {
+    const member = await this.joinGroup(topic, group);
+    await member.consumer.run({
+      autoCommit: false,
+      eachMessage: async (payload) => {
+        await member.handOver(payload.partition, [payload.message], () => payload.heartbeat(), ([record]) => handler(record!));
+      },
+    });
+    return { stop: () => member.consumer.disconnect() };
+  }
+
+  async consumeBatches(topic: string, group: string, handler: (records: readonly StoredRecord[]) => Promise<void>, options: { readonly partitions?: number } = {}): Promise<Subscription> {
+    const member = await this.joinGroup(topic, group);
+    await member.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitions ?? 1,
+      eachBatch: async (payload) => {
+        const { partition, messages } = payload.batch;
+        if (messages.length === 0) return;
+        if (await member.handOver(partition, messages, () => payload.heartbeat(), handler)) payload.resolveOffset(messages[messages.length - 1]!.offset);
+      },
+    });
+    return { stop: () => member.consumer.disconnect() };
+  }
+
+  /**
+   * A member of `group` on `topic`, and how it hands records over: `handOver` gives the whole
+   * records among `messages` (of one partition, in order) to `handler`, then commits them; when
+   * the handler fails, nothing is committed and they are delivered again, from the first
+   * fragment of the first (false).
+   */
+  private async joinGroup(topic: string, group: string): Promise<{ consumer: Consumer; handOver: (partition: number, messages: readonly KafkaMessage[], heartbeat: () => Promise<void>, handler: (records: readonly StoredRecord[]) => Promise<void>) => Promise<boolean> }> {
     // A member that dies (a worker killed mid-chunk) gives its partitions up after 10 s rather
     // than kafkajs's 30: its work is redone sooner. Handlers heartbeat while they run. An idle
     // member waits 250 ms on a fetch, not 5 s: it joins a rebalance, and stops, that much sooner.
@@ -156,74 +188,31 @@ export class KafkaEventLog implements EventLog {
     });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async (payload) => {
-        const { partition, message } = payload;
-        const offset = BigInt(message.offset);
-        // Where to start again if the handler fails: its record may have begun fragments ago.
-        const again = reassembler.commitOffset(partition, offset);
-        const whole = reassembler.add(stored(topic, partition, message));
-        if (whole !== undefined) {
-          // A handler may wait a long time (the healer waits for target): the group must not
-          // take its partitions away meanwhile.
-          const beating = setInterval(() => void payload.heartbeat().catch(() => undefined), 3000);
-          try {
-            await handler(whole);
-          } catch {
-            // Not committed: delivered again, from its first fragment, after a pause so a
-            // handler that keeps failing does not spin.
-            reassembler.forget(partition);
-            consumer.seek({ topic, partition, offset: String(again) });
-            await delay(50);
-            return;
-          } finally {
-            clearInterval(beating);
-          }
+    const handOver = async (partition: number, messages: readonly KafkaMessage[], heartbeat: () => Promise<void>, handler: (records: readonly StoredRecord[]) => Promise<void>): Promise<boolean> => {
+      // Where to start again if the handler fails: its first record may have begun fragments ago.
+      const again = reassembler.commitOffset(partition, BigInt(messages[0]!.offset));
+      const whole = messages.flatMap((message) => reassembler.add(stored(topic, partition, message)) ?? []);
+      if (whole.length > 0) {
+        // A handler may wait a long time (the healer waits for target): the group must not
+        // take its partitions away meanwhile.
+        const beating = setInterval(() => void heartbeat().catch(() => undefined), 3000);
+        try {
+          await handler(whole);
+        } catch {
+          // Not committed: delivered again, after a pause so a handler that keeps failing does not spin.
+          reassembler.forget(partition);
+          consumer.seek({ topic, partition, offset: String(again) });
+          await delay(50);
+          return false;
+        } finally {
+          clearInterval(beating);
         }
-        await consumer.commitOffsets([{ topic, partition, offset: String(reassembler.commitOffset(partition, offset + 1n)) }]);
-      },
-    });
-    return { stop: () => consumer.disconnect() };
-  }
-
-  async consumeBatches(topic: string, group: string, handler: (records: readonly StoredRecord[]) => Promise<void>, options: { readonly partitions?: number } = {}): Promise<Subscription> {
-    const consumer = this.kafka.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 250, retry: { initialRetryTime: 50, retries: Number.MAX_SAFE_INTEGER } });
-    let reassembler = new Reassembler();
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      reassembler = new Reassembler();
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.partitions ?? 1,
-      eachBatch: async (payload) => {
-        const { batch } = payload;
-        const { partition, messages } = batch;
-        if (messages.length === 0) return;
-        const again = reassembler.commitOffset(partition, BigInt(messages[0]!.offset));
-        const whole = messages.flatMap((message) => reassembler.add(stored(topic, partition, message)) ?? []);
-        const last = messages[messages.length - 1]!.offset;
-        if (whole.length > 0) {
-          const beating = setInterval(() => void payload.heartbeat().catch(() => undefined), 3000);
-          try {
-            await handler(whole);
-          } catch {
-            reassembler.forget(partition);
-            consumer.seek({ topic, partition, offset: String(again) });
-            await delay(50);
-            return;
-          } finally {
-            clearInterval(beating);
-          }
-        }
-        payload.resolveOffset(last);
-        await consumer.commitOffsets([{ topic, partition, offset: String(reassembler.commitOffset(partition, BigInt(last) + 1n)) }]);
-      },
-    });
-    return { stop: () => consumer.disconnect() };
+      }
+      const next = BigInt(messages[messages.length - 1]!.offset) + 1n;
+      await consumer.commitOffsets([{ topic, partition, offset: String(reassembler.commitOffset(partition, next)) }]);
+      return true;
+    };
+    return { consumer, handOver };
   }
 
   async endOffsets(topic: string): Promise<readonly number[]> {

@@ -1,5 +1,5 @@
 import type { DocumentDifference } from './commands.js';
-import type { CollectionFact, IdRange } from './events.js';
+import type { CollectionFact } from './events.js';
 
 export interface CollectionState {
   readonly name: string;
@@ -33,17 +33,11 @@ export interface LastCollectionVerification {
   readonly differingDocuments: readonly { readonly id: string; readonly kind: DocumentDifference }[];
 }
 
+/** A round's plan, as its CollectionPlanned says: target, the change stream's start, the ranges, the estimate and the error budget. */
+export type CollectionPlan = Omit<Extract<CollectionFact, { type: 'CollectionPlanned' }>, 'type' | 'collection'>;
+
 /** How far a snapshot round of a collection has got, from the document migrator's facts. */
-export interface CollectionCopy {
-  readonly round: number;
-  readonly target: string;
-  /** The change stream's start: MongoDB's time, on the write-time scale (µs). */
-  readonly startAt: number;
-  readonly ranges: readonly IdRange[];
-  readonly estimatedDocuments: number;
-  readonly estimatedBytes: number;
-  readonly maxBadDocuments: number | null;
-  readonly maxBadDocumentsPercent: number | null;
+export interface CollectionCopy extends CollectionPlan {
   /** Who planned the round, and when (ms since the epoch). */
   readonly planner: { readonly issuer: string; readonly at: number };
   /** By range: documents and BSON bytes read from MongoDB and put on the documents topic. */

@@ -209,6 +209,7 @@ export class CollectionReader {
           const pending: DocumentEvent[] = [];
           let last: string | undefined;
           let drained = false;
+          const asked = performance.now();
           for (let read = 0; read < CHANGE_BATCH; read++) {
             const change = await stream.tryNext();
             if (change === null) {
@@ -224,6 +225,10 @@ export class CollectionReader {
           count += pending.length;
           published = last ?? published;
           if (drained) this.caughtUpTo = before;
+          // MongoDB waits for changes up to maxAwaitTimeMS before it answers that there are none; a
+          // server that answers at once (mongo-java-server) is not asked again sooner than that.
+          const idle = PAUSE_MS - (performance.now() - asked);
+          if (drained && pending.length === 0 && idle > 0) await delay(idle);
           if (Date.now() - checkpoint >= this.options.checkpointMs) await record();
         }
         // Stopped or paused: where it got to is recorded, so the next reader starts there.

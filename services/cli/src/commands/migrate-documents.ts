@@ -2,8 +2,8 @@ import type { Config } from '@cutover/config';
 import { migrateDocuments } from '@cutover/document-migrator';
 import { collectionOrder, collectionProgress, type CollectionProgress } from '@cutover/migration-state';
 import { createLogger } from '@cutover/proxy';
-import cliProgress from 'cli-progress';
 import type { Output } from '../output.js';
+import { ProgressBars } from '../progress-bars.js';
 import { UsageError } from '../usage.js';
 import { documentOptions, openDocuments } from './document-setup.js';
 
@@ -26,7 +26,7 @@ export async function migrateDocumentsCommand(args: string[], config: Config, io
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const bars = new ProgressBars(Date.now());
+  const bars = new ProgressBars('{collection} [{bar}] {value}/{total} ranges | {documents}/{estimate} documents read | {rate} docs/s | ETA {left} | lag {lag} s{note}');
   try {
     const { state } = await ctx.control.history();
     if (state.status !== 'running' || Object.keys(state.collections).length === 0) {
@@ -38,7 +38,7 @@ export async function migrateDocumentsCommand(args: string[], config: Config, io
         ...documentOptions(config, prefix),
         untilSynced,
         signal: stop.signal,
-        onProgress: (p) => bars.show(p),
+        onProgress: (p) => showCollections(bars, p),
       });
     } finally {
       bars.stop();
@@ -61,49 +61,19 @@ function outcome(p: CollectionProgress, bucket: string): string {
   return p.phase === 'failed' ? `FAILED: ${p.failure ?? ''}${bad}` : `${p.phase}, ${p.changeLagSeconds.toFixed(1)} s behind its change stream${bad}`;
 }
 
-/** A bar per collection: ranges read, documents (of the estimate), rate and ETA, change-stream lag, bad documents. */
-class ProgressBars {
-  private readonly bars = new cliProgress.MultiBar(
-    {
-      format: '{collection} [{bar}] {value}/{total} ranges | {documents}/{estimate} documents read | {rate} docs/s | ETA {left} | lag {lag} s{note}',
-      noTTYOutput: true,
-      notTTYSchedule: 2000,
-      stream: process.stderr,
-      hideCursor: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  private readonly shown = new Map<string, cliProgress.SingleBar>();
-  private readonly before = new Map<string, number>();
-
-  constructor(private readonly started: number) {}
-
-  show(progress: readonly CollectionProgress[]): void {
-    const seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
-    for (const p of progress) {
-      if (!this.before.has(p.collection)) this.before.set(p.collection, p.documentsRead);
-      const rate = (p.documentsRead - this.before.get(p.collection)!) / seconds;
-      const left = Math.max(0, p.estimatedDocuments - p.documentsRead);
-      const payload = {
-        collection: p.collection,
-        documents: p.documentsRead,
-        estimate: p.estimatedDocuments,
-        rate: Math.round(rate),
-        left: p.phase === 'snapshot' && rate > 0 ? `${Math.round(left / rate)}s` : '-',
-        lag: p.changeLagSeconds.toFixed(1),
-        note: p.phase === 'failed' ? ' | FAILED' : p.badDocuments > 0 ? ` | ${p.badDocuments} bad documents` : '',
-      };
-      let bar = this.shown.get(p.collection);
-      if (bar === undefined) {
-        bar = this.bars.create(Math.max(p.ranges, 1), 0, payload);
-        this.shown.set(p.collection, bar);
-      }
-      bar.setTotal(Math.max(p.ranges, 1));
-      bar.update(p.rangesRead, payload);
-    }
-  }
-
-  stop(): void {
-    this.bars.stop();
+/** A bar per collection: ranges read, documents read (of the estimate), rate and ETA, change-stream lag, bad documents. */
+function showCollections(bars: ProgressBars, progress: readonly CollectionProgress[]): void {
+  for (const p of progress) {
+    const rate = bars.rate(p.collection, p.documentsRead);
+    const left = Math.max(0, p.estimatedDocuments - p.documentsRead);
+    bars.update(p.collection, p.rangesRead, Math.max(p.ranges, 1), {
+      collection: p.collection,
+      documents: p.documentsRead,
+      estimate: p.estimatedDocuments,
+      rate: Math.round(rate),
+      left: p.phase === 'snapshot' && rate > 0 ? `${Math.round(left / rate)}s` : '-',
+      lag: p.changeLagSeconds.toFixed(1),
+      note: p.phase === 'failed' ? ' | FAILED' : p.badDocuments > 0 ? ` | ${p.badDocuments} bad documents` : '',
+    });
   }
 }

@@ -2,8 +2,8 @@ import type { Config } from '@cutover/config';
 import type { TableProgress } from '@cutover/migration-state';
 import { createLogger } from '@cutover/proxy';
 import { MigratorMetrics, copyTables, metricsServer } from '@cutover/table-migrator';
-import cliProgress from 'cli-progress';
 import type { Output } from '../output.js';
+import { ProgressBars } from '../progress-bars.js';
 import { UsageError } from '../usage.js';
 import { openCopy, workerGroup } from './copy-setup.js';
 import { MIGRATE_DOCUMENTS_USAGE, migrateDocumentsCommand } from './migrate-documents.js';
@@ -37,7 +37,7 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
       return 1;
     }
     const started = Date.now();
-    const bars = new ProgressBars(started);
+    const bars = new ProgressBars('{table} [{bar}] {value}/{total} chunks | {rows}/{estimate} rows | {rate} rows/s | ETA {left} | {mib} MiB staged{note}');
     let progress: readonly TableProgress[];
     try {
       progress = await copyTables(
@@ -47,7 +47,7 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
           workerId: `${config.proxy.id}-worker`,
           group: workerGroup(prefix),
           sizing: { chunkBytes: config.migrator.chunkBytes, minChunks: config.migrator.minChunks, maxChunks: 4096 },
-          onProgress: (p) => bars.show(p),
+          onProgress: (p) => showTables(bars, p),
         },
       );
     } finally {
@@ -81,50 +81,18 @@ function outcome(p: TableProgress, bucket: string): string {
 }
 
 /** A bar per table: chunks loaded of planned, rows (of the estimate), rate and ETA, staged bytes. */
-class ProgressBars {
-  private readonly bars = new cliProgress.MultiBar(
-    {
-      format: '{table} [{bar}] {value}/{total} chunks | {rows}/{estimate} rows | {rate} rows/s | ETA {eta} | {mib} MiB staged{note}',
-      noTTYOutput: true,
-      notTTYSchedule: 2000,
-      stream: process.stderr,
-      hideCursor: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  private readonly shown = new Map<string, cliProgress.SingleBar>();
-  /** Rows each table had when first shown: a resumed copy's rate counts this run's rows only. */
-  private readonly before = new Map<string, number>();
-
-  constructor(private readonly started: number) {}
-
-  show(progress: readonly TableProgress[]): void {
-    const seconds = (Date.now() - this.started) / 1000;
-    for (const p of progress) {
-      if (!this.before.has(p.table)) this.before.set(p.table, p.rowsLoaded);
-      const rate = (p.rowsLoaded - this.before.get(p.table)!) / Math.max(seconds, 0.001);
-      const left = Math.max(0, p.estimatedRows - p.rowsLoaded);
-      const eta = p.phase === 'copying' && rate > 0 ? `${Math.round(left / rate)}s` : p.phase === 'waiting' ? '-' : '0s';
-      const payload = {
-        table: p.table,
-        rows: p.rowsLoaded,
-        estimate: p.estimatedRows || '?',
-        rate: Math.round(rate),
-        eta,
-        mib: (p.bytesUnloaded / 2 ** 20).toFixed(1),
-        note: p.phase === 'failed' ? ' | FAILED' : p.badRows > 0 ? ` | ${p.badRows} bad rows` : '',
-      };
-      let bar = this.shown.get(p.table);
-      if (bar === undefined) {
-        bar = this.bars.create(p.chunks, 0, payload);
-        this.shown.set(p.table, bar);
-      }
-      bar.setTotal(p.chunks);
-      bar.update(p.chunksLoaded, payload);
-    }
-  }
-
-  stop(): void {
-    this.bars.stop();
+function showTables(bars: ProgressBars, progress: readonly TableProgress[]): void {
+  for (const p of progress) {
+    const rate = bars.rate(p.table, p.rowsLoaded);
+    const left = Math.max(0, p.estimatedRows - p.rowsLoaded);
+    bars.update(p.table, p.chunksLoaded, p.chunks, {
+      table: p.table,
+      rows: p.rowsLoaded,
+      estimate: p.estimatedRows || '?',
+      rate: Math.round(rate),
+      left: p.phase === 'copying' && rate > 0 ? `${Math.round(left / rate)}s` : p.phase === 'waiting' ? '-' : '0s',
+      mib: (p.bytesUnloaded / 2 ** 20).toFixed(1),
+      note: p.phase === 'failed' ? ' | FAILED' : p.badRows > 0 ? ` | ${p.badRows} bad rows` : '',
+    });
   }
 }
