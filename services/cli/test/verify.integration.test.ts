@@ -93,7 +93,7 @@ it('says what is wrong with what it is asked: a table origin lacks, bad argument
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /--ranges takes a whole number from 1 to 65536, not "0"/);
   const none = await runCli(['verify'], env);
-  assert.deepEqual([none.code, none.stderr.trim()], [1, 'no tables to verify: name them (cutover verify keyspace.table ...), or start a migration with tables']);
+  assert.deepEqual([none.code, none.stderr.trim()], [1, 'nothing to verify: name tables or collections (cutover verify keyspace.table ...), or start a migration']);
 });
 
 it('--repair makes target agree, but for the rows target has a newer version of, and says which', { timeout }, async () => {
