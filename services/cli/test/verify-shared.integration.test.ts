@@ -105,7 +105,8 @@ it('a verification killed part-way is resumed by the next one, which compares on
 });
 
 it('two verifiers share the ranges of one verification; the commit gate waits while it runs, and while heals are pending', { timeout }, async () => {
-  const slow = { ...env, VERIFY_RATE: '400' };
+  // Slow enough that the second verifier, started seconds later on a busy machine, still finds ranges to compare.
+  const slow = { ...env, VERIFY_RATE: '150' };
   const first = spawnCli(['verify', table, '--restart', '--json'], slow);
   const exited = new Promise<number | null>((resolve) => first.child.once('exit', resolve));
   const begun = await until((v) => v !== undefined && !v.recorded, 'a new verification begun');
