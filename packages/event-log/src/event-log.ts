@@ -72,6 +72,13 @@ export interface EventLog {
    * fails. `partitions` batches of different partitions are handled at once.
    */
   consumeBatches(topic: string, group: string, handler: (records: readonly StoredRecord[]) => Promise<void>, options?: { readonly partitions?: number }): Promise<Subscription>;
+  /**
+   * Joins `group` on `topic` only to share the topic's partitions out among the group's members:
+   * `onAssignment` hears the partitions this member holds each time the group settles. A member
+   * that stops gives its partitions to the others; one that dies, after the session timeout.
+   * Nothing is read from the topic.
+   */
+  sharePartitions(topic: string, group: string, onAssignment: (partitions: readonly number[]) => void): Promise<Subscription>;
   /** How many records of `topic` the consumer `group` has not committed yet (all of them for a new group). */
   lag(topic: string, group: string): Promise<number>;
   /** By partition: the offset the next record appended will have. */

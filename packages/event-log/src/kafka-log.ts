@@ -169,6 +169,16 @@ export class KafkaEventLog implements EventLog {
     return { stop: () => member.consumer.disconnect() };
   }
 
+  async sharePartitions(topic: string, group: string, onAssignment: (partitions: readonly number[]) => void): Promise<Subscription> {
+    const consumer = this.member(group);
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => onAssignment([...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b)));
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: false });
+    // The topic is never written: the member only heartbeats, and hears each assignment.
+    await consumer.run({ eachBatch: () => Promise.resolve() });
+    return { stop: () => consumer.disconnect() };
+  }
+
   /**
    * A member of `group` on `topic`, and how it hands records over: `handOver` gives the whole
    * records among `messages` (of one partition, in order) to `handler`, then commits them; when
@@ -176,10 +186,7 @@ export class KafkaEventLog implements EventLog {
    * fragment of the first (false).
    */
   private async joinGroup(topic: string, group: string): Promise<{ consumer: Consumer; handOver: (partition: number, messages: readonly KafkaMessage[], heartbeat: () => Promise<void>, handler: (records: readonly StoredRecord[]) => Promise<void>) => Promise<boolean> }> {
-    // A member that dies (a worker killed mid-chunk) gives its partitions up after 10 s rather
-    // than kafkajs's 30: its work is redone sooner. Handlers heartbeat while they run. An idle
-    // member waits 250 ms on a fetch, not 5 s: it joins a rebalance, and stops, that much sooner.
-    const consumer = this.kafka.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 250, retry: { initialRetryTime: 50, retries: Number.MAX_SAFE_INTEGER } });
+    const consumer = this.member(group);
     let reassembler = new Reassembler();
     // After a rebalance each partition starts again from what was committed, which is never
     // past an incomplete record: what was held of them is read again.
@@ -213,6 +220,13 @@ export class KafkaEventLog implements EventLog {
       return true;
     };
     return { consumer, handOver };
+  }
+
+  private member(group: string): Consumer {
+    // A member that dies (a worker killed mid-chunk) gives its partitions up after 10 s rather
+    // than kafkajs's 30: its work is redone sooner. Handlers heartbeat while they run. An idle
+    // member waits 250 ms on a fetch, not 5 s: it joins a rebalance, and stops, that much sooner.
+    return this.kafka.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 250, retry: { initialRetryTime: 50, retries: Number.MAX_SAFE_INTEGER } });
   }
 
   async endOffsets(topic: string): Promise<readonly number[]> {

@@ -23,6 +23,8 @@ export class MemoryEventLog implements EventLog {
   private readonly topics = new Map<string, StoredRecord[][]>();
   private readonly groups = new Map<string, Group>();
   private readonly wakers = new Set<() => void>();
+  /** The members sharing each topic's partitions, by `topic` and group. */
+  private readonly sharers = new Map<string, ((partitions: readonly number[]) => void)[]>();
   private readonly options: MemoryLogOptions;
 
   /** Options, or (as before them) just the partition count per topic. */
@@ -126,6 +128,27 @@ export class MemoryEventLog implements EventLog {
         stopped = true;
         wake?.();
         await loop;
+      },
+    });
+  }
+
+  sharePartitions(topic: string, group: string, onAssignment: (partitions: readonly number[]) => void): Promise<Subscription> {
+    const key = `${topic}\u0000${group}`;
+    const members = this.sharers.get(key) ?? [];
+    this.sharers.set(key, members);
+    // Round robin, as Kafka's assignor: partition p to member p mod n.
+    const share = (): void => {
+      const count = this.partitionsOf(topic).length;
+      members.forEach((member, m) => member(Array.from({ length: count }, (_, p) => p).filter((p) => p % members.length === m)));
+    };
+    const member = (partitions: readonly number[]): void => onAssignment(partitions);
+    members.push(member);
+    share();
+    return Promise.resolve({
+      stop: () => {
+        members.splice(members.indexOf(member), 1);
+        share();
+        return Promise.resolve();
       },
     });
   }

@@ -182,5 +182,25 @@ export function eventLogContract(name: string, make: () => Promise<ContractSubje
       for (const key of keys) assert.deepEqual(delivered.filter((r) => r.key?.toString() === key).map((r) => r.value.toString()), ['1', '2', '3'], `in order: ${key}`);
       assert.equal(await subject.log.lag(topic, `${topic}-g`), 0, 'committed');
     });
+
+    it('shares a topic\'s partitions out among a group\'s members, and gives a stopped member\'s to the others', { timeout }, async () => {
+      await ready;
+      const topic = await subject.topic();
+      const held: (readonly number[])[] = [[], []];
+      const until = async (what: string, ok: () => boolean): Promise<void> => {
+        for (let i = 0; !ok(); i++) {
+          assert.ok(i < 1200, `never: ${what} (${JSON.stringify(held)})`);
+          await delay(50);
+        }
+      };
+      const first = await subject.log.sharePartitions(topic, `${topic}-share`, (p) => (held[0] = p));
+      await until('the only member holds every partition', () => held[0]!.length === 3);
+      const second = await subject.log.sharePartitions(topic, `${topic}-share`, (p) => (held[1] = p));
+      await until('two members share them', () => held[0]!.length > 0 && held[1]!.length > 0 && held[0]!.length + held[1]!.length === 3);
+      assert.deepEqual([...held[0]!, ...held[1]!].sort(), [0, 1, 2], 'each partition held once');
+      await second.stop();
+      await until('the member left holds them all again', () => held[0]!.length === 3);
+      await first.stop();
+    });
   });
 }

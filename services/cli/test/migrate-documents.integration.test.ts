@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, it } from 'node:test';
-import { fromBson, shred } from '@cutover/collection-table';
 import { loadConfig } from '@cutover/config';
 import { ControlPlane, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog } from '@cutover/event-log';
 import { collectionProgress, type CollectionState } from '@cutover/migration-state';
 import { cassandraClient, mongoClient } from '@cutover/stack';
 import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp, UUID, type Document } from 'mongodb';
+import { assertTargetHolds } from './documents-on-target.ts';
 import { runCli, spawnCli } from './run-cli.ts';
 
 /**
@@ -113,22 +113,7 @@ it('copies a collection while it is written, killed during its snapshot and duri
   assert.match(synced.stdout, new RegExp(`${name} → ${db}\\.items: .*following.*1 bad documents listed in s3://`));
 
   // Every MongoDB document (but the bad one) on target, as the Data API stores it; nothing else.
-  const expected = new Map<string, string>();
-  for await (const document of mongo.db(db).collection(name.split('.')[1]!).find({}, { promoteValues: false, bsonRegExp: true })) {
-    const converted = fromBson(document);
-    const row = 'bad' in converted ? converted : shred(converted.document);
-    if ('bad' in row) {
-      assert.equal(document['_id'], 'has-a-timestamp');
-      continue;
-    }
-    expected.set(row.key.join(':'), row.docJson);
-  }
-  const actual = new Map<string, string>();
-  for await (const row of target.stream(`SELECT key, doc_json FROM ${db}.items`, [], { prepare: true, fetchSize: 1000 }) as unknown as AsyncIterable<{ key: { get(i: number): unknown }; doc_json: string }>) {
-    actual.set(`${String(row.key.get(0))}:${String(row.key.get(1))}`, row.doc_json);
-  }
-  assert.equal(actual.size, expected.size);
-  for (const [key, json] of expected) assert.equal(actual.get(key), json, `document ${key}`);
+  assert.deepEqual(await assertTargetHolds(mongo.db(db).collection(name.split('.')[1]!), target, `${db}.items`), ['has-a-timestamp']);
 
   const state = await collection(name);
   const progress = collectionProgress(state);
@@ -199,4 +184,32 @@ it('reads a collection again whole when its change stream can no longer resume (
   assert.match(audit.stdout, new RegExp(`the change stream of ${name} cannot resume \\(ChangeStreamHistoryLost`));
   const verified = await runCli(['verify', name], env);
   assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+});
+
+it('pauses a collection: its changes are not read while others\' are, and on resume they reach target', { timeout }, async () => {
+  assert.equal((await runCli(['control', 'pause', '--collection', name], env)).code, 0);
+  const before = await collection(name);
+  assert.equal(before.paused, true);
+  const items = mongo.db(db).collection<{ _id: unknown; [field: string]: unknown }>(name.split('.')[1]!);
+  await items.insertOne({ _id: 'while-paused', n: 1 });
+  const running = spawnCli(['migrate', 'documents'], env);
+  try {
+    // The witness that the migrator runs, reads and loads: a change of the collection not paused, loaded.
+    await mongo.db(db).collection<{ _id: string }>(empty.split('.')[1]!).insertOne({ _id: 'witness' });
+    for (let i = 0; ((await collection(empty)).copy?.loaded.documents ?? 0) < 1; i++) {
+      assert.ok(i < 1200, `the witness never loaded\n${running.stderr()}`);
+      await delay(100);
+    }
+    assert.equal((await collection(name)).copy?.changes?.count, before.copy?.changes?.count, 'no change of the paused collection read');
+    assert.equal((await target.execute(`SELECT key FROM ${db}.items WHERE key = (1, 'while-paused')`)).rowLength, 0);
+
+    assert.equal((await runCli(['control', 'resume', '--collection', name], env)).code, 0);
+    await until((c) => (c.copy?.changes?.count ?? 0) > (before.copy?.changes?.count ?? 0), 'changes read after the resume', running.stderr);
+  } finally {
+    await kill(running.child);
+  }
+  const synced = await runCli(['migrate', 'documents', '--until-synced'], env);
+  assert.equal(synced.code, 0, synced.stderr);
+  assert.deepEqual(await assertTargetHolds(items, target, `${db}.items`), ['has-a-timestamp']);
+  await assertTargetHolds(mongo.db(db).collection(empty.split('.')[1]!), target, `${db}.empty_target`);
 });

@@ -18,6 +18,8 @@ export interface DocumentContext {
   readonly live: { readonly state: MigrationState };
   /** The documents topic (cutover.documents). */
   readonly documentsTopic: string;
+  /** The readers topic (cutover.document-readers): never written, its partitions say which process reads which collection. */
+  readonly readersTopic: string;
   /** Where events that cannot be read go, with the reason (cutover.dead-letters). */
   readonly deadLetterTopic: string;
   readonly logger: Logger;

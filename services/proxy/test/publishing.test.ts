@@ -31,6 +31,7 @@ class SwitchableLog implements EventLog {
   read = (...args: Parameters<EventLog['read']>) => this.inner.read(...args);
   consume = (...args: Parameters<EventLog['consume']>) => this.inner.consume(...args);
   consumeBatches = (topic: string, group: string, handler: Parameters<EventLog['consumeBatches']>[2], options?: Parameters<EventLog['consumeBatches']>[3]) => this.inner.consumeBatches(topic, group, handler, options);
+  sharePartitions = (topic: string, group: string, onAssignment: Parameters<EventLog['sharePartitions']>[2]) => this.inner.sharePartitions(topic, group, onAssignment);
   lag = (...args: Parameters<EventLog['lag']>) => this.inner.lag(...args);
   endOffsets = (topic: string) => this.inner.endOffsets(topic);
   close = () => this.inner.close();

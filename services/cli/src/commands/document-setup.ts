@@ -11,6 +11,11 @@ export function loaderGroup(prefix: string): string {
   return `${prefix}cutover-document-loaders`;
 }
 
+/** The consumer group of the document readers: its members share the collections out (see the readers topic). */
+export function readerGroup(prefix: string): string {
+  return `${prefix}cutover-document-readers`;
+}
+
 /** A document migration's context, opened (all but the live state): `close` ends every connection it holds. */
 export interface OpenDocuments {
   readonly ctx: Omit<DocumentContext, 'live'>;
@@ -27,7 +32,7 @@ export async function openDocuments(config: Config, prefix: string, logger: Logg
   await admin.connect();
   try {
     const control = controlTopicSpecs(prefix);
-    const wanted = new Set([`${prefix}cutover.documents`, `${prefix}cutover.dead-letters`].filter((name) => !control.some((t) => t.name === name)));
+    const wanted = new Set([`${prefix}cutover.documents`, `${prefix}cutover.document-readers`, `${prefix}cutover.dead-letters`].filter((name) => !control.some((t) => t.name === name)));
     await createTopics(admin, [...control, ...topicCatalogue(prefix).filter((t) => wanted.has(t.name))]);
   } finally {
     await admin.disconnect();
@@ -45,6 +50,7 @@ export async function openDocuments(config: Config, prefix: string, logger: Logg
     log,
     control: new ControlPlane(log, controlTopics(prefix)),
     documentsTopic: `${prefix}cutover.documents`,
+    readersTopic: `${prefix}cutover.document-readers`,
     deadLetterTopic: `${prefix}cutover.dead-letters`,
     logger,
     errorBudget: { maxBadDocuments: errorBudget.maxBadRows, maxBadDocumentsPercent: errorBudget.maxBadRowsPercent },
@@ -60,10 +66,11 @@ export async function openDocuments(config: Config, prefix: string, logger: Logg
 }
 
 /** The readers' and loaders' settings, as the config says. */
-export function documentOptions(config: Config, prefix: string): Pick<MigrateDocumentsOptions, 'workerId' | 'reader' | 'loader'> {
+export function documentOptions(config: Config, prefix: string): Pick<MigrateDocumentsOptions, 'workerId' | 'readerGroup' | 'reader' | 'loader'> {
   const { ranges, readers, loaders, loadConcurrency, loadRate } = config.documents;
   return {
     workerId: `${config.proxy.id}-documents`,
+    readerGroup: readerGroup(prefix),
     reader: { ranges, readers, pageDocuments: 1000, checkpointMs: 1000 },
     loader: { group: loaderGroup(prefix), concurrency: loadConcurrency, rate: loadRate, partitions: loaders },
   };
