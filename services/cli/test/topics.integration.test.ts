@@ -28,11 +28,11 @@ it('check reports missing topics; create makes them, idempotently; check then pa
   assert.equal(created.code, 0, created.stderr);
   assert.match(created.stdout, /^created .*cutover\.mutations.*cutover\.dead-letters$/m);
   const again = await runCli(['topics', 'create'], env);
-  assert.equal(again.stdout.trim(), 'all 7 topics exist');
+  assert.equal(again.stdout.trim(), 'all 8 topics exist');
 
   const check = await runCli(['topics', 'check'], env);
   assert.equal(check.code, 0, check.stdout);
-  assert.equal(check.stdout.trim(), 'all 7 topics match the catalogue');
+  assert.equal(check.stdout.trim(), 'all 8 topics match the catalogue');
 });
 
 it('check names a setting changed behind its back', { timeout }, async () => {
