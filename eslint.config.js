@@ -1,5 +1,6 @@
 // @ts-check
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -21,4 +22,6 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  // The console's page runs in the browser.
+  { files: ['services/console/page/**/*.js'], languageOptions: { sourceType: 'script', globals: globals.browser } },
 );

@@ -89,6 +89,15 @@ export interface Config {
     /** Rows per second `cutover verify` reads from each cluster; 0: no limit. */
     readonly rate: number;
   };
+  readonly console: {
+    readonly host: string;
+    readonly port: number;
+    readonly auth: 'token' | 'none';
+    readonly token?: string;
+    /** Token by name. */
+    readonly tokens?: Readonly<Record<string, string>>;
+    readonly tls: { readonly certPath?: string; readonly keyPath?: string };
+  };
   readonly log: { readonly level: LogLevel };
   readonly stack: {
     readonly home: string;

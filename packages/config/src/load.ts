@@ -64,12 +64,21 @@ function deriveDefaults(config: Record<string, unknown>, problems: ConfigProblem
   if ((proxy['topologyIndex'] as number) >= addresses.length) {
     problems.push({ setting: 'PROXY_TOPOLOGY_INDEX', reason: `is ${proxy['topologyIndex'] as number}, but PROXY_TOPOLOGY_ADDRESSES lists only ${addresses.length} address(es)` });
   }
-  for (const [owner, tls] of [['PROXY', proxy['tls']], ['STACK', stack['tls']], ['ORIGIN', (config['origin'] as Record<string, unknown>)['tls']], ['TARGET', (config['target'] as Record<string, unknown>)['tls']]] as const) {
+  const consoleSettings = config['console'] as Record<string, unknown>;
+  if (consoleSettings['auth'] === 'none' && !isLoopback(consoleSettings['host'] as string)) {
+    problems.push({ setting: 'CONSOLE_AUTH', reason: `may be none only when the console listens on loopback, not on ${consoleSettings['host'] as string}` });
+  }
+  for (const [owner, tls] of [['PROXY', proxy['tls']], ['STACK', stack['tls']], ['ORIGIN', (config['origin'] as Record<string, unknown>)['tls']], ['TARGET', (config['target'] as Record<string, unknown>)['tls']], ['CONSOLE', (config['console'] as Record<string, unknown>)['tls']]] as const) {
     const { certPath, keyPath } = tls as Record<string, unknown>;
     if ((certPath === undefined) !== (keyPath === undefined)) {
       problems.push({ setting: `${owner}_TLS_${certPath === undefined ? 'CERT' : 'KEY'}_PATH`, reason: `must be set together with ${owner}_TLS_${certPath === undefined ? 'KEY' : 'CERT'}_PATH` });
     }
   }
+}
+
+/** Whether `host` can only be reached from this machine. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -28,6 +28,9 @@ export const host: Parser<string> = (raw) => {
   return value;
 };
 
+/** A port to listen on: 0 lets the system pick a free one. */
+export const listenPort: Parser<number> = (raw) => (text(raw) === '0' ? 0 : port(raw));
+
 export const port: Parser<number> = (raw) => {
   const value = text(raw);
   const n = Number(value);
@@ -172,4 +175,17 @@ export const topicPrefix: Parser<string> = (raw) => {
   const value = text(raw);
   if (!/^[A-Za-z0-9._-]*$/.test(value)) throw new ParseFailure('may only hold letters, digits, ".", "_" and "-"');
   return value;
+};
+
+/** Named tokens, `name=token` comma-separated (or a YAML list of them): names are letters, digits, `.`, `_`, `-`, `@`. */
+export const namedTokens: Parser<Readonly<Record<string, string>>> = (raw) => {
+  const items = Array.isArray(raw) ? raw.map((r) => String(r)) : text(raw).split(',');
+  const tokens: Record<string, string> = {};
+  for (const item of items) {
+    const match = /^\s*([A-Za-z0-9._@-]+)=(\S{16,})\s*$/.exec(item);
+    if (match === null) throw new ParseFailure('must be name=token pairs, comma-separated, each token 16 characters or more with no spaces');
+    if (tokens[match[1]!] !== undefined) throw new ParseFailure(`names ${match[1]} twice`);
+    tokens[match[1]!] = match[2]!;
+  }
+  return tokens;
 };

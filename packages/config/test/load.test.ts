@@ -128,12 +128,12 @@ describe('loadConfig', () => {
 
 describe('redaction', () => {
   it('replaces every secret and nothing else', () => {
-    const config = loadConfig({ env: { ORIGIN_PASSWORD: 'p1', TARGET_PASSWORD: 'p2', MONGO_URI: 'mongodb://u:p3@h:1' } });
+    const config = loadConfig({ env: { ORIGIN_PASSWORD: 'p1', TARGET_PASSWORD: 'p2', MONGO_URI: 'mongodb://u:p3@h:1', CONSOLE_TOKEN: 'p4', CONSOLE_TOKENS: 'alice=p5p5p5p5p5p5p5p5p5' } });
     const shown = JSON.stringify(redactConfig(config));
-    for (const secret of ['p1', 'p2', 'p3', 'cutover-secret']) assert.ok(!shown.includes(`"${secret}`) && !shown.includes(`:${secret}@`), secret);
+    for (const secret of ['p1', 'p2', 'p3', 'p4', 'p5p5', 'cutover-secret']) assert.ok(!shown.includes(`"${secret}`) && !shown.includes(`:${secret}@`), secret);
     assert.equal(redactConfig(config).origin.host, '127.0.0.1');
     assert.equal(config.origin.password, 'p1', 'the original is untouched');
-    assert.deepEqual([...SECRET_PATHS].sort(), ['mongo.uri', 'origin.password', 's3.secretAccessKey', 'target.password']);
+    assert.deepEqual([...SECRET_PATHS].sort(), ['console.token', 'console.tokens', 'mongo.uri', 'origin.password', 's3.secretAccessKey', 'target.password']);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { EventLogError, Subscription } from '@cutover/event-log';
-import { rebuild, type CommandEnvelope, type EventEnvelope, type LoggedFact, type MigrationState } from '@cutover/migration-state';
+import { rebuild, type CommandEnvelope, type EventEnvelope, type LoggedFact, type MigrationState, type Rebuilt } from '@cutover/migration-state';
 
 /**
  * The migration's state as `ControlPlane.history` rebuilds it, kept current by following both
@@ -15,15 +15,20 @@ export class LiveHistory {
   private commandRecords = 0;
   private eventRecords = 0;
   private readonly distinctFacts = new Set<string>();
-  private cached?: MigrationState;
+  private cached?: Rebuilt;
   private onRecord?: () => void;
   private listener?: () => void;
 
   /** The state now: rebuilt (in memory) when a record has come since it was last read. */
   get state(): MigrationState {
+    return this.rebuilt.state;
+  }
+
+  /** The state now, with the events and facts it was folded from (what the audit reads). */
+  get rebuilt(): Rebuilt {
     if (this.cached === undefined) {
       const waiting = this.commands.findIndex((c) => (c.factsThrough ?? 0) > this.eventRecords);
-      this.cached = rebuild(waiting < 0 ? this.commands : this.commands.slice(0, waiting), this.facts).state;
+      this.cached = rebuild(waiting < 0 ? this.commands : this.commands.slice(0, waiting), this.facts);
     }
     return this.cached;
   }

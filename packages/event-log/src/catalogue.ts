@@ -11,6 +11,8 @@ export interface SchemaVersion {
   readonly subject: Subject;
   readonly version: number;
   readonly type: avro.Type;
+  /** The schema's JSON, as its file has it. */
+  readonly schema: string;
 }
 
 interface CatalogueFile {
@@ -38,12 +40,10 @@ export class SchemaCatalogue {
   static load(dir: string = SCHEMAS_DIR): SchemaCatalogue {
     const file = JSON.parse(readFileSync(join(dir, 'catalogue.json'), 'utf8')) as CatalogueFile;
     return new SchemaCatalogue(
-      file.schemas.map(({ id, subject, version, file: name }) => ({
-        id,
-        subject,
-        version,
-        type: avro.Type.forSchema(JSON.parse(readFileSync(join(dir, name), 'utf8')) as avro.Schema),
-      })),
+      file.schemas.map(({ id, subject, version, file: name }) => {
+        const schema = readFileSync(join(dir, name), 'utf8');
+        return { id, subject, version, schema, type: avro.Type.forSchema(JSON.parse(schema) as avro.Schema) };
+      }),
     );
   }
 

@@ -8,3 +8,4 @@ export { SERVER_NAMES, type ServerDefinition, type ServerName } from './server.j
 export { LocalStack, type DownResult, type ServerState, type ServerStatus, type UpResult } from './stack.js';
 export { cassandraSmoke, kafkaSmoke, mongoSmoke, s3Smoke, type CassandraSmoke, type KafkaSmoke, type MongoSmoke, type S3Smoke } from './smoke.js';
 export { generateCertificates, type Certificates } from './certificates.js';
+export { pythonVenv, type PythonRequirements, type PythonVenv } from './python-venv.js';

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from '@cutover/config';
 import { ProxyError } from '@cutover/proxy';
 import { StackError } from '@cutover/stack';
 import { MigratorError } from '@cutover/table-migrator';
+import { CONSOLE_USAGE, consoleCommand } from './commands/console.js';
 import { CONTROL_USAGE, auditCommand, controlCommand, stateCommand } from './commands/control.js';
 import { demoCommand } from './commands/demo.js';
 import { LOG_USAGE, logCommand } from './commands/log.js';
@@ -30,6 +31,7 @@ commands:
   log     read the mutation log: what the proxies intercepted and what each cluster answered
   verify  compare origin and target now, row by row, and name every row that differs
   replay  replay the mutation log into a scratch keyspace and check it holds what origin has
+  console the web page and HTTP API to run a migration, and a schema registry for its topics
 
 Settings come from environment variables and the optional YAML file (--config or CUTOVER_CONFIG);
 see the README's configuration reference.
@@ -46,7 +48,9 @@ ${LOG_USAGE}
 
 ${VERIFY_USAGE}
 
-${REPLAY_USAGE}`;
+${REPLAY_USAGE}
+
+${CONSOLE_USAGE}`;
 
 /** Runs the CLI and returns its exit code: 0 ok, 1 failed, 2 bad usage or configuration, 3 not all up. */
 export async function main(argv: readonly string[], io: Output = consoleOutput): Promise<number> {
@@ -80,6 +84,8 @@ export async function main(argv: readonly string[], io: Output = consoleOutput):
         return await verifyCommand(args, config, io);
       case 'replay':
         return await replayCommand(args, config, io);
+      case 'console':
+        return await consoleCommand(args, config, io);
       default:
         throw new UsageError(`unknown command "${command}"; try cutover --help`);
     }

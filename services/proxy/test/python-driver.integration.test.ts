@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { pythonVenv, type PythonVenv } from './python.ts';
+import { driverVenv } from './python.ts';
 import { REPLICATION, directClients, rowsOf, startProxy, uniqueKeyspace, type TestProxy } from './support.ts';
 
 /**
@@ -15,7 +15,7 @@ import { REPLICATION, directClients, rowsOf, startProxy, uniqueKeyspace, type Te
 const timeout = 120_000;
 const port = 19202;
 const workloadScript = fileURLToPath(new URL('python/workload.py', import.meta.url));
-let venv: PythonVenv;
+let venv: Awaited<ReturnType<typeof driverVenv>>;
 let proxy: TestProxy;
 let direct: ReturnType<typeof directClients>;
 let host: string;
@@ -40,7 +40,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs:
 
 before(async () => {
   const started = Date.now();
-  venv = await pythonVenv();
+  venv = await driverVenv();
   console.log(`python venv ready in ${Date.now() - started} ms: ${venv.dir}`);
 }, { timeout: 600_000 });
 

@@ -40,6 +40,11 @@ export function defaultIssuer(): string {
   return process.env['USER'] ?? userInfo().username;
 }
 
+/** A new migration's id: when it began, to the second (`migration-20261129-101500`). */
+export function newMigrationId(now = new Date()): string {
+  return `migration-${now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
+}
+
 /** The control plane on the configured Kafka, its topics created if they are missing. */
 export async function openControlPlane(config: Config): Promise<{ plane: ControlPlane; log: EventLog; close: () => Promise<void> }> {
   const kafka = kafkaClient(config);
@@ -141,7 +146,7 @@ export async function controlCommand(argv: string[], config: Config, io: Output)
     if ((command.type === 'SetPrimary' && command.cluster === 'target') || command.type === 'CompleteMigration') {
       command = { ...command, pendingHeals: await pendingHeals(log, config.kafka.topicPrefix) };
     }
-    const migrationId = values.migration ?? current ?? `migration-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
+    const migrationId = values.migration ?? current ?? newMigrationId();
     const issuer = values.issuer ?? defaultIssuer();
     const events = await plane.issue(command, { migrationId, issuer, ...(values.reason === undefined ? {} : { reason: values.reason }) });
     let rejected = false;
@@ -165,7 +170,7 @@ export async function controlCommand(argv: string[], config: Config, io: Output)
  * table target does not have would fail. A table target has and cannot take origin's data is
  * refused with every difference named (MigratorError SCHEMA_INCOMPATIBLE), and nothing starts.
  */
-async function prepareTarget(config: Config, tables: readonly string[], io: Output): Promise<void> {
+export async function prepareTarget(config: Config, tables: readonly string[], io: Pick<Output, 'out'>): Promise<void> {
   const [origin, target] = [cassandraClient(config.origin), cassandraClient(config.target)];
   try {
     const { statements } = await syncSchema(origin, target, tables);
