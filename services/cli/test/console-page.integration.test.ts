@@ -114,6 +114,11 @@ it('shows both bars reach 100% and ✓ once the table and the collection are cop
   assert.match((await page.textContent(`[data-table="${table}"] .numbers`)) ?? '', /100% · 300 of ~300 rows/);
   assert.equal(await page.locator(`[data-table="${table}"] .chunks span.matched`).count(), await page.locator(`[data-table="${table}"] .chunks span`).count());
   await screenshot('migration');
+  // On a phone: nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.equal(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), true, 'no sideways scrolling on a phone');
+  await screenshot('migration-phone');
+  await page.setViewportSize({ width: 1200, height: 900 });
 });
 
 it('pauses the table from the page: it shows paused, and its bar stays where it was', { timeout }, async () => {
@@ -134,6 +139,7 @@ it('lists in the audit what was done, by whom', { timeout }, async () => {
   const rows = await page.locator('#audit-entries tr').allTextContents();
   assert.ok(rows.some((row) => row.includes('alice') && /paused/i.test(row)), rows.join('\n'));
   assert.ok(rows.some((row) => row.includes('alice') && /started/i.test(row)), rows.join('\n'));
+  await page.waitForSelector('#dead-letters-summary:has-text("None: nothing was refused.")');
   await screenshot('audit');
 });
 

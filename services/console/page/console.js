@@ -306,6 +306,9 @@ async function loadAudit() {
   $('audit-range').textContent = page.total === 0 ? 'nothing yet' : `${page.offset + 1}–${page.offset + page.entries.length} of ${page.total}`;
   $('audit-newer').disabled = page.offset === 0;
   $('audit-older').disabled = page.offset + page.entries.length >= page.total;
+  const letters = await api('GET', '/api/v1/dead-letters?limit=50').catch((error) => ({ total: 0, entries: [], error }));
+  $('dead-letters-summary').textContent = letters.error ? `unavailable: ${letters.error.message}` : letters.total === 0 ? 'None: nothing was refused.' : `${letters.total} refused record(s), the newest ${letters.entries.length} below.`;
+  $('dead-letters').replaceChildren(...letters.entries.map((l) => el('tr', {}, el('td', {}, new Date(l.at).toLocaleString()), el('td', {}, l.topic ?? ''), el('td', {}, l.source ?? ''), el('td', {}, l.reason ?? ''))));
 }
 
 $('audit-subject').addEventListener('change', (event) => {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { fastifySSE } from '@fastify/sse';
 import fastifySwagger from '@fastify/swagger';
 import type { ControlPlane, LiveHistory } from '@cutover/control-plane';
-import type { SchemaCatalogue, TopicSpec } from '@cutover/event-log';
+import type { EventLog, SchemaCatalogue, TopicSpec } from '@cutover/event-log';
 import { commitGate, type Observed } from '@cutover/migration-state';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -36,6 +36,8 @@ export interface ConsoleDeps {
   readonly observe?: () => Promise<Observed>;
   /** Before a migration of `tables` starts: target gets their schema. */
   readonly prepareStart?: (tables: readonly string[]) => Promise<void>;
+  /** Where refused records go, with their reasons (cutover.dead-letters). */
+  readonly deadLetters?: { readonly log: EventLog; readonly topic: string };
   /** A new migration's id. */
   readonly newMigrationId?: () => string;
   /** TLS: the certificate and key, PEM. */
@@ -171,6 +173,25 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
       const rejected = decided.find((e) => e.event.type === 'CommandRejected');
       if (rejected !== undefined) throw new ConsoleError('REJECTED', (rejected.event as { rejection: string }).rejection);
       return { accepted: true, migrationId, events: decided.map((e) => e.event.type) };
+    },
+  );
+  app.get(
+    '/api/v1/dead-letters',
+    {
+      schema: {
+        tags,
+        summary: 'Records a consumer could not use or the log refused, newest first: when, the topic they were for, where they were, and the reason',
+        querystring: { type: 'object', additionalProperties: false, properties: { offset: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
+        response: { ...errors, 503: ERROR_SCHEMA },
+      },
+    },
+    async (request) => {
+      const { offset, limit } = request.query as { offset: number; limit: number };
+      const letters = deps.deadLetters;
+      if (letters === undefined) throw new ConsoleError('UNAVAILABLE', 'the console has no dead-letter topic');
+      const all = await unavailableAs('Kafka', () => letters.log.readAll(letters.topic));
+      const entries = all.reverse().slice(offset, offset + limit).map((r) => ({ at: r.timestamp, topic: r.key?.toString() ?? null, source: r.headers?.['cutover-source'] ?? null, reason: r.headers?.['cutover-error'] ?? null, bytes: r.value.length }));
+      return { total: all.length, offset, entries };
     },
   );
   app.get('/api/v1/commands', { schema: { tags, summary: 'The commands the page offers now, each with the reason the state would refuse it (null: it would be accepted), decided as the log decides', response: { 401: ERROR_SCHEMA } } }, () => snapshot().commands);

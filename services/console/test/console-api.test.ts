@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ControlPlane, controlTopics, type LiveHistory } from '@cutover/control-plane';
-import { MemoryEventLog, SchemaCatalogue, topicCatalogue } from '@cutover/event-log';
+import { MemoryEventLog, SchemaCatalogue, deadLetter, topicCatalogue } from '@cutover/event-log';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildConsole, consoleAuth } from '../src/index.ts';
@@ -22,7 +22,7 @@ const as = (token: string) => ({ authorization: `Bearer ${token}` });
 before(async () => {
   live = await plane.live('console-test');
   const { auth } = consoleAuth({ auth: 'token', tokens: { alice: ALICE, bob: BOB } });
-  app = await buildConsole({ live, plane, catalogue: SchemaCatalogue.load(), topics: topicCatalogue(prefix), auth, logger: pino({ level: 'silent' }), newMigrationId: () => 'm-1' });
+  app = await buildConsole({ live, plane, catalogue: SchemaCatalogue.load(), topics: topicCatalogue(prefix), auth, logger: pino({ level: 'silent' }), newMigrationId: () => 'm-1', deadLetters: { log, topic: `${prefix}cutover.dead-letters` } });
 });
 
 after(async () => {
@@ -65,7 +65,7 @@ describe('who may call', () => {
     const openapi = await app.inject({ method: 'GET', url: '/openapi.json' });
     assert.equal(openapi.statusCode, 200);
     const paths = Object.keys(openapi.json<{ paths: Record<string, unknown> }>().paths);
-    for (const path of ['/api/v1/state', '/api/v1/tables', '/api/v1/collections', '/api/v1/audit', '/api/v1/commands', '/api/v1/mongo/databases', '/api/v1/events', '/schemas/ids/{id}', '/subjects', '/subjects/{subject}/versions', '/subjects/{subject}/versions/{version}']) {
+    for (const path of ['/api/v1/dead-letters', '/api/v1/state', '/api/v1/tables', '/api/v1/collections', '/api/v1/audit', '/api/v1/commands', '/api/v1/mongo/databases', '/api/v1/events', '/schemas/ids/{id}', '/subjects', '/subjects/{subject}/versions', '/subjects/{subject}/versions/{version}']) {
       assert.ok(paths.includes(path), `${path} in ${paths.join(', ')}`);
     }
     assert.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200);
@@ -144,6 +144,15 @@ describe('commands', () => {
     const notJson = await app.inject({ method: 'POST', url: '/api/v1/commands', headers: { ...as(ALICE), 'content-type': 'application/json' }, payload: '{"command":' });
     assert.equal(notJson.statusCode, 400);
     for (const url of ['/api/v1/audit?limit=0', '/api/v1/audit?offset=-1', '/api/v1/audit?subject=nodot', '/api/v1/audit?colour=red']) assert.equal((await call('GET', url)).status, 400, url);
+  });
+
+  it('lists the dead letters, newest first, with their reasons', async () => {
+    const unreadable = { topic: `${prefix}cutover.control`, partition: 0, offset: '7', timestamp: 1, key: null, value: Buffer.from('not avro') };
+    await log.produce(`${prefix}cutover.dead-letters`, [deadLetter(unreadable, 'first'), deadLetter({ ...unreadable, offset: '8' }, 'no schema with id 999')]);
+    const page = await call('GET', '/api/v1/dead-letters?limit=1');
+    assert.equal(page.body['total'], 2);
+    assert.deepEqual((page.body['entries'] as { topic: string; source: string; reason: string; bytes: number }[]).map((e) => [e.topic, e.source, e.reason, e.bytes]), [[`${prefix}cutover.control`, `${prefix}cutover.control/0/8`, 'no schema with id 999', 8]]);
+    assert.equal((await call('GET', '/api/v1/dead-letters?limit=5000')).status, 400);
   });
 
   it('says MongoDB is not there when the console has none (503)', async () => {

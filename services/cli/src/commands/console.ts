@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '@cutover/config';
 import { buildConsole, consoleAuth, mongoDatabases } from '@cutover/console';
 import { SchemaCatalogue, topicCatalogue } from '@cutover/event-log';
-import { createLogger, pendingHeals } from '@cutover/proxy';
+import { pendingHeals } from '@cutover/proxy';
 import { cassandraClient, mongoClient } from '@cutover/stack';
 import type cassandra from 'cassandra-driver';
+import { commandLogger } from '../command-logger.js';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
 import { newMigrationId, openControlPlane, prepareTarget } from './control.js';
@@ -24,7 +25,7 @@ export function consoleUrl(config: Config, port: number, token?: string): string
 export async function consoleCommand(args: string[], config: Config, io: Output): Promise<number> {
   if (args.length > 0) throw new UsageError(CONSOLE_USAGE);
   const prefix = config.kafka.topicPrefix;
-  const logger = createLogger(config, 'console', { fd: 2 });
+  const { logger, file } = commandLogger(config, 'console');
   const { plane, log, close } = await openControlPlane(config);
   const live = await plane.live(`${config.proxy.id}-console`);
   const mongo = mongoClient(config);
@@ -43,6 +44,7 @@ export async function consoleCommand(args: string[], config: Config, io: Output)
     observe: async () => ({ pendingHeals: await pendingHeals(log, prefix) }),
     prepareStart: (tables) => prepareTarget(config, tables, { out: (line) => logger.info(line) }),
     newMigrationId: () => newMigrationId(),
+    deadLetters: { log, topic: `${prefix}cutover.dead-letters` },
     ...(certPath === undefined || keyPath === undefined ? {} : { https: { cert: readFileSync(certPath), key: readFileSync(keyPath) } }),
   });
   const stopped = new Promise<void>((resolve) => {
@@ -54,6 +56,7 @@ export async function consoleCommand(args: string[], config: Config, io: Output)
     const { port } = app.server.address() as { port: number };
     io.out(`console: ${consoleUrl(config, port, madeUp)}`);
     if (madeUp !== undefined) io.out('(a token made up for this run, in the address above: set CONSOLE_TOKEN or CONSOLE_TOKENS to keep one)');
+    if (file !== undefined) io.out(`(its log: ${file})`);
     await stopped;
     return 0;
   } finally {

@@ -2,7 +2,7 @@ import type { Config } from '@cutover/config';
 import { compareCollection, migrateDocuments } from '@cutover/document-migrator';
 import { collectionProgress } from '@cutover/migration-state';
 import { Binary, Decimal128, Double, Int32, Long, ObjectId, UUID, type Document } from 'mongodb';
-import { pino } from 'pino';
+import { commandLogger } from '../command-logger.js';
 import { documentOptions, openDocuments } from './document-setup.js';
 
 const DATABASE = 'cutover_demo_docs';
@@ -45,7 +45,7 @@ function documentOf(i: number): Document {
  */
 export async function documentMigration(config: Config, say: (line: string) => void): Promise<DocumentMigrationReport> {
   const prefix = `demo-docs-${Date.now().toString(36)}.`;
-  const documents = await openDocuments(config, prefix, pino({ level: 'warn' }));
+  const documents = await openDocuments(config, prefix, commandLogger(config, 'demo').logger);
   const { mongo, target, control } = documents.ctx;
   try {
     say(`creating ${COLLECTION} in MongoDB: ${DOCUMENTS} documents of every BSON type the Data API takes`);

@@ -2,7 +2,7 @@ import type { Config } from '@cutover/config';
 import { InMemoryMutationSink, ProxyServer } from '@cutover/proxy';
 import { checkRange, copyPlan, copyTables, readSchema, splitRing, syncSchema } from '@cutover/table-migrator';
 import cassandra, { concurrent } from 'cassandra-driver';
-import { pino } from 'pino';
+import { commandLogger } from '../command-logger.js';
 import { openCopy } from './copy-setup.js';
 
 const KEYSPACE = 'cutover_demo_shop';
@@ -36,9 +36,9 @@ export interface LiveMigrationReport {
 export async function liveMigration(config: Config, say: (line: string) => void): Promise<LiveMigrationReport> {
   // A migration of its own for each run: the control log holds one migration.
   const prefix = `demo-${Date.now().toString(36)}.`;
-  const copy = await openCopy(config, prefix, pino({ level: 'warn' }));
+  const copy = await openCopy(config, prefix, commandLogger(config, 'demo').logger);
   const { origin, target, control } = copy.ctx;
-  const proxy = await ProxyServer.start(config, { sink: new InMemoryMutationSink(1000), logger: pino({ level: 'warn' }) });
+  const proxy = await ProxyServer.start(config, { sink: new InMemoryMutationSink(1000), logger: commandLogger(config, 'demo').logger });
   const app = new cassandra.Client({ contactPoints: [`${config.proxy.listenHost}:${config.proxy.queryPort}`], localDataCenter: config.origin.localDataCenter, queryOptions: { prepare: true } });
   try {
     say(`creating ${TABLES.join(', ')} on origin with ${CUSTOMERS} customers, their orders and sessions`);

@@ -2,7 +2,7 @@ import type { Config } from '@cutover/config';
 import { InMemoryMutationSink, ProxyServer } from '@cutover/proxy';
 import { LocalStack, cassandraClient, cassandraSmoke, kafkaSmoke, mongoSmoke, s3Smoke } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
-import { pino } from 'pino';
+import { commandLogger } from '../command-logger.js';
 import type { Output } from '../output.js';
 import { documentMigration } from './demo-documents.js';
 import { liveMigration } from './demo-migration.js';
@@ -47,7 +47,7 @@ export async function demoCommand(args: string[], config: Config, io: Output): P
 
   io.out(`6. The CQL proxy on ${config.proxy.listenHost}:${config.proxy.queryPort} (cassandra-driver through the proxy)`);
   const sink = new InMemoryMutationSink(1000);
-  const proxy = await ProxyServer.start(config, { sink, logger: pino({ level: 'warn' }) });
+  const proxy = await ProxyServer.start(config, { sink, logger: commandLogger(config, 'demo').logger });
   try {
     const through = await proxySmoke(config, sink);
     check(through.writetimes.origin !== null && through.writetimes.origin === through.writetimes.target, `a write through the proxy is on both clusters with one writetime (${through.writetimes.origin})`);

@@ -1,7 +1,7 @@
 import type { Config } from '@cutover/config';
 import { migrateDocuments } from '@cutover/document-migrator';
 import { collectionOrder, collectionProgress, type CollectionProgress } from '@cutover/migration-state';
-import { createLogger } from '@cutover/proxy';
+import { commandLogger } from '../command-logger.js';
 import type { Output } from '../output.js';
 import { ProgressBars } from '../progress-bars.js';
 import { UsageError } from '../usage.js';
@@ -18,8 +18,8 @@ export async function migrateDocumentsCommand(args: string[], config: Config, io
   const untilSynced = args.includes('--until-synced');
   if (args.some((a) => a !== '--until-synced')) throw new UsageError(MIGRATE_DOCUMENTS_USAGE);
   const prefix = config.kafka.topicPrefix;
-  // The report goes to stdout: the JSON logs go to stderr.
-  const logger = createLogger(config, 'document-migrator', { fd: 2 });
+  const { logger, file } = commandLogger(config, 'document-migrator');
+  if (file !== undefined) io.err(`(its log: ${file})`);
   const documents = await openDocuments(config, prefix, logger);
   const { ctx } = documents;
   const stop = new AbortController();

@@ -1,7 +1,7 @@
 import type { Config } from '@cutover/config';
 import type { TableProgress } from '@cutover/migration-state';
-import { createLogger } from '@cutover/proxy';
 import { MigratorMetrics, copyTables, metricsServer } from '@cutover/table-migrator';
+import { commandLogger } from '../command-logger.js';
 import type { Output } from '../output.js';
 import { ProgressBars } from '../progress-bars.js';
 import { UsageError } from '../usage.js';
@@ -20,7 +20,8 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
   if (args[0] === 'documents') return migrateDocumentsCommand(args.slice(1), config, io);
   if (args.length !== 1 || args[0] !== 'tables') throw new UsageError(MIGRATE_USAGE);
   const prefix = config.kafka.topicPrefix;
-  const logger = createLogger(config, 'table-migrator');
+  const { logger, file } = commandLogger(config, 'table-migrator');
+  if (file !== undefined) io.err(`(its log: ${file})`);
   const metrics = new MigratorMetrics();
   const copy = await openCopy(config, prefix, logger);
   const ctx = copy.ctx;

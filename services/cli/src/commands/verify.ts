@@ -3,10 +3,10 @@ import { parseArgs } from 'node:util';
 import type { Config } from '@cutover/config';
 import type { ControlPlane } from '@cutover/control-plane';
 import { MAX_RECORDED_ROWS, type DifferingRow } from '@cutover/migration-state';
-import { createLogger } from '@cutover/proxy';
 import { MigratorError, Pace, TableWorker, copyPlan, readSchema, repairTable, splitName, verifyPartitions, verifyTable, type CopyContext, type CopyPlan, type DifferenceKind, type RowDifference, type TableSchema, type TokenRange } from '@cutover/table-migrator';
 import type cassandra from 'cassandra-driver';
 import cliProgress from 'cli-progress';
+import { commandLogger } from '../command-logger.js';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
 import { changedPartitions, type ChangedPartitions } from './changed-partitions.js';
@@ -104,7 +104,7 @@ export async function verifyCommand(argv: string[], config: Config, io: Output):
   for (const name of positionals) if (!/^[^.]+\.[^.]+$/.test(name)) throw new UsageError(`verify takes keyspace.table names, not "${name}"\n\n${VERIFY_USAGE}`);
   const since = values['changed-since'] === undefined ? undefined : parseBound('--changed-since', values['changed-since'], VERIFY_USAGE);
   // Logs on stderr: stdout is the report. Only what a person must see.
-  const logger = createLogger(config, 'verify', { fd: 2, level: 'warn' });
+  const { logger } = commandLogger(config, 'verify');
   const copy = await openCopy(config, config.kafka.topicPrefix, logger);
   const { ctx } = copy;
   const clusters: Clusters = { origin: ctx.origin, target: ctx.target, rate: config.verify.rate };
