@@ -45,9 +45,10 @@ export async function migrateDocuments(base: Omit<DocumentContext, 'live'>, opti
   // Readers stopped because another process holds their collection now, finishing.
   const leaving = new Set<Promise<void>>();
   const { partitions } = await ctx.log.limits(ctx.readersTopic);
-  let held = new Set<number>();
+  // Undefined until the group first says which partitions this process holds.
+  let held: ReadonlySet<number> | undefined;
   const sharing = await ctx.log.sharePartitions(ctx.readersTopic, options.readerGroup, (assigned) => (held = new Set(assigned)));
-  const mine = (collection: string): boolean => held.has(partitionOf(Buffer.from(collection), partitions));
+  const mine = (collection: string): boolean => held?.has(partitionOf(Buffer.from(collection), partitions)) === true;
   const loader = await DocumentLoader.start(ctx, `${options.workerId}-loader`, options.loader);
   // With untilSynced: how far each collection's change stream must be read, once every snapshot is.
   let syncTarget: Map<string, number> | undefined;
@@ -87,7 +88,9 @@ export async function migrateDocuments(base: Omit<DocumentContext, 'live'>, opti
       const progress = Object.values(state.collections).map(collectionProgress);
       options.onProgress?.(progress);
       if (stop.signal.aborted || state.status === 'completed') return progress;
-      if (options.untilSynced === true && progress.every((p) => p.phase === 'following' || p.phase === 'failed')) {
+      // Synced only once this process reads what it holds: changes since the last reader stopped are read first.
+      const reading = held !== undefined && Object.keys(state.collections).every((name) => !mine(name) || readers.has(name));
+      if (options.untilSynced === true && reading && progress.every((p) => p.phase === 'following' || p.phase === 'failed')) {
         syncTarget ??= new Map(await Promise.all([...readers].map(async ([name, { reader }]) => [name, await reader.clusterTime()] as const)));
         if (await synced(ctx, options.loader.group, readers, syncTarget)) return progress;
       } else {
