@@ -1,4 +1,4 @@
-export type EventLogErrorCode = 'NOT_WIRE_FORMAT' | 'UNKNOWN_SCHEMA' | 'WRONG_SUBJECT' | 'INVALID_RECORD' | 'BAD_CATALOGUE' | 'RECORDS_REFUSED';
+export type EventLogErrorCode = 'NOT_WIRE_FORMAT' | 'UNKNOWN_SCHEMA' | 'WRONG_SUBJECT' | 'INVALID_RECORD' | 'BAD_CATALOGUE' | 'RECORDS_REFUSED' | 'TOPIC_NOT_READY';
 
 /** A record that cannot be written or read, with a stable code: what goes to the dead-letter topic as the reason. */
 export class EventLogError extends Error {

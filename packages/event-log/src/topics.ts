@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import kafkajs, { type Admin } from 'kafkajs';
+import { EventLogError } from './errors.js';
 
 // kafkajs is CommonJS: this export is only reachable through the default import.
 const { ConfigResourceTypes } = kafkajs;
@@ -64,13 +65,34 @@ export async function describeTopics(admin: Admin, catalogue: readonly TopicSpec
   );
 }
 
-/** Creates the catalogue's missing topics; existing ones are left as they are. Returns the names created. */
+/**
+ * Creates the catalogue's missing topics; existing ones are left as they are. Returns the names
+ * created. Resolves once every partition of the catalogue's topics has a leader: a topic another
+ * process has just created may not have one yet, and a consumer that joins it then gives up.
+ */
 export async function createTopics(admin: Admin, catalogue: readonly TopicSpec[]): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = catalogue.filter((t) => !existing.has(t.name));
-  if (missing.length === 0) return [];
+  if (missing.length > 0) await createMissing(admin, missing);
+  await leadersOf(admin, catalogue.map((t) => t.name));
+  return missing.map((t) => t.name);
+}
+
+/** Waits until every partition of `topics` has a leader (30 s at most). */
+async function leadersOf(admin: Admin, topics: readonly string[]): Promise<void> {
+  if (topics.length === 0) return;
+  for (let waited = 0; ; waited += 100) {
+    const metadata = await admin.fetchTopicMetadata({ topics: [...topics] }).catch(() => undefined);
+    if (metadata !== undefined && metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    if (waited >= 30_000) throw new EventLogError('TOPIC_NOT_READY', `topics without a leader after 30 s: ${topics.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function createMissing(admin: Admin, missing: readonly TopicSpec[]): Promise<void> {
   await admin.createTopics({
-    waitForLeaders: true,
+    // Leaders are waited for by leadersOf, which also rides out another process creating them at once.
+    waitForLeaders: false,
     topics: missing.map((t) => ({
       topic: t.name,
       numPartitions: t.partitions,
@@ -80,5 +102,4 @@ export async function createTopics(admin: Admin, catalogue: readonly TopicSpec[]
       ],
     })),
   });
-  return missing.map((t) => t.name);
 }

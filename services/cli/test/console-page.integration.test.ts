@@ -76,6 +76,8 @@ before(async () => {
 });
 
 after(async () => {
+  // What the page showed last: where to look first when a step failed.
+  await page?.screenshot({ path: join(OUTPUT, 'last.png'), fullPage: true }).catch(() => undefined);
   await browser?.close();
   if (console_?.child.exitCode === null) await stopConsole();
   await mongo.db(db).dropDatabase();
@@ -91,7 +93,8 @@ it('asks for the token, then lists the stack\'s MongoDB collections and origin\'
   await page.fill('#token', TOKEN);
   await page.click('#login button[type=submit]');
   await page.click(`[data-database="${db}"]`);
-  await page.waitForSelector(`#database-collections >> text=users — 300 documents`);
+  await page.waitForSelector(`#database-name:has-text("of ${db}")`);
+  assert.equal(await page.textContent(`#database-collections li:has(input[value="${collection}"])`), ' users — 300 documents');
   assert.match((await page.textContent('#mongo-uri')) ?? '', /^mongodb:\/\/127\.0\.0\.1/);
   await page.check(`input[value="${collection}"]`);
   await page.check(`input[value="${table}"]`);

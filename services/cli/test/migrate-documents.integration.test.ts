@@ -192,7 +192,7 @@ it('pauses a collection: its changes are not read while others\' are, and on res
   assert.equal(before.paused, true);
   const items = mongo.db(db).collection<{ _id: unknown; [field: string]: unknown }>(name.split('.')[1]!);
   await items.insertOne({ _id: 'while-paused', n: 1 });
-  const running = spawnCli(['migrate', 'documents'], env);
+  const running = spawnCli(['migrate', 'documents'], { ...env, MIGRATOR_METRICS_PORT: '19973' });
   try {
     // The witness that the migrator runs, reads and loads: a change of the collection not paused, loaded.
     await mongo.db(db).collection<{ _id: string }>(empty.split('.')[1]!).insertOne({ _id: 'witness' });
@@ -202,6 +202,12 @@ it('pauses a collection: its changes are not read while others\' are, and on res
     }
     assert.equal((await collection(name)).copy?.changes?.count, before.copy?.changes?.count, 'no change of the paused collection read');
     assert.equal((await target.execute(`SELECT key FROM ${db}.items WHERE key = (1, 'while-paused')`)).rowLength, 0);
+    // What the process did, and where each collection stands, on its metrics port.
+    const metrics = await (await fetch('http://127.0.0.1:19973/metrics')).text();
+    for (const line of [`cutover_documents_read_total{collection="${empty}",source="changes"} 1`, `cutover_documents_written_total{collection="${empty}",kind="document"} 1`, `cutover_collection_phase{collection="${name}",phase="following"} 1`]) {
+      assert.ok(metrics.includes(line), `${line} in\n${metrics}`);
+    }
+    assert.match(metrics, new RegExp(`cutover_collection_documents\\{collection="${name.replaceAll('.', '\\.')}",kind="estimated"\\} [1-9]`));
 
     assert.equal((await runCli(['control', 'resume', '--collection', name], env)).code, 0);
     await until((c) => (c.copy?.changes?.count ?? 0) > (before.copy?.changes?.count ?? 0), 'changes read after the resume', running.stderr);

@@ -14,7 +14,7 @@ import { runCli, spawnCli } from './run-cli.ts';
 
 /** `cutover migrate tables` copies a running migration's tables, with progress, and says what it copied. */
 const suffix = randomBytes(3).toString('hex');
-const env = { KAFKA_TOPIC_PREFIX: `migrate-${suffix}.`, S3_BUCKET: `migrate-${suffix}`, MIGRATOR_CHUNK_BYTES: '1', MIGRATOR_MIN_CHUNKS: '4', MIGRATOR_WORKERS: '2', LOG_LEVEL: 'info' };
+const env = { KAFKA_TOPIC_PREFIX: `migrate-${suffix}.`, S3_BUCKET: `migrate-${suffix}`, MIGRATOR_CHUNK_BYTES: '1', MIGRATOR_MIN_CHUNKS: '4', MIGRATOR_WORKERS: '2', LOG_LEVEL: 'debug' }; // debug: the logs on stderr, where the tests watch them
 const ks = `migrate_${suffix}`;
 const config = loadConfig();
 const origin = cassandraClient(config.origin);
@@ -104,10 +104,10 @@ it('a migrator killed with SIGKILL mid-copy and started again finishes the copy,
 
   // Killed once the first chunk is loaded: the rest is in the work topic, half done.
   const first = spawnCli(['migrate', 'tables'], resumeEnv);
-  for (let i = 0; i < 600 && !/chunk loaded/.test(first.stdout()); i++) await delay(50);
+  for (let i = 0; i < 600 && !/chunk loaded/.test(first.stderr()); i++) await delay(50);
   first.child.kill('SIGKILL');
   await once(first.child, 'close');
-  const loadedBefore = first.stdout().split('\n').filter((line) => line.includes('chunk loaded')).length;
+  const loadedBefore = first.stderr().split('\n').filter((line) => line.includes('"chunk loaded"')).length;
   assert.ok(loadedBefore >= 1 && loadedBefore < 16, `killed mid-copy (${loadedBefore} of 16 chunks loaded)`);
 
   const second = await runCli(['migrate', 'tables'], resumeEnv);
@@ -189,7 +189,7 @@ it('a priority change re-orders the tables not started yet', { timeout }, async 
   await control('resume');
   const [code] = (await once(migrating.child, 'close')) as [number];
   assert.equal(code, 0, migrating.stderr());
-  const planned = migrating.stdout().split('\n').filter((line) => line.includes('table planned')).map((line) => (JSON.parse(line) as { table: string }).table);
+  const planned = migrating.stderr().split('\n').filter((line) => line.startsWith('{') && line.includes('"msg":"table planned')).map((line) => (JSON.parse(line) as { table: string }).table);
   assert.deepEqual(planned, [`${oks}.a`, `${oks}.c`, `${oks}.b`]);
 });
 

@@ -23,7 +23,7 @@ const origin = cassandraClient(config.origin);
 const target = cassandraClient(config.target);
 const suffix = randomBytes(3).toString('hex');
 const ks = `scale_${suffix}`;
-const env = { KAFKA_TOPIC_PREFIX: `scale-${suffix}.`, S3_BUCKET: `scale-${suffix}`, MIGRATOR_WORKERS: '2', MIGRATOR_MIN_CHUNKS: '24', LOG_LEVEL: 'info' };
+const env = { KAFKA_TOPIC_PREFIX: `scale-${suffix}.`, S3_BUCKET: `scale-${suffix}`, MIGRATOR_WORKERS: '2', MIGRATOR_MIN_CHUNKS: '24', LOG_LEVEL: 'debug' }; // debug: the logs on stderr, where the test watches them
 
 before(async () => {
   await origin.execute(`CREATE KEYSPACE ${ks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
@@ -54,8 +54,8 @@ it('three migrators with two workers each share a table of 1,000,000 rows; one k
   const migrators = [1, 2, 3].map(() => spawnCli(['migrate', 'tables'], env));
   const [victim, ...survivors] = migrators;
   // Killed once it has loaded a chunk, with work of its own surely in hand.
-  for (let i = 0; i < 6000 && !/chunk loaded/.test(victim!.stdout()); i++) await delay(50);
-  assert.match(victim!.stdout(), /chunk loaded/, 'the first migrator loaded a chunk');
+  for (let i = 0; i < 6000 && !/chunk loaded/.test(victim!.stderr()); i++) await delay(50);
+  assert.match(victim!.stderr(), /chunk loaded/, 'the first migrator loaded a chunk');
   victim!.child.kill('SIGKILL');
   await once(victim!.child, 'close');
 
@@ -63,7 +63,7 @@ it('three migrators with two workers each share a table of 1,000,000 rows; one k
   assert.deepEqual(results, [0, 0], survivors.map((m) => m.stderr().slice(-2000)).join('\n---\n'));
   for (const m of survivors) assert.match(m.stdout(), new RegExp(`^${ks}\\.events: ${ROWS} rows in 24 chunks, verified$`, 'm'));
   // Each of the survivors did a share of the chunks.
-  for (const m of survivors) assert.match(m.stdout(), /chunk loaded/);
+  for (const m of survivors) assert.match(m.stderr(), /chunk loaded/);
 
   const progress = tableProgress((JSON.parse((await runCli(['state', '--json'], env)).stdout) as { tables: Record<string, TableState> }).tables[`${ks}.events`]!);
   assert.deepEqual([progress.phase, progress.chunksChecked, progress.rowsLoaded], ['verified', 24, ROWS]);

@@ -54,6 +54,7 @@ async function api(method, path, body) {
 function showLogin(error = '') {
   localStorage.removeItem(TOKEN_KEY);
   token = null;
+  shown = null;
   events?.close();
   $('login').hidden = false;
   $('login-error').textContent = error;
@@ -75,9 +76,14 @@ function currentView() {
   return ['migration', 'start', 'audit'].includes(view) ? view : snapshot?.migration.status === 'running' ? 'migration' : 'start';
 }
 
+/** The view on screen; a view is loaded when it is shown, not on every change of the state. */
+let shown = null;
+
 function showView() {
   if (token === null) return;
   const view = currentView();
+  if (view === shown) return;
+  shown = view;
   for (const section of document.querySelectorAll('[data-view-section]')) section.hidden = section.dataset.viewSection !== view;
   for (const link of document.querySelectorAll('nav a')) link.classList.toggle('current', link.dataset.view === view);
   if (view === 'start') loadSources();
@@ -111,8 +117,9 @@ function render() {
   renderOverview();
   renderItems('tables', snapshot.tables, tableItem);
   renderItems('collections', snapshot.collections, collectionItem);
-  if (currentView() === 'audit') loadAudit();
-  if (!location.hash) showView();
+  if (shown === 'audit') loadAudit();
+  // With no view asked for, the page shows the migration once one runs.
+  showView();
 }
 
 function renderOverview() {

@@ -175,6 +175,7 @@ export class CollectionReader {
         return { migrationId: this.ctx.live.state.migrationId!, collection: this.collection, round: copy.round, operation: 'SNAPSHOT', id: idText(document['_id']), document: bson, clusterTime, range: index, readAt: Date.now() };
       });
       await this.ctx.log.produce(this.ctx.documentsTopic, events.map(documentRecord));
+      this.ctx.metrics?.read.inc({ collection: this.collection, source: 'snapshot' }, page.length);
       documents += page.length;
       after = page[page.length - 1]!['_id'];
     }
@@ -221,7 +222,10 @@ export class CollectionReader {
             last = idText(change._id);
             through = Math.max(through, Number(versionTime((change as { clusterTime: Timestamp }).clusterTime)));
           }
-          if (pending.length > 0) await this.ctx.log.produce(this.ctx.documentsTopic, pending.map(documentRecord));
+          if (pending.length > 0) {
+            await this.ctx.log.produce(this.ctx.documentsTopic, pending.map(documentRecord));
+            this.ctx.metrics?.read.inc({ collection: this.collection, source: 'changes' }, pending.length);
+          }
           count += pending.length;
           published = last ?? published;
           if (drained) this.caughtUpTo = before;

@@ -5,6 +5,7 @@ import type { Staging } from '@cutover/table-migrator';
 import type cassandra from 'cassandra-driver';
 import type { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
+import type { DocumentMetrics } from './document-metrics.js';
 
 /** What the readers and loaders of the document migrator share: MongoDB, target, the staging bucket and the logs. */
 export interface DocumentContext {
@@ -23,6 +24,8 @@ export interface DocumentContext {
   /** Where events that cannot be read go, with the reason (cutover.dead-letters). */
   readonly deadLetterTopic: string;
   readonly logger: Logger;
+  /** Where this process counts what it did (Prometheus), when it does. */
+  readonly metrics?: DocumentMetrics;
   /** Bad documents a collection's round tolerates before it fails; none by default. */
   readonly errorBudget?: { readonly maxBadDocuments: number | null; readonly maxBadDocumentsPercent: number | null };
 }

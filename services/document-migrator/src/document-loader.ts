@@ -115,6 +115,7 @@ export class DocumentLoader {
     let documents = 0;
     let deletes = 0;
     let latestChange = 0;
+    let tombstones = 0;
     for (const { event, offset } of newest.values()) {
       const counts = offset > counted;
       if (event.operation !== 'SNAPSHOT') latestChange = Math.max(latestChange, event.clusterTime);
@@ -123,7 +124,10 @@ export class DocumentLoader {
         const id = fromBson({ _id: BSON.EJSON.parse(event.id, { relaxed: false }) });
         const row = 'bad' in id ? id : shred(id.document);
         // An _id with no Data API key was never written: nothing to delete.
-        if (!('bad' in row)) writes.push(documentDelete(keyspace, table, row.key, at));
+        if (!('bad' in row)) {
+          writes.push(documentDelete(keyspace, table, row.key, at));
+          tombstones++;
+        }
         if (counts) deletes++;
         continue;
       }
@@ -143,9 +147,12 @@ export class DocumentLoader {
       await this.ctx.target.execute(statement.query, statement.params as unknown[], { prepare: true });
     });
     const wrote = performance.now();
+    this.ctx.metrics?.written.inc({ collection, kind: 'document' }, writes.length - tombstones);
+    this.ctx.metrics?.written.inc({ collection, kind: 'delete' }, tombstones);
     const badDocumentsKey = bad.length === 0 ? null : `bad-documents/${this.ctx.live.state.migrationId}/${collection}/round-${round}/${span.partition}-${span.fromOffset}.jsonl`;
     if (badDocumentsKey !== null) {
       await writeBadDocuments(this.ctx.staging, badDocumentsKey, bad);
+      this.ctx.metrics?.bad.inc({ collection }, bad.length);
       this.ctx.logger.error({ loader: this.id, collection, badDocuments: bad.length, file: `s3://${this.ctx.staging.bucket}/${badDocumentsKey}` }, `${bad.length} document(s) of ${collection} have no Data API form and were not written`);
     }
     await this.ctx.control.record(

@@ -8,3 +8,4 @@ export { ensureCollectionTable } from './target-table.js';
 export { DocumentLoader, type LoaderOptions } from './document-loader.js';
 export { migrateDocuments, type MigrateDocumentsOptions } from './migrate-documents.js';
 export { compareCollection, type CollectionComparison, type CompareOptions } from './verify-collection.js';
+export { DocumentMetrics } from './document-metrics.js';

@@ -38,6 +38,7 @@ interface RunningReader {
 export async function migrateDocuments(base: Omit<DocumentContext, 'live'>, options: MigrateDocumentsOptions): Promise<readonly CollectionProgress[]> {
   const live = await base.control.live(options.workerId);
   const ctx: DocumentContext = { ...base, live };
+  ctx.metrics?.follow(() => live.state);
   const stop = new AbortController();
   const abort = (): void => stop.abort();
   options.signal?.addEventListener('abort', abort, { once: true });

@@ -6,7 +6,8 @@ import { commandLogger } from '../command-logger.js';
 import { documentOptions, openDocuments } from './document-setup.js';
 
 const DATABASE = 'cutover_demo_docs';
-const COLLECTION = `${DATABASE}.orders`;
+/** The demo's collection: the migration starts with it. */
+export const DOCUMENT_COLLECTION = `${DATABASE}.orders`;
 const DOCUMENTS = 20_000;
 
 export interface DocumentMigrationReport {
@@ -43,17 +44,16 @@ function documentOf(i: number): Document {
  * then the change stream, through Kafka) while an application inserts, updates, replaces and
  * deletes; then every document compared on both sides and the verification recorded.
  */
-export async function documentMigration(config: Config, say: (line: string) => void): Promise<DocumentMigrationReport> {
-  const prefix = `demo-docs-${Date.now().toString(36)}.`;
+export async function documentMigration(config: Config, prefix: string, say: (line: string) => void): Promise<DocumentMigrationReport> {
   const documents = await openDocuments(config, prefix, commandLogger(config, 'demo').logger);
   const { mongo, target, control } = documents.ctx;
   try {
-    say(`creating ${COLLECTION} in MongoDB: ${DOCUMENTS} documents of every BSON type the Data API takes`);
+    say(`creating ${DOCUMENT_COLLECTION} in MongoDB: ${DOCUMENTS} documents of every BSON type the Data API takes`);
     await mongo.db(DATABASE).dropDatabase();
     await target.execute(`DROP KEYSPACE IF EXISTS ${DATABASE}`);
     const orders = mongo.db(DATABASE).collection('orders');
     for (let from = 0; from < DOCUMENTS; from += 1000) await orders.insertMany(Array.from({ length: 1000 }, (_, k) => documentOf(from + k)));
-    await control.issue({ type: 'StartMigration', tables: [], collections: [COLLECTION] }, { migrationId: prefix.slice(0, -1), issuer: 'demo', reason: 'the demo' });
+    // The migration (started with the tables) has the collection waiting: its reader plans it now.
 
     const stop = new AbortController();
     let changes = 0;
@@ -77,11 +77,11 @@ export async function documentMigration(config: Config, say: (line: string) => v
     const seconds = (performance.now() - started) / 1000;
 
     say('comparing every document on MongoDB and target');
-    const state = (await control.history()).state.collections[COLLECTION]!;
+    const state = (await control.history()).state.collections[DOCUMENT_COLLECTION]!;
     const table = collectionProgress(state).target!;
-    const comparison = await compareCollection(mongo, target, COLLECTION, table, { looks: 3, apartMs: 1000 });
+    const comparison = await compareCollection(mongo, target, DOCUMENT_COLLECTION, table, { looks: 3, apartMs: 1000 });
     await control.issue(
-      { type: 'RecordCollectionVerification', collection: COLLECTION, round: state.round, startedAt: Date.now(), documents: comparison.documents, targetDocuments: comparison.targetDocuments, badDocuments: comparison.badDocuments, differences: comparison.differences.length, differingDocuments: comparison.differences.slice(0, 1000) },
+      { type: 'RecordCollectionVerification', collection: DOCUMENT_COLLECTION, round: state.round, startedAt: Date.now(), documents: comparison.documents, targetDocuments: comparison.targetDocuments, badDocuments: comparison.badDocuments, differences: comparison.differences.length, differingDocuments: comparison.differences.slice(0, 1000) },
       { migrationId: prefix.slice(0, -1), issuer: 'demo', reason: 'the demo' },
     );
     return { documents: DOCUMENTS, seconds, changes, mongoDocuments: comparison.documents, targetDocuments: comparison.targetDocuments, differences: comparison.differences.length, target: table };

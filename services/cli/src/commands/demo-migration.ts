@@ -33,9 +33,7 @@ export interface LiveMigrationReport {
  * clusters, an application writing through it while `cutover migrate tables` copies the
  * tables, then every token range compared on both sides.
  */
-export async function liveMigration(config: Config, say: (line: string) => void): Promise<LiveMigrationReport> {
-  // A migration of its own for each run: the control log holds one migration.
-  const prefix = `demo-${Date.now().toString(36)}.`;
+export async function liveMigration(config: Config, prefix: string, collections: readonly string[], say: (line: string) => void): Promise<LiveMigrationReport> {
   const copy = await openCopy(config, prefix, commandLogger(config, 'demo').logger);
   const { origin, target, control } = copy.ctx;
   const proxy = await ProxyServer.start(config, { sink: new InMemoryMutationSink(1000), logger: commandLogger(config, 'demo').logger });
@@ -48,7 +46,7 @@ export async function liveMigration(config: Config, say: (line: string) => void)
     // Target has the schema before the application writes through the proxy to both clusters.
     say(`target gets the schema: ${(await syncSchema(origin, target, TABLES)).statements.length} statements`);
 
-    await control.issue({ type: 'StartMigration', tables: TABLES, collections: [] }, { migrationId: prefix.slice(0, -1), issuer: 'demo', reason: 'the demo' });
+    await control.issue({ type: 'StartMigration', tables: TABLES, collections }, { migrationId: prefix.slice(0, -1), issuer: 'demo', reason: 'the demo' });
     let writing = true;
     let writes = 0;
     const failed: Error[] = [];

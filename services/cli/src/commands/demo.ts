@@ -4,7 +4,8 @@ import { LocalStack, cassandraClient, cassandraSmoke, kafkaSmoke, mongoSmoke, s3
 import cassandra from 'cassandra-driver';
 import { commandLogger } from '../command-logger.js';
 import type { Output } from '../output.js';
-import { documentMigration } from './demo-documents.js';
+import { startDemoConsole } from './demo-console.js';
+import { DOCUMENT_COLLECTION, documentMigration } from './demo-documents.js';
 import { liveMigration } from './demo-migration.js';
 import { UsageError } from '../usage.js';
 
@@ -57,19 +58,24 @@ export async function demoCommand(args: string[], config: Config, io: Output): P
     await proxy.stop();
   }
 
+  // One migration of its own for each run (the control log holds one): the tables, then the collection.
+  const prefix = `demo-${Date.now().toString(36)}.`;
+  const started = await startDemoConsole(config, prefix);
+  io.out('url' in started ? `The console, to watch the migration live (it keeps running with the stack): ${started.url}` : `The console did not start (${started.failure}); the demo goes on without it.`);
+
   io.out('7. A live migration: tables copied to target while an application writes through the proxy');
-  const migration = await liveMigration(config, (line) => io.out(`  ${line}`));
+  const migration = await liveMigration(config, prefix, [DOCUMENT_COLLECTION], (line) => io.out(`  ${line}`));
   io.out(`  copied ${migration.copiedRows} rows of ${migration.tables} tables in ${migration.seconds.toFixed(1)} s (${Math.round(migration.copiedRows / migration.seconds)} rows/s) while the application made ${migration.writes} writes through the proxy`);
   check(migration.failedWrites.length === 0, `every write of the application succeeded${migration.failedWrites.length === 0 ? '' : `; ${migration.failedWrites.length} failed, first: ${migration.failedWrites[0]}`}`);
   check(migration.mismatches === 0, `target equals origin: ${migration.rows} rows, same values and writetimes; mismatching token ranges: ${migration.mismatches}`);
 
   io.out('8. A live document migration: a MongoDB collection copied to target while an application changes it');
-  const documents = await documentMigration(config, (line) => io.out(`  ${line}`));
+  const documents = await documentMigration(config, prefix, (line) => io.out(`  ${line}`));
   io.out(`  copied ${documents.documents} documents to ${documents.target} in ${documents.seconds.toFixed(1)} s while the application made ${documents.changes} changes in MongoDB`);
   check(documents.differences === 0 && documents.mongoDocuments === documents.targetDocuments, `collection ${'cutover_demo_docs.orders'} verified: ${documents.mongoDocuments} documents on MongoDB, ${documents.targetDocuments} on target, ${documents.differences} mismatches`);
 
   io.out(failures === 0 ? 'Demo complete: every server answered through its real client, the proxy wrote to both clusters, and the tables and the collection copied under live writes match.' : `Demo failed: ${failures} check(s) failed.`);
-  io.out(`The stack is still running: \`npx cutover stack status\`, and \`npx cutover stack down\` to stop it.`);
+  io.out(`The stack is still running${'url' in started ? ', and the console' : ''}: \`npx cutover stack status\`, and \`npx cutover stack down\` to stop it.`);
   return failures === 0 ? 0 : 1;
 }
 

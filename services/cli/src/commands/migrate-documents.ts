@@ -1,7 +1,8 @@
 import type { Config } from '@cutover/config';
-import { migrateDocuments } from '@cutover/document-migrator';
+import { DocumentMetrics, migrateDocuments } from '@cutover/document-migrator';
 import { collectionOrder, collectionProgress, type CollectionProgress } from '@cutover/migration-state';
 import { commandLogger } from '../command-logger.js';
+import { serveMetrics } from '../metrics-endpoint.js';
 import type { Output } from '../output.js';
 import { ProgressBars } from '../progress-bars.js';
 import { UsageError } from '../usage.js';
@@ -21,7 +22,9 @@ export async function migrateDocumentsCommand(args: string[], config: Config, io
   const { logger, file } = commandLogger(config, 'document-migrator');
   if (file !== undefined) io.err(`(its log: ${file})`);
   const documents = await openDocuments(config, prefix, logger);
-  const { ctx } = documents;
+  const metrics = new DocumentMetrics();
+  const ctx = { ...documents.ctx, metrics };
+  const http = await serveMetrics(metrics, config, logger);
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
@@ -52,6 +55,7 @@ export async function migrateDocumentsCommand(args: string[], config: Config, io
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+    await http.close();
     await documents.close();
   }
 }

@@ -1,6 +1,7 @@
 import type { Config } from '@cutover/config';
 import type { TableProgress } from '@cutover/migration-state';
-import { MigratorMetrics, copyTables, metricsServer } from '@cutover/table-migrator';
+import { MigratorMetrics, copyTables } from '@cutover/table-migrator';
+import { serveMetrics } from '../metrics-endpoint.js';
 import { commandLogger } from '../command-logger.js';
 import type { Output } from '../output.js';
 import { ProgressBars } from '../progress-bars.js';
@@ -25,13 +26,8 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
   const metrics = new MigratorMetrics();
   const copy = await openCopy(config, prefix, logger);
   const ctx = copy.ctx;
-  const http = metricsServer(metrics);
+  const http = await serveMetrics(metrics, config, logger);
   try {
-    await http.listen({ host: config.migrator.metricsHost, port: config.migrator.metricsPort }).catch((error: NodeJS.ErrnoException) => {
-      // Metrics are for watching; a second migrator on the host still copies.
-      if (error.code !== 'EADDRINUSE') throw error;
-      logger.warn({ port: config.migrator.metricsPort }, 'the metrics port is taken (another migrator on this host?): this one serves no metrics');
-    });
     const { state } = await ctx.control.history();
     if (state.status !== 'running' || Object.keys(state.tables).length === 0) {
       io.err('no migration with tables is running: start one with `cutover control start <keyspace.table> ...`');

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '@cutover/config';
 import { LocalStack } from '@cutover/stack';
+import { stopDemoConsole } from './demo-console.js';
 import { table, type Output } from '../output.js';
 import { UsageError } from '../usage.js';
 
@@ -26,8 +27,10 @@ export async function stackCommand(args: string[], config: Config, io: Output): 
     }
     case 'down': {
       const names = parseArgs({ args: rest, allowPositionals: true }).positionals;
-      const stopped = (await stack.down(names)).filter((r) => r.pid !== null);
-      io.out(stopped.length === 0 ? 'nothing of ours was running' : `stopped ${stopped.map((r) => r.name).join(', ')}`);
+      // The demo's console runs with the stack, and stops with all of it.
+      const consoleStopped = names.length === 0 && (await stopDemoConsole(config));
+      const stopped = [...(consoleStopped ? ['console'] : []), ...(await stack.down(names)).filter((r) => r.pid !== null).map((r) => r.name)];
+      io.out(stopped.length === 0 ? 'nothing of ours was running' : `stopped ${stopped.join(', ')}`);
       return 0;
     }
     case 'status': {

@@ -75,8 +75,8 @@ export class MigratorMetrics {
   }
 }
 
-/** /metrics, and /health/live for whoever runs the migrator (it has no readiness of its own to tell). */
-export function metricsServer(metrics: MigratorMetrics): FastifyInstance {
+/** /metrics, and /health/live for whoever runs a migrator (it has no readiness of its own to tell). */
+export function metricsServer(metrics: { readonly registry: Registry }): FastifyInstance {
   const app = Fastify({ logger: false });
   app.get('/metrics', async (_request, reply) => {
     void reply.header('content-type', metrics.registry.contentType);
