@@ -65,7 +65,7 @@ describe('who may call', () => {
     const openapi = await app.inject({ method: 'GET', url: '/openapi.json' });
     assert.equal(openapi.statusCode, 200);
     const paths = Object.keys(openapi.json<{ paths: Record<string, unknown> }>().paths);
-    for (const path of ['/api/v1/dead-letters', '/api/v1/state', '/api/v1/tables', '/api/v1/collections', '/api/v1/audit', '/api/v1/commands', '/api/v1/mongo/databases', '/api/v1/events', '/schemas/ids/{id}', '/subjects', '/subjects/{subject}/versions', '/subjects/{subject}/versions/{version}']) {
+    for (const path of ['/api/v1/dead-letters', '/api/v1/origin/tables', '/api/v1/state', '/api/v1/tables', '/api/v1/collections', '/api/v1/audit', '/api/v1/commands', '/api/v1/mongo/databases', '/api/v1/events', '/schemas/ids/{id}', '/subjects', '/subjects/{subject}/versions', '/subjects/{subject}/versions/{version}']) {
       assert.ok(paths.includes(path), `${path} in ${paths.join(', ')}`);
     }
     assert.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200);
@@ -155,9 +155,17 @@ describe('commands', () => {
     assert.equal((await call('GET', '/api/v1/dead-letters?limit=5000')).status, 400);
   });
 
-  it('says MongoDB is not there when the console has none (503)', async () => {
-    const answer = await call('GET', '/api/v1/mongo/databases');
-    assert.deepEqual([answer.status, answer.body['code']], [503, 'UNAVAILABLE']);
+  it('says MongoDB and origin are not there when the console has neither (503)', async () => {
+    for (const url of ['/api/v1/mongo/databases', '/api/v1/origin/tables']) {
+      const answer = await call('GET', url);
+      assert.deepEqual([answer.status, answer.body['code']], [503, 'UNAVAILABLE'], url);
+    }
+  });
+
+  it('lists the commands the page offers, each as the API takes it, with the reason the state would refuse it', async () => {
+    const offered = (await call('GET', '/api/v1/commands')).body as Record<string, { request: { command: string }; refusal: string | null }>;
+    assert.deepEqual(offered['set-primary origin'], { request: { command: 'set-primary', cluster: 'origin' }, refusal: 'origin is already the primary' });
+    assert.deepEqual(offered['remigrate collection app.users'], { request: { command: 'remigrate', collection: 'app.users' }, refusal: null });
   });
 });
 
@@ -225,5 +233,7 @@ describe('the events stream', () => {
     }
     const refused = await fetch(`http://127.0.0.1:${port}/api/v1/events`, { headers: { accept: 'text/event-stream' } });
     assert.equal(refused.status, 401);
+    const notStream = await fetch(`http://127.0.0.1:${port}/api/v1/events`, { headers: { accept: 'application/json', authorization: `Bearer ${BOB}` } });
+    assert.equal(notStream.status, 406, 'a client that refuses an event stream is told so');
   });
 });
