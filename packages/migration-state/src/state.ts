@@ -128,14 +128,15 @@ export function evolve(state: MigrationState, envelope: EventEnvelope): Migratio
 }
 
 /**
- * The audit trail: who did what, when and why, refusals included. It is the event log itself,
- * read for people, so it is derived from the events rather than kept in the state.
+ * The audit trail: who did what, when and why, refusals included; with `facts`, what the
+ * migrators did too. It is the event log itself, read for people, so it is derived from the
+ * events rather than kept in the state.
  */
-export function auditTrail(events: Iterable<EventEnvelope>): AuditEntry[] {
+export function auditTrail(events: Iterable<EventEnvelope>, options: { readonly facts?: boolean } = {}): AuditEntry[] {
   const trail: AuditEntry[] = [];
   for (const envelope of events) {
-    // The migrators' progress, thousands of chunks, is not who decided what; a collection read again from scratch is.
-    if (isFact(envelope.event) && envelope.event.type !== 'ChangeStreamLost') continue;
+    // The migrators' progress, thousands of chunks, is not who decided what (unless asked for); a collection read again from scratch is.
+    if (options.facts !== true && isFact(envelope.event) && envelope.event.type !== 'ChangeStreamLost') continue;
     trail.push({
       at: envelope.at,
       commandId: envelope.commandId,

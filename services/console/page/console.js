@@ -6,7 +6,7 @@ const TOKEN_KEY = 'cutover-console-token';
 let token = null;
 let snapshot = null;
 let events = null;
-const audit = { offset: 0, limit: 50, subject: '' };
+const audit = { offset: 0, limit: 50, subject: '', facts: false };
 const start = { collections: new Set(), tables: new Set() };
 
 /** An element with attributes and children (text is always text: nothing from the API becomes markup). */
@@ -304,7 +304,7 @@ async function loadAudit() {
   const subjects = snapshot === null ? [] : [...snapshot.tables.map((t) => t.name), ...snapshot.collections.map((c) => c.name)];
   const select = $('audit-subject');
   if (select.options.length !== subjects.length + 1) select.replaceChildren(el('option', { value: '' }, 'everything'), ...subjects.map((s) => el('option', { value: s, selected: s === audit.subject }, s)));
-  const query = new URLSearchParams({ offset: audit.offset, limit: audit.limit, ...(audit.subject ? { subject: audit.subject } : {}) });
+  const query = new URLSearchParams({ offset: audit.offset, limit: audit.limit, facts: audit.facts, ...(audit.subject ? { subject: audit.subject } : {}) });
   const page = await api('GET', `/api/v1/audit?${query}`).catch((error) => say(`audit: ${error.message}`));
   if (page === undefined) return;
   $('audit-entries').replaceChildren(
@@ -320,6 +320,11 @@ async function loadAudit() {
 
 $('audit-subject').addEventListener('change', (event) => {
   audit.subject = event.target.value;
+  audit.offset = 0;
+  loadAudit();
+});
+$('audit-facts').addEventListener('change', (event) => {
+  audit.facts = event.target.checked;
   audit.offset = 0;
   loadAudit();
 });

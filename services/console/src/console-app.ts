@@ -145,12 +145,12 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     {
       schema: {
         tags,
-        summary: 'The audit trail, newest first: every command (accepted or rejected) with who, when and why, and lost change streams; filterable by table or collection, paged',
-        querystring: { type: 'object', additionalProperties: false, properties: { subject: { type: 'string', pattern: '^[^.\\s]+\\.[^.\\s]+$' }, offset: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
+        summary: 'The audit trail, newest first: every command (accepted or rejected) with who, when and why, and lost change streams; with facts=true every fact of the migrators too; filterable by table or collection, paged',
+        querystring: { type: 'object', additionalProperties: false, properties: { subject: { type: 'string', pattern: '^[^.\\s]+\\.[^.\\s]+$' }, facts: { type: 'boolean', default: false }, offset: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
         response: errors,
       },
     },
-    (request) => auditPage(deps.live.rebuilt.folded, request.query as { subject?: string; offset: number; limit: number }),
+    (request) => auditPage(deps.live.rebuilt.folded, request.query as { subject?: string; facts: boolean; offset: number; limit: number }),
   );
   app.post(
     '/api/v1/commands',

@@ -136,6 +136,8 @@ export function collectionViews(state: MigrationState, rates: RateMeter, now: nu
 export interface AuditQuery {
   /** Entries about this table or collection only. */
   readonly subject?: string;
+  /** The migrators' facts too (chunks loaded, ranges read, …), not only who decided what. */
+  readonly facts?: boolean;
   /** Entries from this one on, newest first. */
   readonly offset: number;
   readonly limit: number;
@@ -151,7 +153,7 @@ export interface AuditPage {
 export function auditPage(trail: readonly EventEnvelope[], query: AuditQuery): AuditPage {
   const subject = query.subject;
   const about = subject === undefined ? trail : trail.filter((e) => mentions(e, subject));
-  const entries = auditTrail(about).reverse();
+  const entries = auditTrail(about, { facts: query.facts === true }).reverse();
   return { total: entries.length, offset: query.offset, entries: entries.slice(query.offset, query.offset + query.limit) };
 }
 

@@ -105,6 +105,13 @@ describe('commands', () => {
     assert.deepEqual((about.body['entries'] as { issuer: string; event: string }[]).map((e) => [e.issuer, e.event]), [['bob', 'Paused']]);
     const second = await call('GET', '/api/v1/audit?subject=shop.orders&limit=1&offset=1');
     assert.deepEqual((second.body['entries'] as { event: string }[]).map((e) => e.event), ['MigrationStarted']);
+    // The migrators' facts, when asked for.
+    await plane.record({ type: 'CollectionPlanned', collection: 'app.users', round: 0, target: 'people.users', startAt: 1, ranges: [], estimatedDocuments: 0, estimatedBytes: 0, maxBadDocuments: 0, maxBadDocumentsPercent: null }, { migrationId: 'm-1', issuer: 'reader-1', eventId: 'planned-1' });
+    await settled(() => live.state.collections['app.users']?.copy !== undefined);
+    const decided = await call('GET', '/api/v1/audit?subject=app.users');
+    assert.ok(!(decided.body['entries'] as { event: string }[]).some((e) => e.event === 'CollectionPlanned'));
+    const withFacts = await call('GET', '/api/v1/audit?subject=app.users&facts=true');
+    assert.deepEqual((withFacts.body['entries'] as { issuer: string; event: string }[])[0], { ...(withFacts.body['entries'] as object[])[0], issuer: 'reader-1', event: 'CollectionPlanned' });
   });
 
   it('answers a command the state refuses with 409 and the reason, and the state is unchanged', async () => {
