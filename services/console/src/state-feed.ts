@@ -30,10 +30,6 @@ export class StateFeed<T> {
     return () => this.subscribers.delete(listener);
   }
 
-  get subscriberCount(): number {
-    return this.subscribers.size;
-  }
-
   private schedule(): void {
     if (this.scheduled !== undefined || this.subscribers.size === 0) return;
     this.scheduled = setTimeout(() => {
