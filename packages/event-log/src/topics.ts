@@ -90,9 +90,10 @@ async function leadersOf(admin: Admin, topics: readonly string[]): Promise<void>
 }
 
 async function createMissing(admin: Admin, missing: readonly TopicSpec[]): Promise<void> {
+  // kafkajs waits for the leaders, and fails when another process creates the same topics at
+  // once (UNKNOWN_TOPIC_OR_PARTITION): then leadersOf, which rides that out, waits for them.
   await admin.createTopics({
-    // Leaders are waited for by leadersOf, which also rides out another process creating them at once.
-    waitForLeaders: false,
+    waitForLeaders: true,
     topics: missing.map((t) => ({
       topic: t.name,
       numPartitions: t.partitions,
@@ -101,5 +102,13 @@ async function createMissing(admin: Admin, missing: readonly TopicSpec[]): Promi
         { name: 'retention.ms', value: String(t.retentionMs) },
       ],
     })),
+  }).catch((error: unknown) => {
+    if (!isUnknownTopic(error)) throw error;
   });
+}
+
+/** Whether kafkajs failed for a topic the broker did not know yet, itself or as the cause it gave up on. */
+function isUnknownTopic(error: unknown): boolean {
+  for (let e = error as { type?: string; cause?: unknown } | undefined; e !== undefined && e !== null; e = e.cause as typeof e) if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+  return false;
 }
