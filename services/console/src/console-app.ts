@@ -136,10 +136,10 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
 
   app.get('/api/v1/state', { schema: { tags, summary: 'The migration: phase, primary, read mode, paused, and what the commit gate waits for', response: { 401: ERROR_SCHEMA } } }, async () => {
     await observe();
-    return snapshot().migration;
+    return overview(deps.live.state, commitGate(deps.live.state, gateObserved.value));
   });
-  app.get('/api/v1/tables', { schema: { tags, summary: 'Each table: rows and bytes of the estimate, rate, ETA, chunks by state, verification, bad rows', response: { 401: ERROR_SCHEMA } } }, () => snapshot().tables);
-  app.get('/api/v1/collections', { schema: { tags, summary: 'Each collection: documents and bytes of the estimate, rate, ETA, ranges, change-stream lag, verification, bad documents', response: { 401: ERROR_SCHEMA } } }, () => snapshot().collections);
+  app.get('/api/v1/tables', { schema: { tags, summary: 'Each table: rows and bytes of the estimate, rate, ETA, chunks by state, verification, bad rows', response: { 401: ERROR_SCHEMA } } }, () => tableViews(deps.live.state, rates, Date.now()));
+  app.get('/api/v1/collections', { schema: { tags, summary: 'Each collection: documents and bytes of the estimate, rate, ETA, ranges, change-stream lag, verification, bad documents', response: { 401: ERROR_SCHEMA } } }, () => collectionViews(deps.live.state, rates, Date.now()));
   app.get(
     '/api/v1/audit',
     {
@@ -194,7 +194,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
       return { total: all.length, offset, entries };
     },
   );
-  app.get('/api/v1/commands', { schema: { tags, summary: 'The commands the page offers now, each with the reason the state would refuse it (null: it would be accepted), decided as the log decides', response: { 401: ERROR_SCHEMA } } }, () => snapshot().commands);
+  app.get('/api/v1/commands', { schema: { tags, summary: 'The commands the page offers now, each with the reason the state would refuse it (null: it would be accepted), decided as the log decides', response: { 401: ERROR_SCHEMA } } }, () => allowedCommands(deps.live.state, gateObserved.value));
   app.get('/api/v1/mongo/databases', { schema: { tags: ['sources'], summary: 'MongoDB\'s databases (MONGO_URI, shown without credentials), each collection with its document count and size', response: { 401: ERROR_SCHEMA, 503: ERROR_SCHEMA } } }, async () => {
     const mongo = deps.mongo;
     if (mongo === undefined) throw new ConsoleError('UNAVAILABLE', 'the console has no MongoDB (MONGO_URI)');
