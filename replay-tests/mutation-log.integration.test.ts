@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { loadConfig } from '@cutover/config';
-import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { KafkaEventLog, createTopics, topicCatalogue, topicNames } from '@cutover/event-log';
 import { readMutations } from '@cutover/mutation-log';
 import { ProxyServer, PublishingSink, applyMutation } from '@cutover/proxy';
 import { cassandraClient, kafkaClient } from '@cutover/stack';
@@ -18,7 +18,7 @@ import { pino } from 'pino';
  */
 const timeout = 180_000;
 const prefix = `replay-${randomBytes(3).toString('hex')}.`;
-const topic = `${prefix}cutover.mutations`;
+const topic = topicNames(prefix).mutations;
 const ks = `replay_${randomBytes(3).toString('hex')}`;
 const config = loadConfig({ env: { ...process.env, KAFKA_TOPIC_PREFIX: prefix, PROXY_QUERY_PORT: '19902', PROXY_METRICS_PORT: '19901', PROXY_ID: 'replay', PROXY_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'cutover-journal-')) } });
 const logger = pino({ level: 'warn' });

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '@cutover/config';
-import { encodeRequestBody, type ColumnSpec, type PrimitiveTypeName } from '@cutover/cql-protocol';
+import { Consistency, encodeRequestBody, type ColumnSpec, type PrimitiveTypeName } from '@cutover/cql-protocol';
 import { KafkaEventLog } from '@cutover/event-log';
 import { pino } from 'pino';
 import { PublishingSink, type MutationRecord } from '../../services/proxy/src/index.ts';
@@ -42,7 +42,7 @@ const bodies = Array.from({ length: KEYS }, (_, id) => {
   int.writeInt32BE(id);
   const updated = Buffer.allocUnsafe(8);
   updated.writeBigInt64BE(1_795_000_000_000n + BigInt(id));
-  return encodeRequestBody({ type: 'EXECUTE', id: preparedId, params: { consistency: 6, skipMetadata: true, values: [int, Buffer.from(`name-${id}`), int, payload, updated] } }, 4);
+  return encodeRequestBody({ type: 'EXECUTE', id: preparedId, params: { consistency: Consistency.LOCAL_QUORUM, skipMetadata: true, values: [int, Buffer.from(`name-${id}`), int, payload, updated] } }, 4);
 });
 const ok = { ok: true, timedOut: false, latencyMs: 0.8 };
 
@@ -54,7 +54,7 @@ export function mutation(n: number): MutationRecord {
   const now = Date.now();
   return {
     statement: INSERT, preparedId: preparedId.toString('hex'), keyspace: KEYSPACE, table: TABLE, values: [], partitionKey: [{ name: 'id', type: 'int', rendered: '', bytes: key }], columns, pkIndexes: [0],
-    proxyId: 'bench', connectionId: `c${n % 32}`, clientAddress: '127.0.0.1:50000', driver: 'DataStax Node.js Driver 4.8.0', receivedAt: now, kind: 'insert', consistency: 6,
+    proxyId: 'bench', connectionId: `c${n % 32}`, clientAddress: '127.0.0.1:50000', driver: 'DataStax Node.js Driver 4.8.0', receivedAt: now, kind: 'insert', consistency: Consistency.LOCAL_QUORUM,
     writeTimestamp: BigInt(now) * 1000n, nonIdempotent: { counter: false, listAppend: false, lwt: false, now: false, uuid: false, ambiguousIncrement: false },
     results: { origin: ok, target: ok }, request: { version: 4, opcode: 0x0a, flags: 0, body },
   };

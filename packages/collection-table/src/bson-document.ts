@@ -1,3 +1,4 @@
+import { CutoverError } from '@cutover/errors';
 import type { DocObject, DocValue } from './document.js';
 import { JsonNumber } from './json-number.js';
 import type { BadDocument } from './shred.js';
@@ -26,7 +27,11 @@ export function fromBson(document: Readonly<Record<string, BsonValue>>): { reado
   }
 }
 
-class NoMapping extends Error {}
+class NoMapping extends CutoverError<'NO_DATA_API_MAPPING'> {
+  constructor(message: string) {
+    super('NO_DATA_API_MAPPING', message);
+  }
+}
 
 function object(value: Readonly<Record<string, BsonValue>>, path: string): DocObject {
   const result: Record<string, DocValue> = {};

@@ -1,4 +1,4 @@
-import { cqlIdentifier, cqlString } from '@cutover/cql-protocol';
+import { cqlString, quoteIdentifier, quoteQualified } from '@cutover/cql-protocol';
 
 /** Cassandra's rule for keyspace and table names: letters, digits and underscores, at most 48. */
 const MAX_NAME = 48;
@@ -32,7 +32,7 @@ const INDEXED = [
  * No vector, lexical or rerank options: documents from MongoDB have none.
  */
 export function collectionDdl(keyspace: string, table: string): string[] {
-  const qualified = `${cqlIdentifier(keyspace)}.${cqlIdentifier(table)}`;
+  const qualified = quoteQualified(keyspace, table);
   const comment = JSON.stringify({ collection: { name: table, schema_version: 2, options: { defaultId: { type: '' }, lexical: { enabled: false }, rerank: { enabled: false } } } });
   const columns = [
     'key frozen<tuple<tinyint, text>> PRIMARY KEY',
@@ -49,6 +49,6 @@ export function collectionDdl(keyspace: string, table: string): string[] {
   ];
   return [
     `CREATE TABLE IF NOT EXISTS ${qualified} (${columns.join(', ')}) WITH comment = ${cqlString(comment)}`,
-    ...INDEXED.map(([suffix, target]) => `CREATE CUSTOM INDEX IF NOT EXISTS ${cqlIdentifier(`${table}_${suffix}`)} ON ${qualified} (${target}) USING 'StorageAttachedIndex'`),
+    ...INDEXED.map(([suffix, target]) => `CREATE CUSTOM INDEX IF NOT EXISTS ${quoteIdentifier(`${table}_${suffix}`)} ON ${qualified} (${target}) USING 'StorageAttachedIndex'`),
   ];
 }

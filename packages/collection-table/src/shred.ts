@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CutoverError } from '@cutover/errors';
 import { docJson } from './doc-json.js';
 import { extended, isArray, isObject, type DocObject, type DocValue, type Extended } from './document.js';
 import { JsonNumber } from './json-number.js';
@@ -95,7 +96,11 @@ function normalised(value: Extract<Extended, { kind: '$uuid' | '$objectId' }>): 
   return valid.test(value.text) ? value.text.toLowerCase() : { bad: `${value.kind} "${value.text}" is not ${value.kind === '$uuid' ? 'a uuid' : 'an ObjectId (24 hexadecimal digits)'}` };
 }
 
-class Refusal extends Error {}
+class Refusal extends CutoverError<'DOCUMENT_REFUSED'> {
+  constructor(message: string) {
+    super('DOCUMENT_REFUSED', message);
+  }
+}
 
 /** One document's traversal: the columns filled, and the limits counted, as it goes. */
 class Shredder {

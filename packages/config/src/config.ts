@@ -14,7 +14,13 @@ export interface ClusterConfig {
   readonly tls: TlsConfig;
 }
 
-export type ClusterName = 'origin' | 'target';
+/** The two clusters of a migration, as every package names them. */
+export const CLUSTER_NAMES = ['origin', 'target'] as const;
+export type ClusterName = (typeof CLUSTER_NAMES)[number];
+
+/** Where reads go: the primary only, or also (in the background, compared) the other cluster. */
+export const READ_MODES = ['primary-only', 'dual-async'] as const;
+export type ReadMode = (typeof READ_MODES)[number];
 
 export interface ProxyConfig {
   readonly listenHost: string;
@@ -22,14 +28,17 @@ export interface ProxyConfig {
   readonly metricsPort: number;
   readonly id: string;
   readonly primaryCluster: ClusterName;
-  readonly readMode: 'primary-only' | 'dual-async';
+  readonly readMode: ReadMode;
   readonly requestTimeoutMs: number;
   readonly maxConnections: number;
   readonly heartbeatIntervalMs: number;
   readonly maxFrameBytes: number;
+  readonly handshakeTimeoutMs: number;
+  readonly idleTimeoutMs: number;
   readonly topologyAddresses: readonly string[];
   readonly topologyIndex: number;
-  readonly clientCredentials: ClusterName;
+  readonly clientCredentials: 'both' | ClusterName;
+  readonly clusterCompression: 'none' | 'lz4';
   readonly replaceNowUuid: boolean;
   readonly spoolDir: string;
   readonly spoolFsync: 'always' | 'never';
@@ -44,13 +53,26 @@ export interface ProxyConfig {
   readonly tls: TlsConfig;
 }
 
+/** The SASL mechanisms Cutover's Kafka clients speak, as kafkajs names them. */
+export type KafkaSaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly topicPrefix: string;
+  readonly clientId: string;
+  /** TLS to the brokers when `enabled`: checked against `caPath` (else the system's CAs), with a client certificate for mutual TLS. */
+  readonly tls: TlsConfig & { readonly enabled: boolean };
+  /** How the clients authenticate: SASL with this mechanism, or not at all (`none`). */
+  readonly sasl: { readonly mechanism: 'none' | KafkaSaslMechanism; readonly username?: string; readonly password?: string };
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** The typed configuration every service starts from. See `SETTINGS` for each field's meaning. */
 export interface Config {
   readonly origin: ClusterConfig;
   readonly target: ClusterConfig;
-  readonly kafka: { readonly brokers: readonly string[]; readonly topicPrefix: string; readonly clientId: string };
+  readonly kafka: KafkaConfig;
   readonly s3: {
     readonly endpoint: string;
     readonly region: string;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { Config } from './config.js';
+import type { Config, KafkaConfig } from './config.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { ParseFailure, type Raw } from './parsers.js';
 import { SETTINGS, type Setting } from './settings.js';
@@ -68,12 +68,38 @@ function deriveDefaults(config: Record<string, unknown>, problems: ConfigProblem
   if (consoleSettings['auth'] === 'none' && !isLoopback(consoleSettings['host'] as string)) {
     problems.push({ setting: 'CONSOLE_AUTH', reason: `may be none only when the console listens on loopback, not on ${consoleSettings['host'] as string}` });
   }
-  for (const [owner, tls] of [['PROXY', proxy['tls']], ['STACK', stack['tls']], ['ORIGIN', (config['origin'] as Record<string, unknown>)['tls']], ['TARGET', (config['target'] as Record<string, unknown>)['tls']], ['CONSOLE', (config['console'] as Record<string, unknown>)['tls']]] as const) {
+  const kafka = config['kafka'] as KafkaConfig;
+  for (const [owner, tls] of [['PROXY', proxy['tls']], ['STACK', stack['tls']], ['ORIGIN', (config['origin'] as Record<string, unknown>)['tls']], ['TARGET', (config['target'] as Record<string, unknown>)['tls']], ['CONSOLE', (config['console'] as Record<string, unknown>)['tls']], ['KAFKA', kafka.tls]] as const) {
     const { certPath, keyPath } = tls as Record<string, unknown>;
     if ((certPath === undefined) !== (keyPath === undefined)) {
       problems.push({ setting: `${owner}_TLS_${certPath === undefined ? 'CERT' : 'KEY'}_PATH`, reason: `must be set together with ${owner}_TLS_${certPath === undefined ? 'KEY' : 'CERT'}_PATH` });
     }
   }
+  problems.push(...kafkaProblems(kafka));
+}
+
+/** Kafka's TLS files need TLS on; a SASL mechanism needs a user and password, and plain needs TLS off loopback. */
+function kafkaProblems({ tls, sasl, brokers }: KafkaConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (!tls.enabled) {
+    for (const [setting, path] of [['KAFKA_TLS_CA_PATH', tls.caPath], ['KAFKA_TLS_CERT_PATH', tls.certPath], ['KAFKA_TLS_KEY_PATH', tls.keyPath]] as const) {
+      if (path !== undefined) problems.push({ setting, reason: 'takes effect with KAFKA_TLS=true only: set that too' });
+    }
+  }
+  if (sasl.mechanism === 'none') {
+    for (const [setting, value] of [['KAFKA_SASL_USERNAME', sasl.username], ['KAFKA_SASL_PASSWORD', sasl.password]] as const) {
+      if (value !== undefined) problems.push({ setting, reason: 'is set, but KAFKA_SASL_MECHANISM is none: name the mechanism (scram-sha-256, scram-sha-512 or plain)' });
+    }
+    return problems;
+  }
+  for (const [setting, value] of [['KAFKA_SASL_USERNAME', sasl.username], ['KAFKA_SASL_PASSWORD', sasl.password]] as const) {
+    if (value === undefined) problems.push({ setting, reason: `is required with KAFKA_SASL_MECHANISM=${sasl.mechanism}` });
+  }
+  const remote = brokers.map((b) => b.slice(0, b.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1')).filter((host) => !isLoopback(host));
+  if (sasl.mechanism === 'plain' && !tls.enabled && remote.length > 0) {
+    problems.push({ setting: 'KAFKA_SASL_MECHANISM', reason: `plain sends the password itself: it needs KAFKA_TLS=true to reach ${remote.join(', ')} (or use scram-sha-256 or scram-sha-512)` });
+  }
+  return problems;
 }
 
 /** Whether `host` can only be reached from this machine. */

@@ -1,12 +1,17 @@
 import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
+import { CutoverError } from '@cutover/errors';
 
 /**
  * Parsers turn one raw setting (a string from the environment, or a scalar or list from YAML)
  * into a typed value, or throw a `ParseFailure` whose message says what was expected.
  */
-export class ParseFailure extends Error {}
+export class ParseFailure extends CutoverError<'SETTING_INVALID'> {
+  constructor(message: string) {
+    super('SETTING_INVALID', message);
+  }
+}
 
 export type Raw = string | number | boolean | readonly unknown[];
 export type Parser<T> = (raw: Raw) => T;
@@ -59,6 +64,12 @@ export function oneOf<const T extends string>(...choices: T[]): Parser<T> {
     }
     return value as T;
   };
+}
+
+/** One of `choices` (lower case), written in any case: SCRAM-SHA-256 as well as scram-sha-256. */
+export function oneOfAnyCase<const T extends string>(...choices: T[]): Parser<T> {
+  const exact = oneOf(...choices);
+  return (raw) => exact(text(raw).toLowerCase());
 }
 
 /** `host:port`, one address. */
@@ -180,12 +191,13 @@ export const topicPrefix: Parser<string> = (raw) => {
 /** Named tokens, `name=token` comma-separated (or a YAML list of them): names are letters, digits, `.`, `_`, `-`, `@`. */
 export const namedTokens: Parser<Readonly<Record<string, string>>> = (raw) => {
   const items = Array.isArray(raw) ? raw.map((r) => String(r)) : text(raw).split(',');
-  const tokens: Record<string, string> = {};
+  // A Map: any name (`constructor`, `__proto__`) is a name like the others.
+  const tokens = new Map<string, string>();
   for (const item of items) {
     const match = /^\s*([A-Za-z0-9._@-]+)=(\S{16,})\s*$/.exec(item);
     if (match === null) throw new ParseFailure('must be name=token pairs, comma-separated, each token 16 characters or more with no spaces');
-    if (tokens[match[1]!] !== undefined) throw new ParseFailure(`names ${match[1]} twice`);
-    tokens[match[1]!] = match[2]!;
+    if (tokens.has(match[1]!)) throw new ParseFailure(`names ${match[1]} twice`);
+    tokens.set(match[1]!, match[2]!);
   }
-  return tokens;
+  return Object.fromEntries(tokens);
 };

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { CLUSTER_NAMES, READ_MODES, type ClusterName } from './config.js';
 import * as p from './parsers.js';
 
 /**
@@ -29,7 +30,7 @@ function setting<T>(s: Setting<T>): Setting {
   return s as Setting;
 }
 
-function cluster(name: 'origin' | 'target', seed: string, defaultHost: string): Setting[] {
+function cluster(name: ClusterName, seed: string, defaultHost: string): Setting[] {
   const upper = name.toUpperCase();
   const which = `the ${name} cluster`;
   return [
@@ -50,6 +51,13 @@ export const SETTINGS: readonly Setting[] = [
   setting({ env: 'KAFKA_BROKERS', path: 'kafka.brokers', parse: p.addressList, default: ['127.0.0.1:9092'], defaultText: '127.0.0.1:9092', doc: 'Kafka bootstrap brokers, comma-separated host:port.' }),
   setting({ env: 'KAFKA_TOPIC_PREFIX', path: 'kafka.topicPrefix', parse: p.topicPrefix, default: '', defaultText: '(none)', doc: 'Prefix of every Cutover topic name (topics/topics.json), to keep several migrations or test runs apart.' }),
   setting({ env: 'KAFKA_CLIENT_ID', path: 'kafka.clientId', parse: p.nonEmpty, default: 'cutover', doc: 'Client id Cutover presents to Kafka.' }),
+  setting({ env: 'KAFKA_TLS', path: 'kafka.tls.enabled', parse: p.bool, default: false, doc: 'Connect to the brokers over TLS, their certificates checked against KAFKA_TLS_CA_PATH, or against the system\'s CAs without it. Every service and command connects alike.' }),
+  setting({ env: 'KAFKA_TLS_CA_PATH', path: 'kafka.tls.caPath', parse: p.readableFile, doc: 'PEM file of the CA that signed the brokers\' certificates (with KAFKA_TLS=true).' }),
+  setting({ env: 'KAFKA_TLS_CERT_PATH', path: 'kafka.tls.certPath', parse: p.readableFile, doc: 'PEM client certificate for mutual TLS with the brokers (with KAFKA_TLS=true and KAFKA_TLS_KEY_PATH); brokers that authenticate by certificate take its subject as the principal their ACLs name.' }),
+  setting({ env: 'KAFKA_TLS_KEY_PATH', path: 'kafka.tls.keyPath', parse: p.readableFile, doc: 'PEM private key (unencrypted) of KAFKA_TLS_CERT_PATH.' }),
+  setting({ env: 'KAFKA_SASL_MECHANISM', path: 'kafka.sasl.mechanism', parse: p.oneOfAnyCase('none', 'scram-sha-256', 'scram-sha-512', 'plain'), default: 'none', doc: 'SASL authentication to the brokers as KAFKA_SASL_USERNAME: scram-sha-256, scram-sha-512, or plain (which sends the password itself: it needs KAFKA_TLS=true unless every broker is on loopback). The user is the principal the brokers\' ACLs name (see "Who may write the control topic").' }),
+  setting({ env: 'KAFKA_SASL_USERNAME', path: 'kafka.sasl.username', parse: p.nonEmpty, doc: 'SASL user name (with KAFKA_SASL_MECHANISM).' }),
+  setting({ env: 'KAFKA_SASL_PASSWORD', path: 'kafka.sasl.password', parse: p.nonEmpty, secret: true, doc: 'SASL password of KAFKA_SASL_USERNAME.' }),
   setting({ env: 'S3_ENDPOINT', path: 's3.endpoint', parse: p.httpUrl, default: 'http://127.0.0.1:9000', doc: 'S3-compatible endpoint for staging chunks; path-style addressing is used.' }),
   setting({ env: 'S3_REGION', path: 's3.region', parse: p.nonEmpty, default: 'us-east-1', doc: 'S3 region used for request signing.' }),
   setting({ env: 'S3_ACCESS_KEY_ID', path: 's3.accessKeyId', parse: p.nonEmpty, default: 'cutover', doc: 'S3 access key id.' }),
@@ -60,17 +68,20 @@ export const SETTINGS: readonly Setting[] = [
   setting({ env: 'PROXY_QUERY_PORT', path: 'proxy.queryPort', parse: p.port, default: 14002, doc: 'Port the CQL proxy listens on for drivers.' }),
   setting({ env: 'PROXY_METRICS_PORT', path: 'proxy.metricsPort', parse: p.port, default: 14001, doc: 'Port of the proxy\'s /metrics, /health/live and /health/ready.' }),
   setting({ env: 'PROXY_ID', path: 'proxy.id', parse: p.nonEmpty, defaultText: 'proxy-<index>', doc: 'Name of this proxy instance in logs, metrics and mutation events.' }),
-  setting({ env: 'PRIMARY_CLUSTER', path: 'proxy.primaryCluster', parse: p.oneOf('origin', 'target'), default: 'origin', doc: 'The cluster reads are served from, and whose response the client gets when both succeed.' }),
-  setting({ env: 'READ_MODE', path: 'proxy.readMode', parse: p.oneOf('primary-only', 'dual-async'), default: 'primary-only', doc: 'dual-async also sends each read to the other cluster in the background and compares the results.' }),
+  setting({ env: 'PRIMARY_CLUSTER', path: 'proxy.primaryCluster', parse: p.oneOf(...CLUSTER_NAMES), default: 'origin', doc: 'The cluster reads are served from, and whose response the client gets when both succeed. For a proxy without a control log (started on its own); `cutover proxy` follows the control log, whose primary stands (set-primary changes it).' }),
+  setting({ env: 'READ_MODE', path: 'proxy.readMode', parse: p.oneOf(...READ_MODES), default: 'primary-only', doc: 'dual-async also sends each read to the other cluster in the background and compares the results. For a proxy without a control log; `cutover proxy` follows the control log, whose read mode stands (set-read-mode changes it).' }),
   setting({ env: 'PROXY_REQUEST_TIMEOUT_MS', path: 'proxy.requestTimeoutMs', parse: p.positiveInt(600_000), default: 10_000, doc: 'How long the proxy waits for a cluster before answering the client with a timeout error.' }),
   setting({ env: 'PROXY_MAX_CONNECTIONS', path: 'proxy.maxConnections', parse: p.positiveInt(), default: 1000, doc: 'Client connections accepted at once; more are answered with an Overloaded error and closed.' }),
   setting({ env: 'PROXY_HEARTBEAT_INTERVAL_MS', path: 'proxy.heartbeatIntervalMs', parse: p.positiveInt(), default: 30_000, doc: 'An idle cluster connection is sent OPTIONS this often; one that does not answer is closed.' }),
-  setting({ env: 'PROXY_MAX_FRAME_BYTES', path: 'proxy.maxFrameBytes', parse: p.positiveInt(256 * 1024 * 1024), default: 256 * 1024 * 1024, doc: 'Largest frame body a client may send; larger ones get a protocol error.' }),
+  setting({ env: 'PROXY_MAX_FRAME_BYTES', path: 'proxy.maxFrameBytes', parse: p.positiveInt(256 * 1024 * 1024), default: 16 * 1024 * 1024, doc: "Largest frame body a client may send; larger ones get a protocol error. Cassandra's own default (native_transport_max_frame_size)." }),
+  setting({ env: 'PROXY_HANDSHAKE_TIMEOUT_MS', path: 'proxy.handshakeTimeoutMs', parse: p.positiveInt(600_000), default: 10_000, doc: 'A client that has not finished STARTUP and authentication this long after connecting is disconnected.' }),
+  setting({ env: 'PROXY_IDLE_TIMEOUT_MS', path: 'proxy.idleTimeoutMs', parse: p.nonNegativeInt, default: 0, doc: "A client connection that sends nothing for this long is closed; 0 never closes one (Cassandra's default; drivers send heartbeats every 30 s)." }),
   setting({ env: 'PROXY_TOPOLOGY_ADDRESSES', path: 'proxy.topologyAddresses', parse: p.hostList, defaultText: '$PROXY_LISTEN_HOST', doc: 'Addresses of every proxy instance, comma-separated, the same list on each; drivers see them as the cluster\'s nodes.' }),
   setting({ env: 'PROXY_TOPOLOGY_INDEX', path: 'proxy.topologyIndex', parse: p.nonNegativeInt, default: 0, doc: 'This instance\'s position in PROXY_TOPOLOGY_ADDRESSES.' }),
-  setting({ env: 'PROXY_CLIENT_CREDENTIALS', path: 'proxy.clientCredentials', parse: p.oneOf('target', 'origin'), default: 'target', doc: 'Which cluster receives the credentials the client presents; the other cluster gets ORIGIN_/TARGET_USERNAME and _PASSWORD.' }),
+  setting({ env: 'PROXY_CLIENT_CREDENTIALS', path: 'proxy.clientCredentials', parse: p.oneOf('both', 'target', 'origin'), default: 'both', doc: "Where the client's own credentials go: `both` (each cluster checks the client's rights itself), or only `target` or `origin`, for clusters that do not share users; the other cluster then gets ORIGIN_/TARGET_USERNAME and _PASSWORD, so clients act there with the proxy's rights." }),
+  setting({ env: 'PROXY_CLUSTER_COMPRESSION', path: 'proxy.clusterCompression', parse: p.oneOf('none', 'lz4'), default: 'none', doc: "Compression of the proxy's connections to the clusters, whatever each client chose for its own connection to the proxy: lz4 saves bandwidth to a distant cluster for some CPU." }),
   setting({ env: 'PROXY_REPLACE_NOW_UUID', path: 'proxy.replaceNowUuid', parse: p.bool, default: false, doc: 'Replace now() and uuid() in statements with values the proxy generates, so both clusters store the same value.' }),
-  setting({ env: 'PROXY_SPOOL_DIR', path: 'proxy.spoolDir', parse: p.directory, defaultText: '$CUTOVER_HOME/spool', doc: 'Where each proxy keeps its journal (in a directory named after PROXY_ID): every mutation is appended there, then published to Kafka from it in order; segments are deleted once Kafka has them. One proxy per directory (a lock file says which).' }),
+  setting({ env: 'PROXY_SPOOL_DIR', path: 'proxy.spoolDir', parse: p.directory, defaultText: '$CUTOVER_HOME/spool', doc: 'Where each proxy keeps its journal (in a directory named after PROXY_ID): every mutation is appended there, then published to Kafka from it in order; segments are deleted once Kafka has them. One proxy per directory (a lock file says which). Beside it, `<PROXY_ID>.control-state.json` keeps the primary and read mode the control log last set, which a proxy restarting while Kafka is down serves by.' }),
   setting({ env: 'PROXY_SPOOL_FSYNC', path: 'proxy.spoolFsync', parse: p.oneOf('always', 'never'), default: 'always', doc: 'always: an append to the journal is on disk (fdatasync, one per group of appends) before it counts as written, so it survives a machine crash; never: left to the OS (survives a proxy crash only).' }),
   setting({ env: 'PROXY_SPOOL_COMMIT_MS', path: 'proxy.spoolCommitMs', parse: p.nonNegativeInt, default: 2, doc: 'The journal writes (and, with PROXY_SPOOL_FSYNC=always, syncs) at most once in this many ms, each time all the mutations that came meanwhile: fewer, larger writes cost far less CPU than one per mutation. Under LOG_DURABILITY=acked an answer waits up to this much longer.' }),
   setting({ env: 'PROXY_SPOOL_MAX_BYTES', path: 'proxy.spoolMaxBytes', parse: p.byteSize, default: 10 * 1024 ** 3, defaultText: '10GiB', doc: 'Largest journal of mutations not yet in Kafka (bytes, or with KiB/MiB/GiB). Past it, and when the disk is full, new mutations fail with an Overloaded error before either cluster sees them.' }),

@@ -128,12 +128,12 @@ describe('loadConfig', () => {
 
 describe('redaction', () => {
   it('replaces every secret and nothing else', () => {
-    const config = loadConfig({ env: { ORIGIN_PASSWORD: 'p1', TARGET_PASSWORD: 'p2', MONGO_URI: 'mongodb://u:p3@h:1', CONSOLE_TOKEN: 'p4', CONSOLE_TOKENS: 'alice=p5p5p5p5p5p5p5p5p5' } });
+    const config = loadConfig({ env: { ORIGIN_PASSWORD: 'p1', TARGET_PASSWORD: 'p2', MONGO_URI: 'mongodb://u:p3@h:1', CONSOLE_TOKEN: 'p4', CONSOLE_TOKENS: 'alice=p5p5p5p5p5p5p5p5p5', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'ops', KAFKA_SASL_PASSWORD: 'p6' } });
     const shown = JSON.stringify(redactConfig(config));
-    for (const secret of ['p1', 'p2', 'p3', 'p4', 'p5p5', 'cutover-secret']) assert.ok(!shown.includes(`"${secret}`) && !shown.includes(`:${secret}@`), secret);
+    for (const secret of ['p1', 'p2', 'p3', 'p4', 'p5p5', 'p6', 'cutover-secret']) assert.ok(!shown.includes(`"${secret}`) && !shown.includes(`:${secret}@`), secret);
     assert.equal(redactConfig(config).origin.host, '127.0.0.1');
     assert.equal(config.origin.password, 'p1', 'the original is untouched');
-    assert.deepEqual([...SECRET_PATHS].sort(), ['console.token', 'console.tokens', 'mongo.uri', 'origin.password', 's3.secretAccessKey', 'target.password']);
+    assert.deepEqual([...SECRET_PATHS].sort(), ['console.token', 'console.tokens', 'kafka.sasl.password', 'mongo.uri', 'origin.password', 's3.secretAccessKey', 'target.password']);
   });
 });
 
@@ -147,14 +147,18 @@ describe('settings table', () => {
 });
 
 describe('proxy settings', () => {
-  it('defaults to one proxy on the listen host, reads from origin, and no TLS', () => {
+  it("defaults to one proxy on the listen host, reads from origin, the client's own credentials to both clusters, Cassandra's frame limit, and no TLS", () => {
     const { proxy } = loadConfig({ env: {} });
     assert.deepEqual(proxy.topologyAddresses, ['127.0.0.1']);
     assert.equal(proxy.topologyIndex, 0);
     assert.equal(proxy.id, 'proxy-0');
     assert.equal(proxy.primaryCluster, 'origin');
     assert.equal(proxy.readMode, 'primary-only');
-    assert.equal(proxy.clientCredentials, 'target');
+    assert.equal(proxy.clientCredentials, 'both');
+    assert.equal(proxy.maxFrameBytes, 16 * 1024 * 1024);
+    assert.equal(proxy.handshakeTimeoutMs, 10_000);
+    assert.equal(proxy.idleTimeoutMs, 0);
+    assert.equal(proxy.clusterCompression, 'none');
     assert.equal(proxy.replaceNowUuid, false);
     assert.deepEqual(proxy.tls, {});
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { EventLogError, SchemaCatalogue, deadLetter, decodeRecord, encodeRecord, topicCatalogue, type EventLog, type StoredRecord, type Subscription, type TopicSpec } from '@cutover/event-log';
+import { EventLogError, SchemaCatalogue, deadLetter, decodeRecord, encodeRecord, topicNames, topicSpecs, type EventLog, type StoredRecord, type Subscription, type TopicSpec } from '@cutover/event-log';
 import { isFact, rebuild, type Command, type CommandEnvelope, type EventEnvelope, type Fact, type LoggedFact, type MigrationState } from '@cutover/migration-state';
 import { LiveHistory } from './live-history.js';
 import { migrationEventFromAvro, migrationEventToAvro, type AvroMigrationEvent } from './migration-event-codec.js';
@@ -13,16 +13,16 @@ export interface ControlTopics {
   readonly events: string;
 }
 
-/** The topics of topics/topics.json, with the configured prefix. */
+/** The topics the control plane uses, with the configured prefix. */
 export function controlTopics(prefix = ''): ControlTopics {
-  return { control: `${prefix}cutover.control`, deadLetters: `${prefix}cutover.dead-letters`, events: `${prefix}cutover.migration-events` };
+  const { control, deadLetters, migrationEvents } = topicNames(prefix);
+  return { control, deadLetters, events: migrationEvents };
 }
 
 /** The catalogue's specs of the topics the control plane uses, to create them. */
 export function controlTopicSpecs(prefix = ''): TopicSpec[] {
   const { control, deadLetters, events } = controlTopics(prefix);
-  const names = [control, deadLetters, events];
-  return topicCatalogue(prefix).filter((t) => names.includes(t.name));
+  return topicSpecs(prefix, [control, deadLetters, events]);
 }
 
 export interface History {

@@ -14,8 +14,12 @@ export {
   type PreparedMetadata,
   type RowsMetadata,
 } from './metadata.js';
-export { DEFAULT_MAX_BODY_LENGTH, encodeFrame, headerLength, type Frame } from './frame.js';
+export { DEFAULT_MAX_BODY_LENGTH, MAX_FRAME_VERSION, encodeFrame, headerLength, type Frame } from './frame.js';
 export { FrameDecoder, type FrameDecoderOptions } from './decoder.js';
+export { compressBody, compressFrame, decompressBody, decompressFrame, type CompressionAlgorithm } from './compression.js';
+export { ConnectionFraming, startupCompression } from './connection-framing.js';
+export { resultMetadataId, translateRequestBody, translateResponse } from './translate.js';
+export { MAX_SEGMENT_PAYLOAD_LENGTH, SegmentDecoder, encodeSegments, type SegmentDecoderOptions, type SegmentOptions } from './segments.js';
 export {
   UNSET,
   decodeRequest,
@@ -31,6 +35,7 @@ export {
   decodeResponse,
   encodeResponse,
   type ErrorDetails,
+  type FailureReason,
   type Response,
   type ResponseExtras,
   type Result,
@@ -39,4 +44,5 @@ export {
 } from './responses.js';
 export { tokenize, type Token, type TokenKind } from './tokenize.js';
 export { CLOCK_FUNCTIONS, classify, findFunctionCalls, type MutationKind, type NonIdempotence, type StatementInfo, type StatementKind } from './classify.js';
-export { cqlIdentifier, cqlString, decodeValue, encodeValue, renderValue, toDriverType, type DriverType } from './values.js';
+export { decodeValue, encodeValue, renderValue, toDriverType, type DriverType } from './values.js';
+export { cqlString, quoteIdentifier, quoteQualified } from './names.js';

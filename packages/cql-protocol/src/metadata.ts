@@ -14,6 +14,11 @@ export interface ColumnSpec {
 export interface RowsMetadata {
   readonly columnCount: number;
   readonly pagingState?: Buffer;
+  /**
+   * v5 (Metadata_changed): the result metadata changed since the client's EXECUTE named it; the
+   * new columns follow, and the client sends this id from then on.
+   */
+  readonly newMetadataId?: Buffer;
   /** Absent when the server was asked to skip metadata (No_metadata). */
   readonly columns?: readonly ColumnSpec[];
 }
@@ -29,6 +34,7 @@ const MetadataFlag = {
   GLOBAL_TABLES_SPEC: 0x0001,
   HAS_MORE_PAGES: 0x0002,
   NO_METADATA: 0x0004,
+  METADATA_CHANGED: 0x0008,
 } as const;
 
 /** Real schemas nest a few levels; the limit keeps a hostile body from exhausting the stack. */
@@ -126,35 +132,50 @@ export function writeTypeOption(writer: BodyWriter, type: CqlType): void {
   }
 }
 
-export function readRowsMetadata(reader: BodyReader): RowsMetadata {
+/** Metadata_changed is a v5 flag: from earlier versions it is not read, as the spec leaves it undefined there. */
+export function readRowsMetadata(reader: BodyReader, version = 5): RowsMetadata {
   const flags = reader.readInt();
   const columnCount = readCount(reader, 'column count');
-  const pagingState = (flags & MetadataFlag.HAS_MORE_PAGES) !== 0 ? (reader.readBytes() ?? undefined) : undefined;
-  const columns = (flags & MetadataFlag.NO_METADATA) !== 0 ? undefined : readColumns(reader, flags, columnCount);
-  if (pagingState === undefined) return columns === undefined ? { columnCount } : { columnCount, columns };
-  return columns === undefined ? { columnCount, pagingState } : { columnCount, pagingState, columns };
+  const metadata: { -readonly [K in keyof RowsMetadata]: RowsMetadata[K] } = { columnCount };
+  if ((flags & MetadataFlag.HAS_MORE_PAGES) !== 0) {
+    const pagingState = reader.readBytes();
+    if (pagingState !== null) metadata.pagingState = pagingState;
+  }
+  if (version >= 5 && (flags & MetadataFlag.METADATA_CHANGED) !== 0) metadata.newMetadataId = reader.readShortBytes();
+  if ((flags & MetadataFlag.NO_METADATA) === 0) metadata.columns = readColumns(reader, flags, columnCount);
+  return metadata;
 }
 
-export function writeRowsMetadata(writer: BodyWriter, metadata: RowsMetadata): void {
-  const { columnCount, pagingState, columns } = metadata;
+/** `version`, when given, refuses what that version cannot carry (a new metadata id before v5). */
+export function writeRowsMetadata(writer: BodyWriter, metadata: RowsMetadata, version?: number): void {
+  const { columnCount, pagingState, newMetadataId, columns } = metadata;
   if (columns !== undefined && columns.length !== columnCount) {
     throw new ProtocolError('MALFORMED_BODY', `rows metadata declares ${columnCount} columns but describes ${columns.length}`);
+  }
+  if (newMetadataId !== undefined) {
+    if (version !== undefined && version < 5) {
+      throw new ProtocolError('UNSUPPORTED_VERSION', `a new result metadata id needs protocol v5, not v${version}`, { version });
+    }
+    // The flag announces the new columns: No_metadata must be clear (spec 4.2.5.2).
+    if (columns === undefined) throw new ProtocolError('MALFORMED_BODY', 'rows metadata with a new metadata id must describe its columns');
   }
   const global = columns !== undefined && sharedTable(columns);
   let flags = 0;
   if (global) flags |= MetadataFlag.GLOBAL_TABLES_SPEC;
   if (pagingState !== undefined) flags |= MetadataFlag.HAS_MORE_PAGES;
   if (columns === undefined) flags |= MetadataFlag.NO_METADATA;
+  if (newMetadataId !== undefined) flags |= MetadataFlag.METADATA_CHANGED;
   writer.writeInt(flags);
   writer.writeInt(columnCount);
   if (pagingState !== undefined) writer.writeBytes(pagingState);
+  if (newMetadataId !== undefined) writer.writeShortBytes(newMetadataId);
   if (columns !== undefined) writeColumns(writer, columns, global);
 }
 
 /** v4 adds the partition key indexes; v3 lays the bind markers out exactly like rows metadata. */
 export function readPreparedMetadata(reader: BodyReader, version: number): PreparedMetadata {
   if (version < 4) {
-    const rows = readRowsMetadata(reader);
+    const rows = readRowsMetadata(reader, version);
     return { pkIndexes: [], columns: rows.columns ?? [] };
   }
   const flags = reader.readInt();

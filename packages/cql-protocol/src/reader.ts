@@ -155,14 +155,23 @@ export class BodyReader {
 
   readInet(): Inet {
     const start = this.offset;
-    const size = this.buffer.readUInt8(this.take(1, 'an [inet]', start));
-    if (size !== 4 && size !== 16) {
-      throw new ProtocolError('MALFORMED_BODY', `an [inet] address of ${size} bytes at offset ${start}; expected 4 or 16`);
-    }
-    const at = this.take(size, 'an [inet]', start);
-    const ip = size === 4 ? formatIpv4(this.buffer, at) : formatIpv6(this.buffer, at);
+    const ip = this.address('an [inet]', start);
     const port = this.buffer.readInt32BE(this.take(4, 'an [inet]', start));
     return { ip, port };
+  }
+
+  /** [inetaddr] (v5 failure maps): an address without a port. */
+  readInetAddr(): string {
+    return this.address('an [inetaddr]', this.offset);
+  }
+
+  private address(what: string, start: number): string {
+    const size = this.buffer.readUInt8(this.take(1, what, start));
+    if (size !== 4 && size !== 16) {
+      throw new ProtocolError('MALFORMED_BODY', `${what} address of ${size} bytes at offset ${start}; expected 4 or 16`);
+    }
+    const at = this.take(size, what, start);
+    return size === 4 ? formatIpv4(this.buffer, at) : formatIpv6(this.buffer, at);
   }
 }
 

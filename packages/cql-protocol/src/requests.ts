@@ -21,6 +21,10 @@ export interface QueryParameters {
   readonly serialConsistency?: number;
   /** Default timestamp, in microseconds. */
   readonly timestamp?: bigint;
+  /** v5: the keyspace the statement runs in, instead of the connection's. */
+  readonly keyspace?: string;
+  /** v5: the server's "now" for the statement, in seconds since the epoch (meant for tests). */
+  readonly nowInSeconds?: number;
 }
 
 export type BatchStatement =
@@ -32,8 +36,10 @@ export type Request =
   | { readonly type: 'OPTIONS' }
   | { readonly type: 'AUTH_RESPONSE'; readonly token: Buffer | null }
   | { readonly type: 'QUERY'; readonly query: string; readonly params: QueryParameters }
-  | { readonly type: 'PREPARE'; readonly query: string }
-  | { readonly type: 'EXECUTE'; readonly id: Buffer; readonly params: QueryParameters }
+  /** `keyspace` (v5): where unqualified names in the query resolve. */
+  | { readonly type: 'PREPARE'; readonly query: string; readonly keyspace?: string }
+  /** `resultMetadataId` (v5, and required there): the result metadata the client holds for this statement. */
+  | { readonly type: 'EXECUTE'; readonly id: Buffer; readonly resultMetadataId?: Buffer; readonly params: QueryParameters }
   | {
       readonly type: 'BATCH';
       readonly batchType: number;
@@ -41,6 +47,9 @@ export type Request =
       readonly consistency: number;
       readonly serialConsistency?: number;
       readonly timestamp?: bigint;
+      /** v5, as in QueryParameters. */
+      readonly keyspace?: string;
+      readonly nowInSeconds?: number;
     }
   | { readonly type: 'REGISTER'; readonly events: readonly string[] };
 
@@ -60,7 +69,11 @@ const QueryFlag = {
   SERIAL_CONSISTENCY: 0x10,
   TIMESTAMP: 0x20,
   NAMES_FOR_VALUES: 0x40,
+  KEYSPACE: 0x80,
+  NOW_IN_SECONDS: 0x100,
 } as const;
+
+const PrepareFlag = { KEYSPACE: 0x01 } as const;
 
 const BatchKind = { QUERY: 0, PREPARED: 1 } as const;
 
@@ -69,17 +82,20 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The message versions this codec speaks; frames of other versions are the caller's to refuse. */
 export function checkMessageVersion(version: number, location?: { readonly stream: number }): void {
-  if (version !== 3 && version !== 4) {
-    throw new ProtocolError('UNSUPPORTED_VERSION', `protocol version ${version} is not supported (only 3 and 4)`, {
+  if (version !== 3 && version !== 4 && version !== 5) {
+    throw new ProtocolError('UNSUPPORTED_VERSION', `protocol version ${version} is not supported (only 3, 4 and 5)`, {
       stream: location?.stream,
       version,
     });
   }
 }
 
-/** Refuses compressed bodies: decompression belongs to the connection, before decoding. */
+/**
+ * Refuses compressed bodies: decompression belongs to the connection, before decoding (see
+ * decompressFrame). v5 compresses segments instead, and its envelopes' flag is to be ignored.
+ */
 export function checkUncompressed(frame: Frame): void {
-  if ((frame.flags & FrameFlag.COMPRESSION) !== 0) {
+  if ((frame.flags & FrameFlag.COMPRESSION) !== 0 && frame.version < 5) {
     throw new ProtocolError('MALFORMED_BODY', `${opcodeName(frame.opcode)} body is compressed; decompress it before decoding`, {
       stream: frame.stream,
       version: frame.version,
@@ -120,10 +136,12 @@ function readRequest(reader: BodyReader, opcode: number, version: number): Reque
       return { type: 'QUERY', query, params: readQueryParameters(reader, version) };
     }
     case Opcode.PREPARE:
-      return { type: 'PREPARE', query: reader.readLongString() };
+      return readPrepare(reader, version);
     case Opcode.EXECUTE: {
       const id = reader.readShortBytes();
-      return { type: 'EXECUTE', id, params: readQueryParameters(reader, version) };
+      if (version < 5) return { type: 'EXECUTE', id, params: readQueryParameters(reader, version) };
+      const resultMetadataId = reader.readShortBytes();
+      return { type: 'EXECUTE', id, resultMetadataId, params: readQueryParameters(reader, version) };
     }
     case Opcode.BATCH:
       return readBatch(reader, version);
@@ -155,9 +173,33 @@ function readBoundValues(reader: BodyReader, version: number, named: boolean): {
   return { values, names };
 }
 
+function readPrepare(reader: BodyReader, version: number): Request {
+  const query = reader.readLongString();
+  if (version < 5) return { type: 'PREPARE', query };
+  const flags = reader.readInt();
+  return (flags & PrepareFlag.KEYSPACE) !== 0 ? { type: 'PREPARE', query, keyspace: reader.readString() } : { type: 'PREPARE', query };
+}
+
+/** <flags> of QUERY, EXECUTE and BATCH: a [byte] until v4, an [int] from v5. */
+function readFlags(reader: BodyReader, version: number): number {
+  return version >= 5 ? reader.readInt() : reader.readByte();
+}
+
+function writeFlags(writer: BodyWriter, flags: number, version: number): void {
+  if (version >= 5) writer.writeInt(flags);
+  else writer.writeByte(flags);
+}
+
+/** v5's keyspace and now_in_seconds, after the timestamp; the flags are not defined before v5. */
+function readV5Fields(reader: BodyReader, flags: number, version: number, into: { keyspace?: string; nowInSeconds?: number }): void {
+  if (version < 5) return;
+  if ((flags & QueryFlag.KEYSPACE) !== 0) into.keyspace = reader.readString();
+  if ((flags & QueryFlag.NOW_IN_SECONDS) !== 0) into.nowInSeconds = reader.readInt();
+}
+
 function readQueryParameters(reader: BodyReader, version: number): QueryParameters {
   const consistency = reader.readConsistency();
-  const flags = reader.readByte();
+  const flags = readFlags(reader, version);
   const params: Mutable<QueryParameters> = { consistency, skipMetadata: (flags & QueryFlag.SKIP_METADATA) !== 0 };
   if ((flags & QueryFlag.VALUES) !== 0) {
     const { values, names } = readBoundValues(reader, version, (flags & QueryFlag.NAMES_FOR_VALUES) !== 0);
@@ -171,6 +213,7 @@ function readQueryParameters(reader: BodyReader, version: number): QueryParamete
   }
   if ((flags & QueryFlag.SERIAL_CONSISTENCY) !== 0) params.serialConsistency = reader.readConsistency();
   if ((flags & QueryFlag.TIMESTAMP) !== 0) params.timestamp = reader.readLong();
+  readV5Fields(reader, flags, version, params);
   return params;
 }
 
@@ -207,10 +250,11 @@ function readBatchAs(reader: BodyReader, version: number, named: boolean): { rea
   const statements: BatchStatement[] = [];
   for (let i = 0; i < count; i++) statements.push(readBatchStatement(reader, version, named));
   const consistency = reader.readConsistency();
-  const flags = reader.readByte();
+  const flags = readFlags(reader, version);
   const request: Mutable<BatchRequest> = { type: 'BATCH', batchType, statements, consistency };
   if ((flags & QueryFlag.SERIAL_CONSISTENCY) !== 0) request.serialConsistency = reader.readConsistency();
   if ((flags & QueryFlag.TIMESTAMP) !== 0) request.timestamp = reader.readLong();
+  readV5Fields(reader, flags, version, request);
   return { request, named: (flags & QueryFlag.NAMES_FOR_VALUES) !== 0 };
 }
 
@@ -280,9 +324,23 @@ function writeRequest(writer: BodyWriter, request: Request, version: number, cus
       return;
     case 'PREPARE':
       writer.writeLongString(request.query);
+      if (version >= 5) {
+        writer.writeInt(request.keyspace === undefined ? 0 : PrepareFlag.KEYSPACE);
+        if (request.keyspace !== undefined) writer.writeString(request.keyspace);
+      } else if (request.keyspace !== undefined) {
+        throw needsV5('a PREPARE keyspace', version);
+      }
       return;
     case 'EXECUTE':
       writer.writeShortBytes(request.id);
+      if (version >= 5) {
+        if (request.resultMetadataId === undefined) {
+          throw new ProtocolError('MALFORMED_BODY', 'a v5 EXECUTE needs the result metadata id of its prepared statement');
+        }
+        writer.writeShortBytes(request.resultMetadataId);
+      } else if (request.resultMetadataId !== undefined) {
+        throw needsV5('an EXECUTE result metadata id', version);
+      }
       writeQueryParameters(writer, request.params, version);
       return;
     case 'BATCH':
@@ -310,9 +368,27 @@ function writeValues(writer: BodyWriter, values: readonly QueryValue[], names: r
   }
 }
 
+/** Fields a version cannot carry are refused, never dropped: dropping a keyspace would change what runs. */
+function needsV5(what: string, version: number): ProtocolError {
+  return new ProtocolError('UNSUPPORTED_VERSION', `${what} needs protocol v5, not v${version}`, { version });
+}
+
+function v5Flags(fields: { readonly keyspace?: string; readonly nowInSeconds?: number }, version: number): number {
+  let flags = 0;
+  if (fields.keyspace !== undefined) flags |= QueryFlag.KEYSPACE;
+  if (fields.nowInSeconds !== undefined) flags |= QueryFlag.NOW_IN_SECONDS;
+  if (flags !== 0 && version < 5) throw needsV5(fields.keyspace !== undefined ? 'a per-statement keyspace' : 'now_in_seconds', version);
+  return flags;
+}
+
+function writeV5Fields(writer: BodyWriter, fields: { readonly keyspace?: string; readonly nowInSeconds?: number }): void {
+  if (fields.keyspace !== undefined) writer.writeString(fields.keyspace);
+  if (fields.nowInSeconds !== undefined) writer.writeInt(fields.nowInSeconds);
+}
+
 function writeQueryParameters(writer: BodyWriter, params: QueryParameters, version: number): void {
   const { values, names, pageSize, pagingState, serialConsistency, timestamp } = params;
-  let flags = 0;
+  let flags = v5Flags(params, version);
   if (values !== undefined) flags |= QueryFlag.VALUES;
   if (values !== undefined && names !== undefined) flags |= QueryFlag.NAMES_FOR_VALUES;
   if (params.skipMetadata) flags |= QueryFlag.SKIP_METADATA;
@@ -321,12 +397,13 @@ function writeQueryParameters(writer: BodyWriter, params: QueryParameters, versi
   if (serialConsistency !== undefined) flags |= QueryFlag.SERIAL_CONSISTENCY;
   if (timestamp !== undefined) flags |= QueryFlag.TIMESTAMP;
   writer.writeConsistency(params.consistency);
-  writer.writeByte(flags);
+  writeFlags(writer, flags, version);
   if (values !== undefined) writeValues(writer, values, names, version);
   if (pageSize !== undefined) writer.writeInt(pageSize);
   if (pagingState !== undefined) writer.writeBytes(pagingState);
   if (serialConsistency !== undefined) writer.writeConsistency(serialConsistency);
   if (timestamp !== undefined) writer.writeLong(timestamp);
+  writeV5Fields(writer, params);
 }
 
 function writeBatch(writer: BodyWriter, batch: BatchRequest, version: number): void {
@@ -347,12 +424,13 @@ function writeBatch(writer: BodyWriter, batch: BatchRequest, version: number): v
     }
     writeValues(writer, statement.values, statement.names, version);
   }
-  let flags = 0;
+  let flags = v5Flags(batch, version);
   if (batch.serialConsistency !== undefined) flags |= QueryFlag.SERIAL_CONSISTENCY;
   if (batch.timestamp !== undefined) flags |= QueryFlag.TIMESTAMP;
   if (named) flags |= QueryFlag.NAMES_FOR_VALUES;
   writer.writeConsistency(batch.consistency);
-  writer.writeByte(flags);
+  writeFlags(writer, flags, version);
   if (batch.serialConsistency !== undefined) writer.writeConsistency(batch.serialConsistency);
   if (batch.timestamp !== undefined) writer.writeLong(batch.timestamp);
+  writeV5Fields(writer, batch);
 }

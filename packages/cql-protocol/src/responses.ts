@@ -13,10 +13,28 @@ import { BodyReader } from './reader.js';
 import { checkMessageVersion, checkUncompressed, type Envelope } from './requests.js';
 import { BodyWriter } from './writer.js';
 
-/** The extra fields some ERROR codes carry after the message (spec section 9). */
+/** One replica's failure in a v5 READ_FAILURE or WRITE_FAILURE: its address and a RequestFailureReason code. */
+export interface FailureReason {
+  readonly address: string;
+  readonly code: number;
+}
+
+/**
+ * The extra fields some ERROR codes carry after the message (spec section 9). v5 adds the
+ * per-replica `reasons` of the failures, whose count is then `numFailures`, and the
+ * `contentions` of a CAS write timeout; encoding them for an earlier version is refused.
+ */
 export type ErrorDetails =
   | { readonly kind: 'unavailable'; readonly consistency: number; readonly required: number; readonly alive: number }
-  | { readonly kind: 'write_timeout'; readonly consistency: number; readonly received: number; readonly blockFor: number; readonly writeType: string }
+  | {
+      readonly kind: 'write_timeout';
+      readonly consistency: number;
+      readonly received: number;
+      readonly blockFor: number;
+      readonly writeType: string;
+      /** v5, write type CAS only: how many contentions the Paxos round met. */
+      readonly contentions?: number;
+    }
   | { readonly kind: 'read_timeout'; readonly consistency: number; readonly received: number; readonly blockFor: number; readonly dataPresent: boolean }
   | {
       readonly kind: 'read_failure';
@@ -24,6 +42,7 @@ export type ErrorDetails =
       readonly received: number;
       readonly blockFor: number;
       readonly numFailures: number;
+      readonly reasons?: readonly FailureReason[];
       readonly dataPresent: boolean;
     }
   | { readonly kind: 'function_failure'; readonly keyspace: string; readonly function: string; readonly argTypes: readonly string[] }
@@ -33,6 +52,7 @@ export type ErrorDetails =
       readonly received: number;
       readonly blockFor: number;
       readonly numFailures: number;
+      readonly reasons?: readonly FailureReason[];
       readonly writeType: string;
     }
   | { readonly kind: 'cas_write_unknown'; readonly consistency: number; readonly received: number; readonly blockFor: number }
@@ -55,7 +75,14 @@ export type Result =
   | { readonly kind: 'void' }
   | { readonly kind: 'rows'; readonly metadata: RowsMetadata; readonly rows: readonly (readonly (Buffer | null)[])[] }
   | { readonly kind: 'set_keyspace'; readonly keyspace: string }
-  | { readonly kind: 'prepared'; readonly id: Buffer; readonly variables: PreparedMetadata; readonly resultMetadata: RowsMetadata }
+  | {
+      readonly kind: 'prepared';
+      readonly id: Buffer;
+      /** v5, and required there: the id the client sends back in EXECUTE. */
+      readonly resultMetadataId?: Buffer;
+      readonly variables: PreparedMetadata;
+      readonly resultMetadata: RowsMetadata;
+    }
   | ({ readonly kind: 'schema_change' } & SchemaChange);
 
 export type ServerEvent =
@@ -128,7 +155,7 @@ export function decodeResponse(frame: Frame): Envelope<Response> {
 function readResponse(reader: BodyReader, opcode: number, version: number): Response {
   switch (opcode) {
     case Opcode.ERROR:
-      return readError(reader);
+      return readError(reader, version);
     case Opcode.READY:
       return { type: 'READY' };
     case Opcode.AUTHENTICATE:
@@ -148,14 +175,31 @@ function readResponse(reader: BodyReader, opcode: number, version: number): Resp
   }
 }
 
-function readError(reader: BodyReader): Response {
+function readError(reader: BodyReader, version: number): Response {
   const code = reader.readInt();
   const message = reader.readString();
   const kind = DETAILS_BY_CODE.get(code);
-  return kind === undefined ? { type: 'ERROR', code, message } : { type: 'ERROR', code, message, details: readErrorDetails(reader, kind) };
+  return kind === undefined ? { type: 'ERROR', code, message } : { type: 'ERROR', code, message, details: readErrorDetails(reader, kind, version) };
 }
 
-function readErrorDetails(reader: BodyReader, kind: ErrorDetails['kind']): ErrorDetails {
+/** v5 follows the failure count with that many <endpoint><failure_code> pairs. */
+function readFailures(reader: BodyReader, version: number): { numFailures: number; reasons?: FailureReason[] } {
+  const start = reader.position;
+  const numFailures = reader.readInt();
+  if (version < 5) return { numFailures };
+  // Each pair takes at least 7 bytes: refuse counts the body cannot hold before allocating.
+  if (numFailures < 0 || numFailures * 7 > reader.remaining()) {
+    throw new ProtocolError('MALFORMED_BODY', `failure count ${numFailures} at offset ${start} does not fit the body`);
+  }
+  const reasons: FailureReason[] = [];
+  for (let i = 0; i < numFailures; i++) {
+    const address = reader.readInetAddr();
+    reasons.push({ address, code: reader.readShort() });
+  }
+  return { numFailures, reasons };
+}
+
+function readErrorDetails(reader: BodyReader, kind: ErrorDetails['kind'], version: number): ErrorDetails {
   switch (kind) {
     case 'unavailable': {
       const consistency = reader.readConsistency();
@@ -166,7 +210,12 @@ function readErrorDetails(reader: BodyReader, kind: ErrorDetails['kind']): Error
       const consistency = reader.readConsistency();
       const received = reader.readInt();
       const blockFor = reader.readInt();
-      return { kind, consistency, received, blockFor, writeType: reader.readString() };
+      const writeType = reader.readString();
+      // Cassandra writes the count only from its CAS timeout exception: tolerate a CAS timeout without it.
+      if (version >= 5 && writeType === 'CAS' && reader.remaining() >= 2) {
+        return { kind, consistency, received, blockFor, writeType, contentions: reader.readShort() };
+      }
+      return { kind, consistency, received, blockFor, writeType };
     }
     case 'read_timeout': {
       const consistency = reader.readConsistency();
@@ -178,8 +227,8 @@ function readErrorDetails(reader: BodyReader, kind: ErrorDetails['kind']): Error
       const consistency = reader.readConsistency();
       const received = reader.readInt();
       const blockFor = reader.readInt();
-      const numFailures = reader.readInt();
-      return { kind, consistency, received, blockFor, numFailures, dataPresent: reader.readByte() !== 0 };
+      const failures = readFailures(reader, version);
+      return { kind, consistency, received, blockFor, ...failures, dataPresent: reader.readByte() !== 0 };
     }
     case 'function_failure': {
       const keyspace = reader.readString();
@@ -190,8 +239,8 @@ function readErrorDetails(reader: BodyReader, kind: ErrorDetails['kind']): Error
       const consistency = reader.readConsistency();
       const received = reader.readInt();
       const blockFor = reader.readInt();
-      const numFailures = reader.readInt();
-      return { kind, consistency, received, blockFor, numFailures, writeType: reader.readString() };
+      const failures = readFailures(reader, version);
+      return { kind, consistency, received, blockFor, ...failures, writeType: reader.readString() };
     }
     case 'cas_write_unknown': {
       const consistency = reader.readConsistency();
@@ -214,13 +263,17 @@ function readResult(reader: BodyReader, version: number): Result {
     case ResultKind.VOID:
       return { kind: 'void' };
     case ResultKind.ROWS:
-      return readRows(reader);
+      return readRows(reader, version);
     case ResultKind.SET_KEYSPACE:
       return { kind: 'set_keyspace', keyspace: reader.readString() };
     case ResultKind.PREPARED: {
       const id = reader.readShortBytes();
+      const resultMetadataId = version >= 5 ? reader.readShortBytes() : undefined;
       const variables = readPreparedMetadata(reader, version);
-      return { kind: 'prepared', id, variables, resultMetadata: readRowsMetadata(reader) };
+      const resultMetadata = readRowsMetadata(reader, version);
+      return resultMetadataId === undefined
+        ? { kind: 'prepared', id, variables, resultMetadata }
+        : { kind: 'prepared', id, resultMetadataId, variables, resultMetadata };
     }
     case ResultKind.SCHEMA_CHANGE:
       return { kind: 'schema_change', ...readSchemaChange(reader) };
@@ -229,8 +282,8 @@ function readResult(reader: BodyReader, version: number): Result {
   }
 }
 
-function readRows(reader: BodyReader): Result {
-  const metadata = readRowsMetadata(reader);
+function readRows(reader: BodyReader, version: number): Result {
+  const metadata = readRowsMetadata(reader, version);
   const start = reader.position;
   const rowCount = reader.readInt();
   const columnCount = metadata.columnCount;
@@ -318,7 +371,7 @@ export function encodeResponse(version: number, stream: number, response: Respon
 function writeResponse(writer: BodyWriter, response: Response, version: number): void {
   switch (response.type) {
     case 'ERROR':
-      writeError(writer, response.code, response.message, response.details);
+      writeError(writer, response.code, response.message, response.details, version);
       return;
     case 'READY':
       return;
@@ -341,7 +394,7 @@ function writeResponse(writer: BodyWriter, response: Response, version: number):
   }
 }
 
-function writeError(writer: BodyWriter, code: number, message: string, details: ErrorDetails | undefined): void {
+function writeError(writer: BodyWriter, code: number, message: string, details: ErrorDetails | undefined, version: number): void {
   const expected = DETAILS_BY_CODE.get(code);
   if (details?.kind !== expected) {
     const wanted = expected === undefined ? 'no details' : `${expected} details`;
@@ -349,10 +402,31 @@ function writeError(writer: BodyWriter, code: number, message: string, details: 
   }
   writer.writeInt(code);
   writer.writeString(message);
-  if (details !== undefined) writeErrorDetails(writer, details);
+  if (details !== undefined) writeErrorDetails(writer, details, version);
 }
 
-function writeErrorDetails(writer: BodyWriter, details: ErrorDetails): void {
+function writeFailures(writer: BodyWriter, numFailures: number, reasons: readonly FailureReason[] | undefined, version: number): void {
+  if (version < 5) {
+    if (reasons !== undefined) throw needsV5('failure reasons by replica', version);
+    writer.writeInt(numFailures);
+    return;
+  }
+  if (reasons === undefined) throw new ProtocolError('MALFORMED_BODY', 'a v5 failure error needs its reasons by replica');
+  if (reasons.length !== numFailures) {
+    throw new ProtocolError('MALFORMED_BODY', `${numFailures} failures announced but ${reasons.length} reasons given; v5 counts the reasons`);
+  }
+  writer.writeInt(reasons.length);
+  for (const reason of reasons) {
+    writer.writeInetAddr(reason.address);
+    writer.writeShort(reason.code);
+  }
+}
+
+function needsV5(what: string, version: number): ProtocolError {
+  return new ProtocolError('UNSUPPORTED_VERSION', `${what} needs protocol v5, not v${version}`, { version });
+}
+
+function writeErrorDetails(writer: BodyWriter, details: ErrorDetails, version: number): void {
   switch (details.kind) {
     case 'unavailable':
       writer.writeConsistency(details.consistency);
@@ -367,9 +441,10 @@ function writeErrorDetails(writer: BodyWriter, details: ErrorDetails): void {
       writer.writeConsistency(details.consistency);
       writer.writeInt(details.received);
       writer.writeInt(details.blockFor);
-      if (details.kind === 'read_failure' || details.kind === 'write_failure') writer.writeInt(details.numFailures);
+      if (details.kind === 'read_failure' || details.kind === 'write_failure') writeFailures(writer, details.numFailures, details.reasons, version);
       if (details.kind === 'read_timeout' || details.kind === 'read_failure') writer.writeByte(details.dataPresent ? 1 : 0);
       if (details.kind === 'write_timeout' || details.kind === 'write_failure') writer.writeString(details.writeType);
+      if (details.kind === 'write_timeout') writeContentions(writer, details, version);
       return;
     case 'function_failure':
       writer.writeString(details.keyspace);
@@ -386,6 +461,17 @@ function writeErrorDetails(writer: BodyWriter, details: ErrorDetails): void {
   }
 }
 
+/** v5 readers expect the count after every CAS write timeout, so it cannot be left out there. */
+function writeContentions(writer: BodyWriter, details: Extract<ErrorDetails, { kind: 'write_timeout' }>, version: number): void {
+  const { writeType, contentions } = details;
+  if (version < 5 || writeType !== 'CAS') {
+    if (contentions !== undefined) throw new ProtocolError(version < 5 ? 'UNSUPPORTED_VERSION' : 'MALFORMED_BODY', `contentions belong to v5 CAS write timeouts only, not a v${version} ${writeType} one`, { version });
+    return;
+  }
+  if (contentions === undefined) throw new ProtocolError('MALFORMED_BODY', 'a v5 CAS write timeout needs its contentions');
+  writer.writeShort(contentions);
+}
+
 function writeResult(writer: BodyWriter, result: Result, version: number): void {
   switch (result.kind) {
     case 'void':
@@ -393,7 +479,7 @@ function writeResult(writer: BodyWriter, result: Result, version: number): void 
       return;
     case 'rows':
       writer.writeInt(ResultKind.ROWS);
-      writeRows(writer, result.metadata, result.rows);
+      writeRows(writer, result.metadata, result.rows, version);
       return;
     case 'set_keyspace':
       writer.writeInt(ResultKind.SET_KEYSPACE);
@@ -402,8 +488,14 @@ function writeResult(writer: BodyWriter, result: Result, version: number): void 
     case 'prepared':
       writer.writeInt(ResultKind.PREPARED);
       writer.writeShortBytes(result.id);
+      if (version >= 5) {
+        if (result.resultMetadataId === undefined) throw new ProtocolError('MALFORMED_BODY', 'a v5 prepared result needs its result metadata id');
+        writer.writeShortBytes(result.resultMetadataId);
+      } else if (result.resultMetadataId !== undefined) {
+        throw needsV5('a result metadata id', version);
+      }
       writePreparedMetadata(writer, result.variables, version);
-      writeRowsMetadata(writer, result.resultMetadata);
+      writeRowsMetadata(writer, result.resultMetadata, version);
       return;
     case 'schema_change':
       writer.writeInt(ResultKind.SCHEMA_CHANGE);
@@ -412,8 +504,8 @@ function writeResult(writer: BodyWriter, result: Result, version: number): void 
   }
 }
 
-function writeRows(writer: BodyWriter, metadata: RowsMetadata, rows: readonly (readonly (Buffer | null)[])[]): void {
-  writeRowsMetadata(writer, metadata);
+function writeRows(writer: BodyWriter, metadata: RowsMetadata, rows: readonly (readonly (Buffer | null)[])[], version: number): void {
+  writeRowsMetadata(writer, metadata, version);
   writer.writeInt(rows.length);
   for (const row of rows) {
     if (row.length !== metadata.columnCount) {

@@ -1,5 +1,6 @@
 import cassandra from 'cassandra-driver';
 import { TypeCode, typeToString, type CqlType, type PrimitiveTypeName } from './types.js';
+import { cqlString, quoteIdentifier } from './names.js';
 
 /**
  * CQL values, as the native protocol carries them, to and from JavaScript, through
@@ -225,7 +226,7 @@ function render(value: unknown, type: CqlType): string {
     }
     case 'udt': {
       const fields = value as Readonly<Record<string, unknown>>;
-      return `{${type.fields.map((f) => `${cqlIdentifier(f.name)}: ${render(fields[f.name], f.type)}`).join(', ')}}`;
+      return `{${type.fields.map((f) => `${quoteIdentifier(f.name)}: ${render(fields[f.name], f.type)}`).join(', ')}}`;
     }
     case 'tuple': {
       const tuple = value instanceof Tuple ? value : undefined;
@@ -270,16 +271,6 @@ function elements(value: unknown): readonly unknown[] {
   if (Array.isArray(value)) return value as unknown[];
   if (value instanceof Set) return [...(value as Set<unknown>)];
   throw new TypeError('not a collection');
-}
-
-/** A CQL string literal. */
-export function cqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
-/** A CQL identifier: as it is when CQL would read it unquoted as itself, else double-quoted. */
-export function cqlIdentifier(name: string): string {
-  return /^[a-z][a-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
 }
 
 /** The shortest decimal that reads back as the same 32-bit float: 0.1, not 0.10000000149011612. */

@@ -174,10 +174,15 @@ export class BodyWriter {
   }
 
   writeInet(inet: Inet): void {
-    const address = parseIp(inet.ip);
+    this.writeInetAddr(inet.ip);
+    this.writeInt(inet.port);
+  }
+
+  /** [inetaddr]: an address without a port. */
+  writeInetAddr(ip: string): void {
+    const address = parseIp(ip);
     this.writeByte(address.length);
     this.writeRaw(address);
-    this.writeInt(inet.port);
   }
 }
 

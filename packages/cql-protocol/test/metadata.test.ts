@@ -147,6 +147,22 @@ describe('rows metadata', () => {
     assert.deepEqual(readAll(bytes((w) => writeRowsMetadata(w, paged)), readRowsMetadata), paged);
   });
 
+  it('carries a v5 new metadata id after the paging state, with the new columns', () => {
+    const metadata: RowsMetadata = { columnCount: 2, pagingState: hex('01'), newMetadataId: hex('beef'), columns };
+    const encoded = bytes((w) => writeRowsMetadata(w, metadata, 5));
+    assert.deepEqual(encoded.subarray(0, 17), hex('0000000b 00000002 00000001 01 0002 beef'));
+    assert.deepEqual(readAll(encoded, (r) => readRowsMetadata(r, 5)), metadata);
+    assertEveryPrefixMalformed(encoded, (r) => readRowsMetadata(r, 5));
+    // Before v5 the flag means nothing: the id is not looked for, so its bytes are misread as the table spec.
+    assert.throws(() => readRowsMetadata(new BodyReader(encoded), 4), /body ends inside a \[string\]/);
+  });
+
+  it('refuses a new metadata id before v5 or without the columns it announces', () => {
+    const metadata: RowsMetadata = { columnCount: 2, newMetadataId: hex('beef'), columns };
+    assert.throws(() => bytes((w) => writeRowsMetadata(w, metadata, 4)), (e: unknown) => e instanceof ProtocolError && e.code === 'UNSUPPORTED_VERSION');
+    assert.throws(() => bytes((w) => writeRowsMetadata(w, { columnCount: 2, newMetadataId: hex('beef') }, 5)), /must describe its columns/);
+  });
+
   it('has no global spec for zero columns', () => {
     const encoded = bytes((w) => writeRowsMetadata(w, { columnCount: 0, columns: [] }));
     assert.deepEqual(encoded, hex('00000000 00000000'));

@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import type { Frame } from '../src/frame.ts';
 import { BatchType, Consistency, FrameFlag, Opcode } from '../src/opcodes.ts';
 import { UNSET, decodeRequest, encodeRequest, encodeRequestBody, type Request } from '../src/requests.ts';
+import { SegmentDecoder } from '../src/segments.ts';
+import { V5_BATCH, V5_EXECUTE, V5_PREPARE, V5_QUERY_KEYSPACE } from './captured.ts';
 import { hex, onlyFrame, protocolError } from './helpers.ts';
 
 function requestFrame(body: Buffer, fields: Partial<Frame> = {}): Frame {
@@ -197,15 +199,15 @@ describe('request decoding errors', () => {
     assert.match(protocolError(() => decodeRequest(requestFrame(batch, { opcode: Opcode.BATCH }))).message, /statement kind 2/);
   });
 
-  it('refuses compressed bodies and versions other than 3 and 4', () => {
+  it('refuses compressed bodies and versions other than 3, 4 and 5', () => {
     assert.equal(protocolError(() => decodeRequest(requestFrame(hex('00'), { flags: FrameFlag.COMPRESSION }))).code, 'MALFORMED_BODY');
-    for (const version of [1, 2, 5]) {
+    for (const version of [1, 2, 6]) {
       const error = protocolError(() => decodeRequest(requestFrame(Buffer.alloc(0), { version, opcode: Opcode.OPTIONS })));
       assert.equal(error.code, 'UNSUPPORTED_VERSION');
       assert.equal(error.stream, 9);
       assert.equal(error.version, version);
     }
-    assert.equal(protocolError(() => encodeRequest(5, 0, { type: 'OPTIONS' })).code, 'UNSUPPORTED_VERSION');
+    assert.equal(protocolError(() => encodeRequest(6, 0, { type: 'OPTIONS' })).code, 'UNSUPPORTED_VERSION');
   });
 
   it('refuses to encode what the wire cannot hold', () => {
@@ -222,5 +224,118 @@ describe('request decoding errors', () => {
     };
     assert.equal(protocolError(() => encodeRequest(4, 0, mixed)).code, 'MALFORMED_BODY');
     assert.equal(protocolError(() => encodeRequest(4, 0, { type: 'EXECUTE', id: Buffer.alloc(70000), params })).code, 'MALFORMED_BODY');
+  });
+});
+
+/** v5 requires the result metadata id on every EXECUTE. */
+function asV5(request: Request): Request {
+  return request.type === 'EXECUTE' ? { ...request, resultMetadataId: hex('f00d') } : request;
+}
+
+/** What only v5 can carry: per-statement keyspace, now_in_seconds, PREPARE flags, result metadata ids. */
+const V5_REQUESTS: readonly Request[] = [
+  { type: 'QUERY', query: 'SELECT * FROM t', params: { consistency: Consistency.ONE, skipMetadata: false, keyspace: 'ks', nowInSeconds: 1_700_000_000 } },
+  { type: 'QUERY', query: 'SELECT ?', params: { ...allParameters, keyspace: 'kś' } },
+  { type: 'QUERY', query: 'SELECT 1', params: { consistency: Consistency.ONE, skipMetadata: true, nowInSeconds: -1 } },
+  { type: 'PREPARE', query: 'SELECT * FROM t WHERE id = ?', keyspace: 'ks' },
+  { type: 'PREPARE', query: 'SELECT 1' },
+  { type: 'EXECUTE', id: hex('01'), resultMetadataId: Buffer.alloc(0), params: { consistency: Consistency.ONE, skipMetadata: true, nowInSeconds: 5 } },
+  {
+    type: 'BATCH',
+    batchType: BatchType.LOGGED,
+    statements: [{ kind: 'query', query: 'INSERT INTO t (a) VALUES (1)', values: [] }],
+    consistency: Consistency.QUORUM,
+    serialConsistency: Consistency.LOCAL_SERIAL,
+    timestamp: 7n,
+    keyspace: 'ks',
+    nowInSeconds: 99,
+  },
+  { type: 'BATCH', batchType: BatchType.UNLOGGED, statements: [], consistency: Consistency.ONE, keyspace: 'other' },
+];
+
+/** The one envelope in captured v5 segments. */
+function capturedFrame(segments: Buffer): Frame {
+  const frames = new SegmentDecoder().push(segments);
+  assert.equal(frames.length, 1);
+  return frames[0] as Frame;
+}
+
+describe('v5 requests', () => {
+  it('encodes and decodes every request, and what only v5 carries', () => {
+    for (const request of [...REQUESTS.map(asV5), ...V5_REQUESTS]) {
+      const frame = onlyFrame(encodeRequest(5, 3, request));
+      assert.equal(frame.version, 5);
+      assert.deepEqual(decodeRequest(frame), { message: request }, request.type);
+      assert.deepEqual(frame.body, encodeRequestBody(request, 5));
+    }
+  });
+
+  it('lays out [int] flags, then keyspace and now_in_seconds after the timestamp', () => {
+    const query = V5_REQUESTS[0] as Request;
+    assert.deepEqual(
+      encodeRequestBody(query, 5),
+      hex('0000000f' + Buffer.from('SELECT * FROM t').toString('hex') + '0001 00000180 0002 6b73 6553f100'),
+    );
+    const prepare = V5_REQUESTS[3] as Request;
+    assert.deepEqual(encodeRequestBody(prepare, 5).subarray(-8), hex('00000001 0002 6b73'));
+    assert.deepEqual(encodeRequestBody(V5_REQUESTS[4] as Request, 5).subarray(-4), hex('00000000'));
+    const execute = V5_REQUESTS[5] as Request;
+    assert.deepEqual(encodeRequestBody(execute, 5), hex('0001 01 0000 0001 00000102 00000005'));
+    const batch = V5_REQUESTS[6] as Request;
+    assert.deepEqual(encodeRequestBody(batch, 5).subarray(-24), hex('0004 000001b0 0009 0000000000000007 0002 6b73 00000063'));
+  });
+
+  it('reads what the Python driver sent, and writes it back byte for byte', () => {
+    const prepare = capturedFrame(V5_PREPARE);
+    assert.deepEqual(decodeRequest(prepare).message, { type: 'PREPARE', query: 'SELECT * FROM cqlproto_capture_5_none.t WHERE id = ?' });
+    const execute = decodeRequest(capturedFrame(V5_EXECUTE)).message;
+    assert.ok(execute.type === 'EXECUTE');
+    assert.equal(execute.resultMetadataId?.length, 16);
+    assert.notDeepEqual(execute.resultMetadataId, execute.id);
+    assert.deepEqual(execute.params.values, [hex('00000001')]);
+    const batch = decodeRequest(capturedFrame(V5_BATCH)).message;
+    assert.ok(batch.type === 'BATCH');
+    assert.deepEqual(
+      batch.statements.map((s) => s.kind),
+      ['prepared', 'query'],
+    );
+    const query = decodeRequest(capturedFrame(V5_QUERY_KEYSPACE)).message;
+    assert.ok(query.type === 'QUERY');
+    assert.equal(query.params.keyspace, 'cqlproto_capture_5_none');
+    assert.equal(query.params.pageSize, 10);
+    for (const segments of [V5_PREPARE, V5_EXECUTE, V5_BATCH, V5_QUERY_KEYSPACE]) {
+      const frame = capturedFrame(segments);
+      assert.deepEqual(encodeRequestBody(decodeRequest(frame).message, 5), frame.body);
+    }
+  });
+
+  it('refuses to drop what an earlier version cannot carry, and a v5 EXECUTE without its metadata id', () => {
+    for (const version of [3, 4]) {
+      for (const request of V5_REQUESTS.filter((r) => r.type !== 'PREPARE' || r.keyspace !== undefined)) {
+        const error = protocolError(() => encodeRequest(version, 8, request));
+        assert.equal(error.code, 'UNSUPPORTED_VERSION', `${request.type} in v${version}`);
+        assert.equal(error.stream, 8);
+      }
+    }
+    assert.match(protocolError(() => encodeRequest(4, 0, V5_REQUESTS[0] as Request)).message, /a per-statement keyspace needs protocol v5, not v4/);
+    const execute = REQUESTS.find((r) => r.type === 'EXECUTE') as Request;
+    assert.match(protocolError(() => encodeRequest(5, 0, execute)).message, /v5 EXECUTE needs the result metadata id/);
+  });
+
+  it('reads a v4 flags byte with 0x80 set without looking for a keyspace', () => {
+    const body = hex('00000001 3f' + '0001 80');
+    assert.deepEqual(decodeRequest(requestFrame(body)).message, { type: 'QUERY', query: '?', params: { consistency: 1, skipMetadata: false } });
+    assert.equal(protocolError(() => decodeRequest(requestFrame(body, { version: 5 }))).code, 'MALFORMED_BODY');
+  });
+
+  it('refuses every truncated v5 body with MALFORMED_BODY', () => {
+    for (const request of V5_REQUESTS) {
+      const frame = onlyFrame(encodeRequest(5, 2, request, { customPayload: new Map([['p', hex('00')]]) }));
+      for (let n = 0; n < frame.body.length; n++) {
+        const error = protocolError(() => decodeRequest({ ...frame, body: frame.body.subarray(0, n) }));
+        assert.equal(error.code, 'MALFORMED_BODY', `${request.type} cut at ${n}: ${error.message}`);
+        assert.equal(error.version, 5);
+      }
+    }
   });
 });

@@ -5,6 +5,9 @@ import type { ColumnSpec } from '../src/metadata.ts';
 import { Consistency, ErrorCode, FrameFlag, Opcode } from '../src/opcodes.ts';
 import { decodeResponse, encodeResponse, type ErrorDetails, type Response } from '../src/responses.ts';
 import type { CqlType } from '../src/types.ts';
+import { SegmentDecoder } from '../src/segments.ts';
+import { LZ4_METADATA_CHANGED, LZ4_READ_FAILURE, V4_LZ4_READ_FAILURE, V5_PREPARED, V5_TWO_ROWS, V5_UNPREPARED } from './captured.ts';
+import { decompressFrame } from '../src/compression.ts';
 import { hex, onlyFrame, protocolError } from './helpers.ts';
 
 function ascii(text: string): string {
@@ -258,5 +261,191 @@ describe('response decoding errors', () => {
     const row: Response = { type: 'RESULT', result: { kind: 'rows', metadata: { columnCount: 2 }, rows: [[null]] } };
     assert.equal(protocolError(() => encodeResponse(4, 0, row)).code, 'MALFORMED_BODY');
     assert.equal(protocolError(() => encodeResponse(4, 0, { type: 'READY' }, { tracingId: hex('01') })).code, 'MALFORMED_BODY');
+  });
+});
+
+/** v5 requires result metadata ids on Prepared results and the reasons of failures. */
+function asV5(response: Response): Response {
+  if (response.type === 'RESULT' && response.result.kind === 'prepared') {
+    return { ...response, result: { ...response.result, resultMetadataId: hex('abcdef') } };
+  }
+  if (response.type === 'ERROR' && (response.details?.kind === 'read_failure' || response.details?.kind === 'write_failure')) {
+    const reasons = Array.from({ length: response.details.numFailures }, (_, i) => ({ address: `10.0.0.${i + 1}`, code: i }));
+    return { ...response, details: { ...response.details, reasons } };
+  }
+  return response;
+}
+
+/** What only v5 carries. */
+const V5_RESPONSES: readonly Response[] = [
+  {
+    type: 'ERROR',
+    code: ErrorCode.READ_FAILURE,
+    message: 'r',
+    details: {
+      kind: 'read_failure',
+      consistency: Consistency.QUORUM,
+      received: 1,
+      blockFor: 2,
+      numFailures: 2,
+      reasons: [
+        { address: '127.0.0.1', code: 1 },
+        { address: '2001:db8::7', code: 0x0102 },
+      ],
+      dataPresent: true,
+    },
+  },
+  {
+    type: 'ERROR',
+    code: ErrorCode.WRITE_FAILURE,
+    message: 'w',
+    details: { kind: 'write_failure', consistency: Consistency.ONE, received: 0, blockFor: 1, numFailures: 0, reasons: [], writeType: 'CDC' },
+  },
+  {
+    type: 'ERROR',
+    code: ErrorCode.WRITE_TIMEOUT,
+    message: 'cas',
+    details: { kind: 'write_timeout', consistency: Consistency.SERIAL, received: 1, blockFor: 2, writeType: 'CAS', contentions: 3 },
+  },
+  { type: 'ERROR', code: ErrorCode.CAS_WRITE_UNKNOWN, message: 'u', details: { kind: 'cas_write_unknown', consistency: Consistency.LOCAL_SERIAL, received: 0, blockFor: 1 } },
+  { type: 'ERROR', code: ErrorCode.CDC_WRITE_FAILURE, message: 'cdc space exceeded' },
+  {
+    type: 'RESULT',
+    result: { kind: 'rows', metadata: { columnCount: 2, newMetadataId: hex('0102030405'), columns: rowsColumns }, rows: [[hex('00000001'), null]] },
+  },
+  {
+    type: 'RESULT',
+    result: {
+      kind: 'rows',
+      metadata: { columnCount: 1, pagingState: hex('aa'), newMetadataId: Buffer.alloc(0), columns: [users('id', int)] },
+      rows: [],
+    },
+  },
+];
+
+/** The one envelope in captured v5 segments. */
+function capturedFrame(segments: Buffer, compressed = false): Frame {
+  const frames = new SegmentDecoder(compressed ? { compression: 'lz4' } : {}).push(segments);
+  assert.equal(frames.length, 1);
+  return frames[0] as Frame;
+}
+
+describe('v5 responses', () => {
+  it('encodes and decodes every response, and what only v5 carries', () => {
+    for (const response of [...RESPONSES.map(asV5), ...V5_RESPONSES]) {
+      const frame = onlyFrame(encodeResponse(5, -1, response));
+      assert.equal(frame.version, 5);
+      assert.deepEqual(decodeResponse(frame), { message: response }, response.type);
+    }
+  });
+
+  it('lays out a failure reason map, a CAS contention count and a new metadata id', () => {
+    const readFailure = onlyFrame(encodeResponse(5, 0, V5_RESPONSES[0] as Response)).body;
+    assert.deepEqual(readFailure.subarray(7), hex('0004 00000001 00000002 00000002 04 7f000001 0001 10 20010db8000000000000000000000007 0102 01'));
+    const cas = onlyFrame(encodeResponse(5, 0, V5_RESPONSES[2] as Response)).body;
+    assert.deepEqual(cas.subarray(-7), hex('0003' + ascii('CAS') + '0003'));
+    const rows = onlyFrame(encodeResponse(5, 0, V5_RESPONSES[6] as Response)).body;
+    assert.deepEqual(rows.subarray(0, 19), hex('00000002 0000000b 00000001 00000001 aa 0000'));
+  });
+
+  it('reads what Cassandra sent, and writes it back byte for byte', () => {
+    const prepared = capturedFrame(V5_PREPARED);
+    const { message } = decodeResponse(prepared);
+    assert.ok(message.type === 'RESULT' && message.result.kind === 'prepared');
+    assert.equal(message.result.resultMetadataId?.length, 16);
+    assert.deepEqual(message.result.variables.pkIndexes, [0]);
+    const unprepared = decodeResponse(capturedFrame(V5_UNPREPARED)).message;
+    assert.ok(unprepared.type === 'ERROR' && unprepared.details?.kind === 'unprepared');
+    assert.equal(unprepared.details.id.length, 16);
+    const changed = capturedFrame(LZ4_METADATA_CHANGED, true);
+    const rows = decodeResponse(changed).message;
+    assert.ok(rows.type === 'RESULT' && rows.result.kind === 'rows');
+    assert.equal(rows.result.metadata.newMetadataId?.length, 16);
+    assert.deepEqual(
+      rows.result.metadata.columns?.map((c) => c.name),
+      ['id', 'a', 'b'],
+    );
+    assert.deepEqual(rows.result.rows, [[hex('00000001'), hex('00000002'), null]]);
+    const failure = decodeResponse(capturedFrame(LZ4_READ_FAILURE, true)).message;
+    assert.ok(failure.type === 'ERROR');
+    assert.deepEqual(failure.details, {
+      kind: 'read_failure',
+      consistency: Consistency.LOCAL_ONE,
+      received: 0,
+      blockFor: 1,
+      numFailures: 1,
+      reasons: [{ address: '127.0.0.1', code: 1 }],
+      dataPresent: false,
+    });
+    const frames = [prepared, capturedFrame(V5_UNPREPARED), changed, capturedFrame(LZ4_READ_FAILURE, true), ...new SegmentDecoder().push(V5_TWO_ROWS)];
+    for (const frame of frames) {
+      const decoded = decodeResponse(frame);
+      const encoded = onlyFrame(encodeResponse(5, frame.stream, decoded.message, decoded));
+      assert.deepEqual({ ...encoded, body: encoded.body.toString('hex') }, { ...frame, body: frame.body.toString('hex') });
+    }
+  });
+
+  it('reads the failure count alone in v4, as Cassandra sends it there', () => {
+    const { message } = decodeResponse(decompressFrame(onlyFrame(V4_LZ4_READ_FAILURE), 'lz4'));
+    assert.ok(message.type === 'ERROR');
+    assert.deepEqual(message.details, { kind: 'read_failure', consistency: Consistency.LOCAL_ONE, received: 0, blockFor: 1, numFailures: 1, dataPresent: false });
+  });
+
+  it('accepts a v5 CAS write timeout without its contention count, and ignores it before v5', () => {
+    const body = hex('00001100 0001' + ascii('x') + '0009 00000000 00000001 0003' + ascii('CAS'));
+    const error = (version: number): unknown => decodeResponse(responseFrame(body, { version, opcode: Opcode.ERROR })).message;
+    assert.deepEqual(error(5), { type: 'ERROR', code: ErrorCode.WRITE_TIMEOUT, message: 'x', details: { kind: 'write_timeout', consistency: 9, received: 0, blockFor: 1, writeType: 'CAS' } });
+    const withCount = Buffer.concat([body, hex('0004')]);
+    const v4 = decodeResponse(responseFrame(withCount, { version: 4, opcode: Opcode.ERROR })).message;
+    assert.ok(v4.type === 'ERROR' && v4.details?.kind === 'write_timeout');
+    assert.equal(v4.details.contentions, undefined);
+  });
+
+  it('refuses what an earlier version cannot carry, and v5 messages missing their parts', () => {
+    for (const version of [3, 4]) {
+      for (const response of [...V5_RESPONSES.slice(0, 3), ...V5_RESPONSES.slice(5), asV5(RESPONSES.find((r) => r.type === 'RESULT' && r.result.kind === 'prepared') as Response)]) {
+        assert.equal(protocolError(() => encodeResponse(version, 4, response)).code, 'UNSUPPORTED_VERSION', `${JSON.stringify(response).slice(0, 80)} v${version}`);
+      }
+    }
+    const missing: readonly (readonly [Response, RegExp])[] = [
+      [RESPONSES.find((r) => r.type === 'RESULT' && r.result.kind === 'prepared') as Response, /prepared result needs its result metadata id/],
+      [ERRORS.find((e) => e.type === 'ERROR' && e.code === ErrorCode.READ_FAILURE) as Response, /needs its reasons by replica/],
+      [{ type: 'ERROR', code: ErrorCode.WRITE_TIMEOUT, message: 'x', details: { kind: 'write_timeout', consistency: 9, received: 0, blockFor: 1, writeType: 'CAS' } }, /needs its contentions/],
+      [
+        { type: 'ERROR', code: ErrorCode.WRITE_TIMEOUT, message: 'x', details: { kind: 'write_timeout', consistency: 1, received: 0, blockFor: 1, writeType: 'SIMPLE', contentions: 1 } },
+        /contentions belong to v5 CAS write timeouts only/,
+      ],
+      [
+        { type: 'ERROR', code: ErrorCode.READ_FAILURE, message: 'x', details: { kind: 'read_failure', consistency: 1, received: 0, blockFor: 1, numFailures: 2, reasons: [], dataPresent: false } },
+        /2 failures announced but 0 reasons given/,
+      ],
+      [{ type: 'RESULT', result: { kind: 'rows', metadata: { columnCount: 1, newMetadataId: hex('01') }, rows: [] } }, /must describe its columns/],
+    ];
+    for (const [response, message] of missing) {
+      const error = protocolError(() => encodeResponse(5, 4, response));
+      assert.equal(error.code, 'MALFORMED_BODY');
+      assert.match(error.message, message);
+    }
+  });
+
+  it('refuses every truncated v5 body with MALFORMED_BODY, and failure counts the body cannot hold', () => {
+    for (const response of [...RESPONSES.map(asV5), ...V5_RESPONSES]) {
+      const frame = onlyFrame(encodeResponse(5, 12, response));
+      const cas = response.type === 'ERROR' && response.details?.kind === 'write_timeout' && response.details.writeType === 'CAS';
+      for (let n = 0; n < frame.body.length; n++) {
+        if (cas && n >= frame.body.length - 2) {
+          // Tolerated, as above: a CAS timeout whose count is cut off reads without it.
+          const { message } = decodeResponse({ ...frame, body: frame.body.subarray(0, n) });
+          assert.ok(message.type === 'ERROR' && message.details?.kind === 'write_timeout' && message.details.contentions === undefined);
+          continue;
+        }
+        const error = protocolError(() => decodeResponse({ ...frame, body: frame.body.subarray(0, n) }));
+        assert.equal(error.code, 'MALFORMED_BODY', `${response.type} cut at ${n}: ${error.message}`);
+      }
+    }
+    const huge = hex('00001300 0000 0001 00000000 00000001 7fffffff 00');
+    assert.match(protocolError(() => decodeResponse(responseFrame(huge, { version: 5, opcode: Opcode.ERROR }))).message, /failure count 2147483647/);
+    const badAddress = hex('00001300 0000 0001 00000000 00000001 00000001 05 0000000000 0001 00');
+    assert.match(protocolError(() => decodeResponse(responseFrame(badAddress, { version: 5, opcode: Opcode.ERROR }))).message, /\[inetaddr\] address of 5 bytes/);
   });
 });

@@ -89,13 +89,13 @@ const ROWS: readonly Row[] = [
     name: 'udt with a nested collection',
     type: address,
     value: { street: "Main St'", 'Zip Code': 12345, tags: new Map([['a', [1, 2]]]) },
-    rendered: "{street: 'Main St''', \"Zip Code\": 12345, tags: {'a': [1, 2]}}",
+    rendered: "{\"street\": 'Main St''', \"Zip Code\": 12345, \"tags\": {'a': [1, 2]}}",
   },
   {
     name: 'udt with a null field',
     type: address,
     value: { street: 'x', 'Zip Code': null, tags: null },
-    rendered: "{street: 'x', \"Zip Code\": null, tags: null}",
+    rendered: "{\"street\": 'x', \"Zip Code\": null, \"tags\": null}",
   },
   { name: 'tuple', type: tuple, value: new Tuple(1, 'a', new Set([5n, 6n])), rendered: "(1, 'a', {5, 6})" },
   { name: 'tuple with a null element', type: tuple, value: new Tuple(1, null, new Set([7n])), rendered: '(1, null, {7})' },
@@ -167,7 +167,7 @@ describe('values', () => {
     const full = encodeValue({ street: 'x', 'Zip Code': 1, tags: null }, address, V4)!;
     const short = full.subarray(0, 4 + 1); // just street
     assert.deepStrictEqual(decodeValue(short, address, V4), { street: 'x' });
-    assert.equal(renderValue(short, address, V4), "{street: 'x', \"Zip Code\": null, tags: null}");
+    assert.equal(renderValue(short, address, V4), "{\"street\": 'x', \"Zip Code\": null, \"tags\": null}");
   });
 
   it('renders bytes that do not fit the type as unreadable, and decodeValue throws a RangeError', () => {

@@ -1,13 +1,11 @@
+import { CutoverError, type CutoverErrorOptions } from '@cutover/errors';
+
 export type EventLogErrorCode = 'NOT_WIRE_FORMAT' | 'UNKNOWN_SCHEMA' | 'WRONG_SUBJECT' | 'INVALID_RECORD' | 'BAD_CATALOGUE' | 'RECORDS_REFUSED' | 'TOPIC_NOT_READY';
 
 /** A record that cannot be written or read, with a stable code: what goes to the dead-letter topic as the reason. */
-export class EventLogError extends Error {
-  constructor(
-    readonly code: EventLogErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'EventLogError';
+export class EventLogError extends CutoverError<EventLogErrorCode> {
+  constructor(code: EventLogErrorCode, message: string, options?: CutoverErrorOptions) {
+    super(code, message, options);
   }
 }
 
@@ -25,6 +23,5 @@ export interface RefusedRecord {
 export class RecordsRefused extends EventLogError {
   constructor(readonly refused: readonly RefusedRecord[]) {
     super('RECORDS_REFUSED', `${refused.length} record(s) refused: ${refused.map((r) => `#${r.index} ${r.code} (${r.reason})`).join('; ')}`);
-    this.name = 'RecordsRefused';
   }
 }

@@ -4,8 +4,9 @@ export { EventLogError, RecordsRefused, type EventLogErrorCode, type RefusedReco
 export { decodeAsWritten, decodeRecord, encodeRecord, type DecodedRecord } from './wire.js';
 export type { EventLog, LogRecord, ReadOptions, StoredRecord, Subscription, TopicLimits } from './event-log.js';
 export { FRAGMENT_HEADER } from './fragments.js';
-export { KafkaEventLog, type KafkaConnection } from './kafka-log.js';
+export { KafkaEventLog } from './kafka-log.js';
+export { kafkajsOptions, producerOptions, type KafkaConnection, type ProducerConnectionOptions } from './kafka-options.js';
 export { kafkajsLogs, type LogSink } from './kafkajs-logs.js';
 export { MemoryEventLog, type MemoryLogOptions } from './memory-log.js';
 export { partitionOf } from './partition.js';
-export { createTopics, describeTopics, topicCatalogue, topicDrift, type TopicSpec, type TopicState } from './topics.js';
+export { createTopics, describeTopics, groupNames, topicCatalogue, topicDrift, topicNames, topicSpecs, type GroupNames, type TopicNames, type TopicSpec, type TopicState } from './topics.js';

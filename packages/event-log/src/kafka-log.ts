@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
+import { Backoff, type RetryPolicy } from '@cutover/errors';
 import { Producer } from '@platformatic/kafka';
 import kafkajs, { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage } from 'kafkajs';
 import { RecordsRefused } from './errors.js';
 import type { EventLog, LogRecord, ReadOptions, StoredRecord, Subscription, TopicLimits } from './event-log.js';
 import { Reassembler, split } from './fragments.js';
+import { kafkajsOptions, producerOptions, type KafkaConnection } from './kafka-options.js';
 import { kafkajsLogs, type LogSink } from './kafkajs-logs.js';
 import { partitionOf } from './partition.js';
 import { BATCH_OVERHEAD, RECORD_MARGIN, encodedBytes } from './record-size.js';
@@ -15,10 +16,9 @@ import { SendPlan, type Piece } from './send-plan.js';
 // kafkajs is CommonJS: this export is only reachable through the default import.
 const { ConfigResourceTypes } = kafkajs;
 
-export interface KafkaConnection {
-  readonly brokers: readonly string[];
-  readonly clientId: string;
-}
+
+/** A handler that failed gets its records again (not committed) after this, for as long as it fails. */
+const HANDLER_RETRY: RetryPolicy = { initialDelayMs: 50 };
 
 /** A send's bytes in all: well under the broker's `socket.request.max.bytes` (100 MiB by default). */
 const SEND_BYTES = 16 * 1024 * 1024;
@@ -51,8 +51,7 @@ export class KafkaEventLog implements EventLog {
     logger?: LogSink,
   ) {
     this.kafka = new Kafka({
-      clientId: connection.clientId,
-      brokers: [...connection.brokers],
+      ...kafkajsOptions(connection),
       connectionTimeout: 3000,
       logLevel: logLevel.WARN,
       ...(logger ? { logCreator: kafkajsLogs(logger) } : {}),
@@ -195,6 +194,8 @@ export class KafkaEventLog implements EventLog {
     });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
+    // By partition: the failures of its handler since it last succeeded.
+    const retries = new Map<number, Backoff>();
     const handOver = async (partition: number, messages: readonly KafkaMessage[], heartbeat: () => Promise<void>, handler: (records: readonly StoredRecord[]) => Promise<void>): Promise<boolean> => {
       // Where to start again if the handler fails: its first record may have begun fragments ago.
       const again = reassembler.commitOffset(partition, BigInt(messages[0]!.offset));
@@ -205,11 +206,14 @@ export class KafkaEventLog implements EventLog {
         const beating = setInterval(() => void heartbeat().catch(() => undefined), 3000);
         try {
           await handler(whole);
+          retries.delete(partition);
         } catch {
           // Not committed: delivered again, after a pause so a handler that keeps failing does not spin.
           reassembler.forget(partition);
           consumer.seek({ topic, partition, offset: String(again) });
-          await delay(50);
+          const backoff = retries.get(partition) ?? new Backoff(HANDLER_RETRY);
+          retries.set(partition, backoff);
+          await backoff.wait();
           return false;
         } finally {
           clearInterval(beating);
@@ -312,8 +316,7 @@ export class KafkaEventLog implements EventLog {
 
   private async send(topic: string, pieces: readonly Piece[]): Promise<void> {
     this.producer ??= new Producer({
-      clientId: this.connection.clientId,
-      bootstrapBrokers: [...this.connection.brokers],
+      ...producerOptions(this.connection),
       // Idempotent: a send the producer retries never appends twice.
       idempotent: true,
       acks: -1,

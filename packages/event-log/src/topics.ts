@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Backoff } from '@cutover/errors';
 import kafkajs, { type Admin } from 'kafkajs';
 import { EventLogError } from './errors.js';
 
@@ -27,10 +28,67 @@ export interface TopicState {
 
 const CATALOGUE = fileURLToPath(new URL('../../../topics/topics.json', import.meta.url));
 
+/** Every topic of topics/topics.json, by what it holds. */
+export interface TopicNames {
+  /** The proxies' mutation log. */
+  readonly mutations: string;
+  /** Mutations origin took and target failed, for the healers (TARGET_FAILURE_POLICY=origin-acked). */
+  readonly heals: string;
+  /** Commands: who may write it may run the migration (see the README's section on Kafka ACLs). */
+  readonly control: string;
+  /** Decided events and the migrators' facts. */
+  readonly migrationEvents: string;
+  /** The table migrator's chunk work. */
+  readonly work: string;
+  readonly documents: string;
+  readonly documentReaders: string;
+  /** What could not be read or written, with the reason. */
+  readonly deadLetters: string;
+}
+
+/** The consumer groups of Cutover's workers: every process doing the same work joins the same one. */
+export interface GroupNames {
+  /** Table copiers and verifiers. */
+  readonly tableWorkers: string;
+  /** Every proxy's healer. */
+  readonly healer: string;
+  readonly documentLoaders: string;
+  readonly documentReaders: string;
+}
+
+/**
+ * The name of each topic, with the configured prefix (KAFKA_TOPIC_PREFIX): the one place a
+ * topic is named. The catalogue (topics/topics.json) holds the same names, unprefixed.
+ */
+export function topicNames(prefix = ''): TopicNames {
+  const topic = (name: string): string => `${prefix}cutover.${name}`;
+  return {
+    mutations: topic('mutations'),
+    heals: topic('heals'),
+    control: topic('control'),
+    migrationEvents: topic('migration-events'),
+    work: topic('work'),
+    documents: topic('documents'),
+    documentReaders: topic('document-readers'),
+    deadLetters: topic('dead-letters'),
+  };
+}
+
+/** The name of each consumer group of Cutover's workers, with the configured prefix. */
+export function groupNames(prefix = ''): GroupNames {
+  const group = (name: string): string => `${prefix}cutover-${name}`;
+  return { tableWorkers: group('table-workers'), healer: group('healer'), documentLoaders: group('document-loaders'), documentReaders: group('document-readers') };
+}
+
 /** topics/topics.json, each name with the configured prefix. */
 export function topicCatalogue(prefix = '', file = CATALOGUE): TopicSpec[] {
   const { topics } = JSON.parse(readFileSync(file, 'utf8')) as { topics: TopicSpec[] };
   return topics.map((t) => ({ ...t, name: `${prefix}${t.name}` }));
+}
+
+/** The catalogue's specs of these topics (named by `topicNames`), to create them. */
+export function topicSpecs(prefix: string, names: readonly string[]): TopicSpec[] {
+  return topicCatalogue(prefix).filter((t) => names.includes(t.name));
 }
 
 /** Every way the cluster differs from the catalogue, in words; empty when it does not. */
@@ -78,14 +136,14 @@ export async function createTopics(admin: Admin, catalogue: readonly TopicSpec[]
   return missing.map((t) => t.name);
 }
 
-/** Waits until every partition of `topics` has a leader (30 s at most). */
+/** Waits until every partition of `topics` has a leader: looked at every 100 ms, for 30 s at most. */
 async function leadersOf(admin: Admin, topics: readonly string[]): Promise<void> {
   if (topics.length === 0) return;
-  for (let waited = 0; ; waited += 100) {
+  const looks = new Backoff({ initialDelayMs: 100, maxElapsedMs: 30_000 });
+  for (;;) {
     const metadata = await admin.fetchTopicMetadata({ topics: [...topics] }).catch(() => undefined);
     if (metadata !== undefined && metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
-    if (waited >= 30_000) throw new EventLogError('TOPIC_NOT_READY', `topics without a leader after 30 s: ${topics.join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (!(await looks.wait())) throw new EventLogError('TOPIC_NOT_READY', `topics without a leader after 30 s: ${topics.join(', ')}`, { retryable: true });
   }
 }
 

@@ -78,6 +78,6 @@ function readBody(writer: SchemaVersion, bytes: Buffer, read: (body: Buffer) => 
   try {
     return read(bytes.subarray(HEADER));
   } catch (error) {
-    throw new EventLogError('INVALID_RECORD', `${writer.subject} (schema id ${writer.id}) does not decode: ${(error as Error).message}`);
+    throw new EventLogError('INVALID_RECORD', `${writer.subject} (schema id ${writer.id}) does not decode: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { SchemaCatalogue, topicCatalogue, topicDrift, type TopicState } from '../src/index.ts';
+import { SchemaCatalogue, groupNames, topicCatalogue, topicDrift, topicNames, topicSpecs, type TopicState } from '../src/index.ts';
 
 const catalogue = topicCatalogue('t1.');
 
@@ -11,6 +11,15 @@ it('names every topic with the prefix, and gives each a value schema from schema
   const control = catalogue.find((t) => t.name === 't1.cutover.control')!;
   assert.equal(control.partitions, 1, 'one partition: one total order of commands');
   assert.equal(control.retentionMs, -1, 'kept forever: it is the audit log');
+});
+
+it('names each topic of the catalogue once, by what it holds, and the workers\' consumer groups, with the prefix', () => {
+  const names = topicNames('t1.');
+  assert.deepEqual(Object.values(names).sort(), catalogue.map((t) => t.name).sort());
+  assert.deepEqual([names.control, names.migrationEvents, names.deadLetters], ['t1.cutover.control', 't1.cutover.migration-events', 't1.cutover.dead-letters']);
+  assert.deepEqual(topicSpecs('t1.', [names.work]).map((t) => t.name), ['t1.cutover.work']);
+  assert.deepEqual(groupNames('t1.'), { tableWorkers: 't1.cutover-table-workers', healer: 't1.cutover-healer', documentLoaders: 't1.cutover-document-loaders', documentReaders: 't1.cutover-document-readers' });
+  assert.equal(topicNames().mutations, 'cutover.mutations');
 });
 
 it('reports missing topics and every differing setting, and nothing when they match', () => {

@@ -1,9 +1,9 @@
+import type { ClusterName, ReadMode } from '@cutover/config';
+
 /**
  * Commands: what an operator (or a service) asks of the migration. They travel as `Update`
  * records on the control topic, are decided against the state, and never change it directly.
  */
-export type ClusterName = 'origin' | 'target';
-export type ReadMode = 'primary-only' | 'dual-async';
 
 /** What a pause or resume applies to. Tables are `keyspace.table`, collections `database.collection`. */
 export type Scope = { readonly kind: 'all' } | { readonly kind: 'table'; readonly name: string } | { readonly kind: 'collection'; readonly name: string };

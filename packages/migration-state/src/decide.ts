@@ -1,8 +1,7 @@
 import type { Command, CommandEnvelope, Observed, Scope } from './commands.js';
 import type { Event, EventEnvelope } from './events.js';
+import { QUALIFIED_NAME, named } from './named.js';
 import { describeScope, type LastVerification, type MigrationState } from './state.js';
-
-const TABLE_NAME = /^[^.\s]+\.[^.\s]+$/;
 
 /**
  * Decides a command against the state: the events it causes, or a single CommandRejected
@@ -81,14 +80,14 @@ function decision({ command, migrationId, reason }: CommandEnvelope, state: Migr
   switch (command.type) {
     case 'SetPriority':
       if (!Number.isSafeInteger(command.priority)) return `priority must be a whole number, not ${command.priority}`;
-      return state.tables[command.table] === undefined ? unknownTable(command.table, state) : [{ type: 'PriorityChanged', table: command.table, priority: command.priority }];
+      return named(state.tables, command.table) === undefined ? unknownTable(command.table, state) : [{ type: 'PriorityChanged', table: command.table, priority: command.priority }];
     case 'Remigrate':
-      return state.tables[command.table] === undefined ? unknownTable(command.table, state) : [{ type: 'RemigrationRequested', table: command.table, truncate: command.truncate, force: command.force }];
+      return named(state.tables, command.table) === undefined ? unknownTable(command.table, state) : [{ type: 'RemigrationRequested', table: command.table, truncate: command.truncate, force: command.force }];
     case 'Pause':
     case 'Resume':
       return pauseOrResume(command.type, command.scope, state);
     case 'RecordVerification': {
-      const table = state.tables[command.table];
+      const table = named(state.tables, command.table);
       if (table === undefined) return unknownTable(command.table, state);
       if (command.round !== table.remigrations) return `the verification compared round ${command.round} of ${command.table}, which is at round ${table.remigrations} now (re-migrated since): it says nothing of this round`;
       const shared = table.verification;
@@ -100,11 +99,11 @@ function decision({ command, migrationId, reason }: CommandEnvelope, state: Migr
     }
     case 'SetCollectionPriority':
       if (!Number.isSafeInteger(command.priority)) return `priority must be a whole number, not ${command.priority}`;
-      return state.collections[command.collection] === undefined ? unknownCollection(command.collection, state) : [{ type: 'CollectionPriorityChanged', collection: command.collection, priority: command.priority }];
+      return named(state.collections, command.collection) === undefined ? unknownCollection(command.collection, state) : [{ type: 'CollectionPriorityChanged', collection: command.collection, priority: command.priority }];
     case 'RemigrateCollection':
-      return state.collections[command.collection] === undefined ? unknownCollection(command.collection, state) : [{ type: 'CollectionRemigrationRequested', collection: command.collection, truncate: command.truncate }];
+      return named(state.collections, command.collection) === undefined ? unknownCollection(command.collection, state) : [{ type: 'CollectionRemigrationRequested', collection: command.collection, truncate: command.truncate }];
     case 'RecordCollectionVerification': {
-      const collection = state.collections[command.collection];
+      const collection = named(state.collections, command.collection);
       if (collection === undefined) return unknownCollection(command.collection, state);
       if (command.round !== collection.round) return `the verification compared round ${command.round} of ${command.collection}, which is at round ${collection.round} now: it says nothing of this round`;
       const { type: _command, ...verification } = command;
@@ -130,16 +129,16 @@ function passGate(command: Observed & { readonly force?: boolean }, reason: stri
 function start(command: Extract<Command, { type: 'StartMigration' }>, state: MigrationState): Event[] | string {
   if (state.status !== 'idle') return `migration ${state.migrationId} is ${state.status}; a log holds one migration`;
   if (command.tables.length + command.collections.length === 0) return 'name at least one table or collection';
-  const badTable = command.tables.find((t) => !TABLE_NAME.test(t));
+  const badTable = command.tables.find((t) => !QUALIFIED_NAME.test(t));
   if (badTable !== undefined) return `"${badTable}" is not keyspace.table`;
-  const badCollection = command.collections.find((c) => !TABLE_NAME.test(c));
+  const badCollection = command.collections.find((c) => !QUALIFIED_NAME.test(c));
   if (badCollection !== undefined) return `"${badCollection}" is not database.collection`;
   const duplicate = [...command.tables, ...command.collections].find((name, i, all) => all.indexOf(name) !== i);
   if (duplicate !== undefined) return `${duplicate} is listed twice`;
   const into = Object.entries(command.into ?? {});
   const stray = into.find(([collection]) => !command.collections.includes(collection));
   if (stray !== undefined) return `--into names ${stray[0]}, which is not a collection of the migration`;
-  const badTarget = into.find(([, target]) => !TABLE_NAME.test(target));
+  const badTarget = into.find(([, target]) => !QUALIFIED_NAME.test(target));
   if (badTarget !== undefined) return `"${badTarget[1]}" (where ${badTarget[0]} goes) is not keyspace.table`;
   const shared = into.find(([, target], i) => into.findIndex(([, other]) => other === target) !== i);
   if (shared !== undefined) return `two collections go to ${shared[1]}`;
@@ -152,7 +151,7 @@ function pauseOrResume(type: 'Pause' | 'Resume', scope: Scope, state: MigrationS
   if (scope.kind === 'all') {
     paused = state.paused;
   } else {
-    const target = scope.kind === 'table' ? state.tables[scope.name] : state.collections[scope.name];
+    const target = scope.kind === 'table' ? named(state.tables, scope.name) : named(state.collections, scope.name);
     if (target === undefined) return scope.kind === 'table' ? unknownTable(scope.name, state) : unknownCollection(scope.name, state);
     paused = target.paused;
   }

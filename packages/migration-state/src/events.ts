@@ -1,4 +1,5 @@
-import type { ClusterName, CollectionVerification, Command, ReadMode, Scope, Verification } from './commands.js';
+import type { ClusterName, ReadMode } from '@cutover/config';
+import type { CollectionVerification, Command, Scope, Verification } from './commands.js';
 
 /** Facts: what was decided. The state is nothing but these, folded. */
 export type Event =

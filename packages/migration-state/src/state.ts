@@ -1,6 +1,8 @@
-import type { ClusterName, DifferingRow, ReadMode, Scope } from './commands.js';
+import type { ClusterName, ReadMode } from '@cutover/config';
+import type { DifferingRow, Scope } from './commands.js';
 import { newCollection, nextRound, withCollectionFact, type CollectionState } from './collection-state.js';
 import { isCollectionFact, isFact, type Event, type EventEnvelope, type Fact } from './events.js';
+import { named, namedRecord, withNamed } from './named.js';
 
 export interface TableState {
   readonly name: string;
@@ -111,8 +113,8 @@ export const initialState: MigrationState = {
   primary: 'origin',
   readMode: 'primary-only',
   paused: false,
-  tables: {},
-  collections: {},
+  tables: namedRecord<TableState>([]),
+  collections: namedRecord<CollectionState>([]),
 };
 
 /** Tables in the order they are to be copied: by priority, then as they were listed. */
@@ -157,16 +159,17 @@ function withEvent(state: MigrationState, event: Event, { migrationId, at }: Pic
         migrationId,
         status: 'running',
         paused: false,
-        tables: Object.fromEntries(event.tables.map((name, position) => [name, { name, priority: 0, position, paused: false, remigrations: 0 }])),
-        collections: Object.fromEntries(event.collections.map((name, position) => [name, newCollection(name, position, event.into?.[name])])),
+        tables: namedRecord(event.tables.map((name, position) => [name, { name, priority: 0, position, paused: false, remigrations: 0 }])),
+        collections: namedRecord(event.collections.map((name, position) => [name, newCollection(name, position, event.into === undefined ? undefined : named(event.into, name))])),
       };
     case 'PriorityChanged':
-      return { ...state, tables: { ...state.tables, [event.table]: { ...state.tables[event.table]!, priority: event.priority } } };
-    case 'RemigrationRequested': {
-      // Verifications and the copy of the earlier round say nothing of the new one.
-      const { verified: _verified, rechecked: _rechecked, verification: _verification, copy: _copy, ...table } = state.tables[event.table]!;
-      return { ...state, tables: { ...state.tables, [event.table]: { ...table, remigrations: table.remigrations + 1, truncate: event.truncate, force: event.force } } };
-    }
+      return withTable(state, event.table, (table) => ({ ...table, priority: event.priority }));
+    case 'RemigrationRequested':
+      return withTable(state, event.table, (table) => {
+        // Verifications and the copy of the earlier round say nothing of the new one.
+        const { verified: _verified, rechecked: _rechecked, verification: _verification, copy: _copy, ...rest } = table;
+        return { ...rest, remigrations: table.remigrations + 1, truncate: event.truncate, force: event.force };
+      });
     case 'Paused':
     case 'Resumed':
       return withPause(state, event.scope, event.type === 'Paused');
@@ -177,7 +180,8 @@ function withEvent(state: MigrationState, event: Event, { migrationId, at }: Pic
     case 'MigrationCompleted':
       return { ...state, status: 'completed' };
     case 'TableVerified': {
-      const table = state.tables[event.table]!;
+      const table = named(state.tables, event.table);
+      if (table === undefined) return state;
       const { startedAt, rows, differences, complete, differingRows = [] } = event;
       const result = { startedAt, recordedAt: at, rows, differences, complete, differingRows };
       const ended = table.verification !== undefined && table.verification.id === event.verificationId ? { ...table, verification: { ...table.verification, recorded: true } } : table;
@@ -185,9 +189,9 @@ function withEvent(state: MigrationState, event: Event, { migrationId, at }: Pic
       // One of what changed since a log position rather than a time tells the gate nothing.
       const last = event.scope === 'changed' ? table.rechecked : table.verified;
       const counts = (last === undefined || last.startedAt <= startedAt) && (event.scope !== 'changed' || event.since !== undefined);
-      if (!counts) return { ...state, tables: { ...state.tables, [event.table]: ended } };
+      if (!counts) return { ...state, tables: withNamed(state.tables, event.table, ended) };
       const recorded = event.scope === 'changed' ? { rechecked: { ...result, since: event.since! } } : { verified: result };
-      return { ...state, tables: { ...state.tables, [event.table]: { ...ended, ...recorded } } };
+      return { ...state, tables: withNamed(state.tables, event.table, { ...ended, ...recorded }) };
     }
     case 'CollectionPriorityChanged':
       return withCollection(state, event.collection, (c) => ({ ...c, priority: event.priority }));
@@ -207,25 +211,24 @@ function withEvent(state: MigrationState, event: Event, { migrationId, at }: Pic
 /** A migrator's fact about the current copy round of a table; one about another round or an unknown table changes nothing. */
 function withFact(state: MigrationState, fact: Fact, envelope: Pick<EventEnvelope, 'issuer' | 'at'>): MigrationState {
   if (isCollectionFact(fact)) {
-    const collection = state.collections[fact.collection];
-    return collection === undefined ? state : { ...state, collections: { ...state.collections, [fact.collection]: withCollectionFact(collection, fact, envelope) } };
+    return withCollection(state, fact.collection, (collection) => withCollectionFact(collection, fact, envelope));
   }
-  const table = state.tables[fact.table];
+  const table = named(state.tables, fact.table);
   if (table === undefined || fact.round !== table.remigrations) return state;
-  const set = (copy: TableCopy): MigrationState => ({ ...state, tables: { ...state.tables, [fact.table]: { ...table, copy } } });
+  const set = (copy: TableCopy): MigrationState => ({ ...state, tables: withNamed(state.tables, fact.table, { ...table, copy }) });
   const copy = table.copy?.round === fact.round ? table.copy : undefined;
   if (fact.type === 'VerificationStarted') {
     // One begun later takes the place of the last (cutover verify --restart); a fact logged twice changes nothing.
     if (table.verification !== undefined && (table.verification.startedAt > envelope.at || table.verification.id === fact.verificationId)) return state;
     const verification = { id: fact.verificationId, recorded: false, startedAt: envelope.at, issuer: envelope.issuer, ranges: fact.ranges, done: {} };
-    return { ...state, tables: { ...state.tables, [fact.table]: { ...table, verification } } };
+    return { ...state, tables: withNamed(state.tables, fact.table, { ...table, verification }) };
   }
   if (fact.type === 'RangeVerified') {
     const verification = table.verification;
     if (verification?.id !== fact.verificationId || verification.recorded) return state;
     const { rows, targetRows, differences, complete, failure } = fact;
     const done = { ...verification.done, [fact.range]: { rows, targetRows, differences, complete, failure, by: envelope.issuer } };
-    return { ...state, tables: { ...state.tables, [fact.table]: { ...table, verification: { ...verification, done } } } };
+    return { ...state, tables: withNamed(state.tables, fact.table, { ...table, verification: { ...verification, done } }) };
   }
   const claim = { issuer: envelope.issuer, at: envelope.at };
   const planner = copy?.planner ?? claim;
@@ -258,9 +261,16 @@ function withFact(state: MigrationState, fact: Fact, envelope: Pick<EventEnvelop
   }
 }
 
+/** The state with the table named `name` changed; a name the migration has no table of changes nothing. */
+function withTable(state: MigrationState, name: string, change: (t: TableState) => TableState): MigrationState {
+  const table = named(state.tables, name);
+  return table === undefined ? state : { ...state, tables: withNamed(state.tables, name, change(table)) };
+}
+
+/** The state with the collection named `name` changed; a name the migration has no collection of changes nothing. */
 function withCollection(state: MigrationState, name: string, change: (c: CollectionState) => CollectionState): MigrationState {
-  const collection = state.collections[name];
-  return collection === undefined ? state : { ...state, collections: { ...state.collections, [name]: change(collection) } };
+  const collection = named(state.collections, name);
+  return collection === undefined ? state : { ...state, collections: withNamed(state.collections, name, change(collection)) };
 }
 
 function withPause(state: MigrationState, scope: Scope, paused: boolean): MigrationState {
@@ -268,9 +278,9 @@ function withPause(state: MigrationState, scope: Scope, paused: boolean): Migrat
     case 'all':
       return { ...state, paused };
     case 'table':
-      return { ...state, tables: { ...state.tables, [scope.name]: { ...state.tables[scope.name]!, paused } } };
+      return withTable(state, scope.name, (t) => ({ ...t, paused }));
     case 'collection':
-      return { ...state, collections: { ...state.collections, [scope.name]: { ...state.collections[scope.name]!, paused } } };
+      return withCollection(state, scope.name, (c) => ({ ...c, paused }));
   }
 }
 

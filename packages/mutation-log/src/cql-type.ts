@@ -1,4 +1,4 @@
-import { TypeCode, type CqlType, type PrimitiveTypeName } from '@cutover/cql-protocol';
+import { TypeCode, cqlString, quoteIdentifier, quoteQualified, type CqlType, type PrimitiveTypeName } from '@cutover/cql-protocol';
 
 /**
  * A bound variable's type as a descriptor keeps it: CQL's spelling (`map<text, int>`), except
@@ -10,7 +10,7 @@ export function typeText(type: CqlType): string {
     case 'primitive':
       return type.name === 'varchar' ? 'text' : type.name;
     case 'custom':
-      return `'${type.className.replaceAll("'", "''")}'`;
+      return cqlString(type.className);
     case 'list':
     case 'set':
       return `${type.kind}<${typeText(type.element)}>`;
@@ -19,12 +19,8 @@ export function typeText(type: CqlType): string {
     case 'tuple':
       return `tuple<${type.elements.map(typeText).join(', ')}>`;
     case 'udt':
-      return `${identifier(type.keyspace)}.${identifier(type.name)}{${type.fields.map((f) => `${identifier(f.name)}: ${typeText(f.type)}`).join(', ')}}`;
+      return `${quoteQualified(type.keyspace, type.name)}{${type.fields.map((f) => `${quoteIdentifier(f.name)}: ${typeText(f.type)}`).join(', ')}}`;
   }
-}
-
-function identifier(name: string): string {
-  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
 }
 
 const PRIMITIVES = new Map<string, PrimitiveTypeName>(

@@ -51,8 +51,14 @@ export interface LoggedMutation {
   readonly preparedId: string | null;
   readonly keyspace: string | null;
   readonly table: string | null;
-  /** In marker order; a batch: its first statement's. */
+  /** In marker order, or in the client's order when it bound them by name; a batch: its first statement's. */
   readonly values: readonly LoggedValue[];
+  /**
+   * True when the client bound the values by name (a QUERY or EXECUTE with names): each value's
+   * `name` is then the name it was bound to, and only names say which marker it fills, so the
+   * values must be bound by name again. Absent otherwise (and in v1/v2 records).
+   */
+  readonly byName?: true;
   readonly partitionKey: readonly LoggedValue[] | null;
   readonly consistency: number;
   readonly serialConsistency: number | null;

@@ -74,7 +74,7 @@ export function fromBatchV3(batch: BatchV3, record: StoredRecord): LoggedMutatio
     try {
       return fromMutation(batch.proxyId, id, m, statements, record);
     } catch (error) {
-      throw new EventLogError('INVALID_RECORD', `mutation ${id}: ${(error as Error).message}`);
+      throw new EventLogError('INVALID_RECORD', `mutation ${id}: ${(error as Error).message}`, { cause: error });
     }
   });
 }
@@ -110,6 +110,8 @@ function fromMutation(proxyId: string, eventId: string, m: MutationV3, statement
     keyspace: first.keyspace,
     table: first.table,
     values: first.values,
+    // A batch's names are not honoured by Cassandra: its values are positional.
+    ...(!batch && parts[0]!.names !== undefined ? { byName: true as const } : {}),
     partitionKey: first.partitionKey,
     consistency: m.consistency,
     serialConsistency: m.serialConsistency,

@@ -19,7 +19,7 @@ export function readMutations(record: StoredRecord, catalogue: SchemaCatalogue =
     try {
       batch = mutationBatchType.fromBuffer(bytes.subarray(5)) as BatchV3;
     } catch (error) {
-      throw new EventLogError('INVALID_RECORD', `MutationEvent (schema id ${MUTATION_BATCH_SCHEMA_ID}) does not decode: ${(error as Error).message}`);
+      throw new EventLogError('INVALID_RECORD', `MutationEvent (schema id ${MUTATION_BATCH_SCHEMA_ID}) does not decode: ${(error as Error).message}`, { cause: error });
     }
     return fromBatchV3(batch, record);
   }

@@ -1,4 +1,4 @@
-import { Consistency, UNSET, encodeRequestBody, encodeValue, type CqlType, type QueryValue, type Request } from '@cutover/cql-protocol';
+import { Consistency, ErrorCode, UNSET, encodeRequestBody, encodeValue, type CqlType, type QueryValue, type Request } from '@cutover/cql-protocol';
 import type { StoredRecord } from '@cutover/event-log';
 import type { MutationInput } from '../src/index.ts';
 
@@ -34,7 +34,7 @@ export function mutation(overrides: Partial<MutationInput> & Pick<MutationInput,
     writeTimestamp: 1_795_000_000_123_456n,
     nonIdempotent: { counter: false, listAppend: false, lwt: false, now: false, uuid: false },
     origin: { ok: true, timedOut: false, latencyMicros: 1250 },
-    target: { ok: false, errorCode: 0x1100, errorMessage: 'write timeout', timedOut: false, latencyMicros: 2_000_500 },
+    target: { ok: false, errorCode: ErrorCode.WRITE_TIMEOUT, errorMessage: 'write timeout', timedOut: false, latencyMicros: 2_000_500 },
     connectionId: 'c1',
     clientAddress: '127.0.0.1:50000',
     driver: 'DataStax Node.js Driver 4.10.0',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Consistency, Opcode } from '@cutover/cql-protocol';
+import { Consistency, ErrorCode, Opcode } from '@cutover/cql-protocol';
 import { EventLogError } from '@cutover/event-log';
 import { assembleBatch, encodeDescriptor, encodeMutation, readMutations, type LoggedMutation, type LoggedValue } from '../src/index.ts';
 import { UNSET, address, bigint, body, cell, executeBody, int, mutation, stored, tags, text } from './fixtures.ts';
@@ -41,7 +41,7 @@ describe('reading v3 batches', () => {
       'id int 7',
       "customer text 'o''brien'",
       "tags map<text, list<int>> {'a': [1, 2]}",
-      'ship_to shop.address{street: text, "Zip": int} {street: \'Main St\', "Zip": 12345}',
+      'ship_to "shop"."address"{"street": text, "Zip": int} {"street": \'Main St\', "Zip": 12345}',
       'total bigint 4611686018427387904',
     ]);
     assert.deepEqual(rendered(m.partitionKey!), ["customer text 'o''brien'", 'id int 7']);
@@ -65,7 +65,7 @@ describe('reading v3 batches', () => {
       nonIdempotent: { counter: false, listAppend: false, lwt: false, now: false, uuid: false },
       children: [],
       origin: { ok: true, errorCode: null, errorMessage: null, timedOut: false, latencyMs: 1.25 },
-      target: { ok: false, errorCode: 0x1100, errorMessage: 'write timeout', timedOut: false, latencyMs: 2000.5 },
+      target: { ok: false, errorCode: ErrorCode.WRITE_TIMEOUT, errorMessage: 'write timeout', timedOut: false, latencyMs: 2000.5 },
       format: 3,
       source: { topic: 't.cutover.mutations', partition: 2, offset: '0', timestamp: 1_795_000_001_000 },
     });
@@ -81,12 +81,15 @@ describe('reading v3 batches', () => {
     assert.equal(m!.kind, 'UPDATE');
     assert.equal(m!.serialConsistency, Consistency.LOCAL_SERIAL);
     assert.deepEqual(rendered(m!.values), ['n ? 0x00000005']);
+    assert.equal(m!.byName, true, 'values bound by name say so');
     assert.equal(m!.partitionKey, null);
+    const [positional] = readOne({ opcode: Opcode.EXECUTE, statements: [insert.id], body: executeBody(preparedId, [cell(1, int), null, null, null, null]) });
+    assert.equal(positional!.byName, undefined);
   });
 
   it('keeps null and unset values apart', () => {
     const [m] = readOne({ opcode: Opcode.EXECUTE, statements: [insert.id], body: executeBody(preparedId, [cell(1, int), null, UNSET, UNSET, null]) });
-    assert.deepEqual(rendered(m!.values), ['id int 1', 'customer text null', 'tags map<text, list<int>> <unset>', 'ship_to shop.address{street: text, "Zip": int} <unset>', 'total bigint null']);
+    assert.deepEqual(rendered(m!.values), ['id int 1', 'customer text null', 'tags map<text, list<int>> <unset>', 'ship_to "shop"."address"{"street": text, "Zip": int} <unset>', 'total bigint null']);
     assert.deepEqual(m!.values.map((v) => [v.bytes, v.unset]), [[cell(1, int), false], [null, false], [null, true], [null, true], [null, false]]);
   });
 
@@ -108,7 +111,7 @@ describe('reading v3 batches', () => {
     assert.deepEqual(
       m!.children.map((c) => [c.statement, `${c.keyspace}.${c.table}`, rendered(c.values)]),
       [
-        ['INSERT INTO shop.orders (id, customer, tags, ship_to, total) VALUES (?, ?, ?, ?, ?)', 'shop.orders', ['id int 1', "customer text 'a'", 'tags map<text, list<int>> null', 'ship_to shop.address{street: text, "Zip": int} null', 'total bigint 3']],
+        ['INSERT INTO shop.orders (id, customer, tags, ship_to, total) VALUES (?, ?, ?, ?, ?)', 'shop.orders', ['id int 1', "customer text 'a'", 'tags map<text, list<int>> null', 'ship_to "shop"."address"{"street": text, "Zip": int} null', 'total bigint 3']],
         ["UPDATE shop.stock SET n = ? WHERE sku = 'a'", 'shop.stock', ['? ? 0x00000009']],
       ],
     );

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import avro from 'avsc';
-import { Opcode } from '@cutover/cql-protocol';
+import { Consistency, ErrorCode, Opcode } from '@cutover/cql-protocol';
 import { SCHEMAS_DIR, SchemaCatalogue } from '@cutover/event-log';
 import { MUTATION_BATCH_SCHEMA_ID, assembleBatch, encodeDescriptor, encodeMutation } from '../src/index.ts';
 import { bigint, body, cell, executeBody, int, mutation, tags, text } from './fixtures.ts';
@@ -31,12 +31,12 @@ function expectedMutation(statements: Buffer[], requestBody: Buffer) {
     opcode: Opcode.EXECUTE,
     statements,
     body: requestBody,
-    consistency: 6,
+    consistency: Consistency.LOCAL_QUORUM,
     serialConsistency: null,
     writeTimestamp: 1_795_000_000_123_456,
     nonIdempotent: { counter: false, listAppend: false, lwt: false, now: false, uuid: false },
     origin: { ok: true, errorCode: null, errorMessage: null, timedOut: false, latencyMicros: 1250 },
-    target: { ok: false, errorCode: 0x1100, errorMessage: 'write timeout', timedOut: false, latencyMicros: 2_000_500 },
+    target: { ok: false, errorCode: ErrorCode.WRITE_TIMEOUT, errorMessage: 'write timeout', timedOut: false, latencyMicros: 2_000_500 },
     connectionId: 'c1',
     clientAddress: '127.0.0.1:50000',
     driver: 'DataStax Node.js Driver 4.10.0',
@@ -69,7 +69,7 @@ describe('writing', () => {
     const a = encodeDescriptor(insert);
     const b = encodeDescriptor({ cql: 'UPDATE shop.c SET n = ? WHERE k = ?', keyspace: 'shop', table: 'c', columns: [{ name: 'n', type: bigint }, { name: 'k', type: text }], partitionKey: [1] });
     const first = executeBody(Buffer.from('01', 'hex'), [cell(1, int), cell('x', text), null]);
-    const second = body({ type: 'QUERY', query: 'UPDATE shop.c SET n = 1 WHERE k = 2', params: { consistency: 1, skipMetadata: false } });
+    const second = body({ type: 'QUERY', query: 'UPDATE shop.c SET n = 1 WHERE k = 2', params: { consistency: Consistency.ONE, skipMetadata: false } });
     const mutations = [mutation({ opcode: Opcode.EXECUTE, statements: [a.id], body: first }), mutation({ opcode: Opcode.QUERY, sequence: 2, statements: [b.id], body: second })];
     const record = assembleBatch('proxy-0', [a.bytes, b.bytes], mutations.map(encodeMutation));
     assert.equal(record[0], 0);

@@ -27,7 +27,7 @@ export async function generateCertificates(dir: string, addresses: readonly stri
       await execFileAsync('openssl', args, { cwd: dir });
     } catch (error) {
       const { code, stderr } = error as { code?: string; stderr?: string };
-      throw new StackError('TLS_NOT_CONFIGURED', code === 'ENOENT' ? 'openssl is needed to make test certificates: install it (Debian: apt-get install openssl)' : `openssl ${args[0]} failed: ${stderr ?? String(error)}`);
+      throw new StackError('TLS_NOT_CONFIGURED', code === 'ENOENT' ? 'openssl is needed to make test certificates: install it (Debian: apt-get install openssl)' : `openssl ${args[0]} failed: ${stderr ?? String(error)}`, { cause: error });
     }
   };
   const days = '3650';

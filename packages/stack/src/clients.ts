@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { clusterTlsOptions, type ClusterConfig, type Config } from '@cutover/config';
+import { clusterTlsOptions, kafkaSecurity, type ClusterConfig, type Config } from '@cutover/config';
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
@@ -45,6 +45,7 @@ export function kafkaClient(config: Config, options: { quiet?: boolean } = {}): 
   return new Kafka({
     clientId: config.kafka.clientId,
     brokers: [...config.kafka.brokers],
+    ...kafkaSecurity(config.kafka),
     connectionTimeout: 3000,
     logLevel: options.quiet === true ? logLevel.NOTHING : logLevel.WARN,
     ...(options.quiet === true ? { retry: { retries: 0 } } : {}),

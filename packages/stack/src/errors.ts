@@ -1,3 +1,5 @@
+import { CutoverError, type CutoverErrorOptions } from '@cutover/errors';
+
 export type StackErrorCode =
   | 'JAVA_NOT_FOUND'
   | 'MAVEN_NOT_FOUND'
@@ -10,12 +12,8 @@ export type StackErrorCode =
   | 'TLS_NOT_CONFIGURED';
 
 /** Every failure of the local stack, with a stable code and a message that says what to do. */
-export class StackError extends Error {
-  constructor(
-    readonly code: StackErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'StackError';
+export class StackError extends CutoverError<StackErrorCode> {
+  constructor(code: StackErrorCode, message: string, options?: CutoverErrorOptions) {
+    super(code, message, options);
   }
 }

@@ -23,6 +23,7 @@ export async function assertPortFree(server: string, use: PortUse): Promise<void
       code === 'EADDRINUSE'
         ? `port ${use.host}:${use.port} (${server} ${use.purpose}) is already in use by another process`
         : `cannot bind ${use.host}:${use.port} (${server} ${use.purpose}): ${(error as Error).message}`,
+      { cause: error },
     );
   } finally {
     await new Promise<void>((resolve) => probe.close(() => resolve()));

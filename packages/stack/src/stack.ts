@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '@cutover/config';
+import { Backoff } from '@cutover/errors';
 import { StackError } from './errors.js';
 import { findJava17 } from './java.js';
 import { planStack, selectServers } from './plan.js';
@@ -171,7 +171,8 @@ export class LocalStack {
 
   /** Polls the server with a real client request until it answers, it exits, or its time is up. */
   private async waitReady(server: ServerDefinition, pid: number): Promise<void> {
-    const deadline = Date.now() + server.readyTimeoutMs;
+    // Probed every half second, until its time is up.
+    const probes = new Backoff({ initialDelayMs: 500, maxElapsedMs: server.readyTimeoutMs });
     const logFile = this.logFile(server.name);
     for (;;) {
       let lastError: unknown;
@@ -183,13 +184,12 @@ export class LocalStack {
       }
       const why = !(await isOurs(pid, this.dirOf(server.name)))
         ? 'exited before it became ready'
-        : Date.now() > deadline
+        : !(await probes.wait())
           ? `did not become ready within ${server.readyTimeoutMs / 1000}s (last check: ${(lastError as Error).message})`
           : undefined;
       if (why !== undefined) {
-        throw new StackError('SERVER_NOT_READY', `${server.name} ${why}. Last lines of ${logFile}:\n${tail(logFile, LOG_TAIL_LINES)}`);
+        throw new StackError('SERVER_NOT_READY', `${server.name} ${why}. Last lines of ${logFile}:\n${tail(logFile, LOG_TAIL_LINES)}`, { cause: lastError });
       }
-      await delay(500);
     }
   }
 }

@@ -1,4 +1,8 @@
+import { CutoverError } from '@cutover/errors';
+
 /** A command line the CLI cannot make sense of; the message says what was wrong. */
-export class UsageError extends Error {
-  readonly code = 'CUTOVER_USAGE';
+export class UsageError extends CutoverError<'CUTOVER_USAGE'> {
+  constructor(message: string) {
+    super('CUTOVER_USAGE', message);
+  }
 }

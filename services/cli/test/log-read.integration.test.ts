@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, it } from 'node:test';
-import { Consistency, Opcode, encodeRequestBody, encodeValue, type CqlType } from '@cutover/cql-protocol';
+import { Consistency, ErrorCode, Opcode, encodeRequestBody, encodeValue, type CqlType } from '@cutover/cql-protocol';
 import { loadConfig } from '@cutover/config';
-import { KafkaEventLog, SchemaCatalogue, createTopics, topicCatalogue, type StoredRecord } from '@cutover/event-log';
+import { KafkaEventLog, SchemaCatalogue, createTopics, topicCatalogue, topicNames, type StoredRecord } from '@cutover/event-log';
 import { assembleBatch, encodeDescriptor, encodeMutation, type MutationInput } from '@cutover/mutation-log';
 import { kafkaClient } from '@cutover/stack';
 import { runCli, spawnCli } from './run-cli.ts';
@@ -13,7 +13,7 @@ import { runCli, spawnCli } from './run-cli.ts';
 /** `cutover log read` against the stack's Kafka, on a mutations topic of its own holding v2 and v3 records. */
 const prefix = `logread-${randomBytes(3).toString('hex')}.`;
 const env = { KAFKA_TOPIC_PREFIX: prefix };
-const topic = `${prefix}cutover.mutations`;
+const topic = topicNames(prefix).mutations;
 const config = loadConfig({ env });
 const log = new KafkaEventLog(config.kafka);
 const timeout = 120_000;
@@ -66,7 +66,7 @@ const v2Event = {
   table: 'orders',
   values: [{ name: 'id', type: 'int', rendered: '1', bytes: cell(1, int), unset: false }, { name: 'customer', type: 'text', rendered: "'ann'", bytes: cell('ann', text), unset: false }],
   partitionKey: [{ name: 'id', type: 'int', rendered: '1', bytes: cell(1, int), unset: false }],
-  consistency: 6,
+  consistency: Consistency.LOCAL_QUORUM,
   serialConsistency: null,
   writeTimestamp: base * 1000,
   nonIdempotent: { counter: false, listAppend: false, lwt: false, now: false, uuid: false },
@@ -87,7 +87,7 @@ const batch = encodeRequestBody(
 const records = [
   Buffer.concat([Buffer.from([0, 0, 0, 0, 2]), catalogue.byId(2)!.type.toBuffer(v2Event)]),
   assembleBatch('proxy-1', [orders.bytes, stock.bytes, role.bytes], [
-    v3(1, base + 1000, { opcode: Opcode.EXECUTE, statements: [orders.id], body: execute, target: { ok: false, errorCode: 0x1100, errorMessage: 'write timeout', timedOut: false, latencyMicros: 2_000_000 } }),
+    v3(1, base + 1000, { opcode: Opcode.EXECUTE, statements: [orders.id], body: execute, target: { ok: false, errorCode: ErrorCode.WRITE_TIMEOUT, errorMessage: 'write timeout', timedOut: false, latencyMicros: 2_000_000 } }),
     v3(2, base + 2000, { opcode: Opcode.QUERY, kind: 'UPDATE', statements: [stock.id], body: query(stockCql) }),
     v3(3, base + 2500, { opcode: Opcode.QUERY, kind: 'DDL', statements: [role.id], body: query(createRole), writeTimestamp: null }),
   ]),
@@ -156,7 +156,7 @@ it('prints every mutation of v2 and v3 records as JSON lines, passwords hidden',
   assert.deepEqual(executed!.values, [{ name: 'id', type: 'int', value: '2' }, { name: 'customer', type: 'text', value: "'o''brien'" }]);
   assert.deepEqual(executed!.partitionKey, [{ name: 'id', type: 'int', value: '2' }]);
   assert.equal(executed!.writeTimestamp, String((base + 1000) * 1000));
-  assert.deepEqual([executed!.origin.ok, executed!.target.ok, executed!.target.errorCode, executed!.target.errorMessage], [true, false, 0x1100, 'write timeout']);
+  assert.deepEqual([executed!.origin.ok, executed!.target.ok, executed!.target.errorCode, executed!.target.errorMessage], [true, false, ErrorCode.WRITE_TIMEOUT, 'write timeout']);
   assert.equal(ddl!.statement, "CREATE ROLE auditor WITH PASSWORD = '*****' AND LOGIN = true");
   assert.equal(ddl!.writeTimestamp, null);
   assert.equal(batched!.writeTimestamp, '9223372036854775807');

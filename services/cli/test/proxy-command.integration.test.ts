@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@cutover/config';
-import { KafkaEventLog } from '@cutover/event-log';
+import { KafkaEventLog, topicNames } from '@cutover/event-log';
 import { readMutations } from '@cutover/mutation-log';
 import cassandra from 'cassandra-driver';
 
@@ -49,7 +49,7 @@ it('cutover proxy serves drivers, publishes their mutations to Kafka, and stops 
 
     // Stopping flushed what was recorded: the insert is in the topic.
     const log = new KafkaEventLog(loadConfig({ env }).kafka);
-    const events = (await log.readAll(`${prefix}cutover.mutations`)).flatMap((r) => readMutations(r));
+    const events = (await log.readAll(topicNames(prefix).mutations)).flatMap((r) => readMutations(r));
     await log.close();
     assert.ok(events.some((e) => e.kind === 'INSERT' && e.values.some((v) => v.rendered === `'${marker}'`)), JSON.stringify(events.map((e) => e.kind)));
   } finally {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, it } from 'node:test';
 import { loadConfig } from '@cutover/config';
-import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { KafkaEventLog, createTopics, topicCatalogue, topicNames } from '@cutover/event-log';
 import { readMutations } from '@cutover/mutation-log';
 import { LocalStack, cassandraClient, kafkaClient } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
@@ -78,7 +78,7 @@ async function load(client: cassandra.Client, table: string, stop: AbortSignal):
 /** The ids of `table` the mutation log holds, once. */
 async function loggedIds(table: string): Promise<Set<number>> {
   const ids = new Set<number>();
-  for (const record of await log.readAll(`${prefix}cutover.mutations`)) {
+  for (const record of await log.readAll(topicNames(prefix).mutations)) {
     for (const m of readMutations(record)) if (m.keyspace === ks && m.table === table && m.kind === 'INSERT') ids.add(Number(m.values[0]!.rendered));
   }
   return ids;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { loadConfig } from '@cutover/config';
-import { KafkaEventLog, createTopics, topicCatalogue, type StoredRecord } from '@cutover/event-log';
+import { KafkaEventLog, createTopics, topicCatalogue, topicNames, type StoredRecord } from '@cutover/event-log';
 import { readMutations } from '@cutover/mutation-log';
 import { cassandraClient, kafkaClient } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
@@ -76,7 +76,7 @@ it('names what a log with a record removed lacks: the cells of the mutations in 
   await admin.connect();
   await createTopics(admin, topicCatalogue(gapped.KAFKA_TOPIC_PREFIX).filter((t) => t.name.endsWith('cutover.mutations')));
   await admin.disconnect();
-  const records = await log.readAll(`${ks}.cutover.mutations`);
+  const records = await log.readAll(topicNames(`${ks}.`).mutations);
   // A record of inserts alone, of rows nothing else in the window wrote.
   const insertsOnly = (r: StoredRecord): number[] => {
     const mutations = readMutations(r);
@@ -85,7 +85,7 @@ it('names what a log with a record removed lacks: the cells of the mutations in 
   };
   const removed = records.find((r) => insertsOnly(r).length > 0)!;
   const lost = insertsOnly(removed);
-  await log.produce(`${gapped.KAFKA_TOPIC_PREFIX}cutover.mutations`, records.filter((r) => r !== removed).map((r) => ({ key: r.key, value: r.value })));
+  await log.produce(topicNames(gapped.KAFKA_TOPIC_PREFIX).mutations, records.filter((r) => r !== removed).map((r) => ({ key: r.key, value: r.value })));
   const result = await runCli(['replay', 'mutations', '--into', `${ks}_b`, '--tables', `${ks}.t`, '--from', since, '--to', until, '--json'], gapped);
   assert.equal(result.code, 1, result.stderr);
   const [t] = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { complete: boolean; gaps: { key: Record<string, string>; column: string }[] });

@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, it } from 'node:test';
 import { loadConfig } from '@cutover/config';
 import { ControlPlane, controlTopics } from '@cutover/control-plane';
-import { KafkaEventLog, SchemaCatalogue, decodeRecord } from '@cutover/event-log';
+import { KafkaEventLog, SchemaCatalogue, decodeRecord, topicNames } from '@cutover/event-log';
 import type { SharedVerification } from '@cutover/migration-state';
 import { cassandraClient } from '@cutover/stack';
 import { runCli, spawnCli } from './run-cli.ts';
@@ -63,7 +63,7 @@ async function until(condition: (v: SharedVerification | undefined) => boolean, 
 async function comparisons(id: string): Promise<Map<number, number>> {
   const catalogue = SchemaCatalogue.load();
   const counts = new Map<number, number>();
-  for (const record of await log.readAll(`${ks}.cutover.migration-events`)) {
+  for (const record of await log.readAll(topicNames(`${ks}.`).migrationEvents)) {
     const { event } = decodeRecord<{ event: Record<string, { verificationId?: string; range?: number }> }>(catalogue, 'MigrationEvent', record.value).value;
     const fact = event['dev.cutover.migration.RangeVerified'];
     if (fact?.verificationId === id) counts.set(fact.range!, (counts.get(fact.range!) ?? 0) + 1);
@@ -131,7 +131,7 @@ it('two verifiers share the ranges of one verification; the commit gate waits wh
   assert.deepEqual([repaired.differences, repaired.differingRows], [0, [{ key: 'id=7', kind: 'values', repaired: true }]], 'the repair is a fact of the migration, row by row');
   assert.equal((await runCli(['verify', table, '--changed-since', since], env)).code, 0);
   assert.equal((await runCli(['topics', 'create'], env)).code, 0);
-  await log.produce(`${ks}.cutover.heals`, [{ key: Buffer.from('k'), value: Buffer.from('a mutation target failed') }]);
+  await log.produce(topicNames(`${ks}.`).heals, [{ key: Buffer.from('k'), value: Buffer.from('a mutation target failed') }]);
   const pending = await runCli(['control', 'complete'], env);
   assert.match(pending.stderr, /^rejected: switch the primary to target before completing the migration$/m);
   const healing = await runCli(['control', 'set-primary', 'target'], env);

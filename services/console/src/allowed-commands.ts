@@ -1,3 +1,4 @@
+import { CLUSTER_NAMES, READ_MODES } from '@cutover/config';
 import { decide, type Command, type MigrationState, type Observed } from '@cutover/migration-state';
 import type { CommandRequest } from './command-request.js';
 
@@ -22,8 +23,8 @@ export function allowedCommands(state: MigrationState, observed: Observed): Reco
   };
   offer('pause', { command: 'pause' }, { type: 'Pause', scope: { kind: 'all' } });
   offer('resume', { command: 'resume' }, { type: 'Resume', scope: { kind: 'all' } });
-  for (const cluster of ['origin', 'target'] as const) offer(`set-primary ${cluster}`, { command: 'set-primary', cluster }, { type: 'SetPrimary', cluster, ...observed });
-  for (const mode of ['primary-only', 'dual-async'] as const) offer(`set-read-mode ${mode}`, { command: 'set-read-mode', mode }, { type: 'SetReadMode', mode });
+  for (const cluster of CLUSTER_NAMES) offer(`set-primary ${cluster}`, { command: 'set-primary', cluster }, { type: 'SetPrimary', cluster, ...observed });
+  for (const mode of READ_MODES) offer(`set-read-mode ${mode}`, { command: 'set-read-mode', mode }, { type: 'SetReadMode', mode });
   offer('complete', { command: 'complete' }, { type: 'CompleteMigration', ...observed });
   for (const table of Object.keys(state.tables)) {
     offer(`pause table ${table}`, { command: 'pause', table }, { type: 'Pause', scope: { kind: 'table', name: table } });

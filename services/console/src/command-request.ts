@@ -1,8 +1,9 @@
-import type { Command } from '@cutover/migration-state';
+import { CLUSTER_NAMES, READ_MODES, type ClusterName, type ReadMode } from '@cutover/config';
+import { QUALIFIED_NAME, type Command } from '@cutover/migration-state';
 import { ConsoleError } from './console-error.js';
 
 /** `keyspace.table` or `database.collection`: two names, one dot. */
-const QUALIFIED = '^[^.\\s]+\\.[^.\\s]+$';
+const QUALIFIED = QUALIFIED_NAME.source;
 
 /** The commands the console issues, named as the CLI names them (`cutover control <command>`). */
 export const COMMANDS = ['start', 'pause', 'resume', 'set-priority', 'remigrate', 'set-primary', 'set-read-mode', 'complete'] as const;
@@ -19,8 +20,8 @@ export interface CommandRequest {
   readonly priority?: number;
   readonly truncate?: boolean;
   readonly force?: boolean;
-  readonly cluster?: 'origin' | 'target';
-  readonly mode?: 'primary-only' | 'dual-async';
+  readonly cluster?: ClusterName;
+  readonly mode?: ReadMode;
   readonly reason?: string;
 }
 
@@ -39,8 +40,8 @@ export const COMMAND_REQUEST_SCHEMA = {
     priority: { type: 'integer', minimum: -1_000_000, maximum: 1_000_000, description: 'set-priority: lower goes first.' },
     truncate: { type: 'boolean', description: 'remigrate: empty the table on target first.' },
     force: { type: 'boolean', description: 'remigrate a counter table; set-primary target or complete past the commit gate (with a reason).' },
-    cluster: { type: 'string', enum: ['origin', 'target'], description: 'set-primary: the cluster every proxy reads from.' },
-    mode: { type: 'string', enum: ['primary-only', 'dual-async'], description: 'set-read-mode.' },
+    cluster: { type: 'string', enum: CLUSTER_NAMES, description: 'set-primary: the cluster every proxy reads from.' },
+    mode: { type: 'string', enum: READ_MODES, description: 'set-read-mode.' },
     reason: { type: 'string', minLength: 1, maxLength: 2000, description: 'Why: recorded in the audit. Required for truncate, force, set-primary and complete.' },
   },
 } as const;

@@ -5,7 +5,7 @@ import { fastifySSE } from '@fastify/sse';
 import fastifySwagger from '@fastify/swagger';
 import type { ControlPlane, LiveHistory } from '@cutover/control-plane';
 import type { EventLog, SchemaCatalogue, TopicSpec } from '@cutover/event-log';
-import { commitGate, type Observed } from '@cutover/migration-state';
+import { QUALIFIED_NAME, commitGate, type Observed } from '@cutover/migration-state';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { allowedCommands, type Offered } from './allowed-commands.js';
@@ -146,7 +146,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
       schema: {
         tags,
         summary: 'The audit trail, newest first: every command (accepted or rejected) with who, when and why, and lost change streams; with facts=true every fact of the migrators too; filterable by table or collection, paged',
-        querystring: { type: 'object', additionalProperties: false, properties: { subject: { type: 'string', pattern: '^[^.\\s]+\\.[^.\\s]+$' }, facts: { type: 'boolean', default: false }, offset: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { subject: { type: 'string', pattern: QUALIFIED_NAME.source }, facts: { type: 'boolean', default: false }, offset: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
         response: errors,
       },
     },

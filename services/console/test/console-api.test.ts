@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ControlPlane, controlTopics, type LiveHistory } from '@cutover/control-plane';
-import { MemoryEventLog, SchemaCatalogue, deadLetter, topicCatalogue } from '@cutover/event-log';
+import { MemoryEventLog, SchemaCatalogue, deadLetter, topicCatalogue, topicNames } from '@cutover/event-log';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildConsole, consoleAuth } from '../src/index.ts';
@@ -22,7 +22,7 @@ const as = (token: string) => ({ authorization: `Bearer ${token}` });
 before(async () => {
   live = await plane.live('console-test');
   const { auth } = consoleAuth({ auth: 'token', tokens: { alice: ALICE, bob: BOB } });
-  app = await buildConsole({ live, plane, catalogue: SchemaCatalogue.load(), topics: topicCatalogue(prefix), auth, logger: pino({ level: 'silent' }), newMigrationId: () => 'm-1', deadLetters: { log, topic: `${prefix}cutover.dead-letters` } });
+  app = await buildConsole({ live, plane, catalogue: SchemaCatalogue.load(), topics: topicCatalogue(prefix), auth, logger: pino({ level: 'silent' }), newMigrationId: () => 'm-1', deadLetters: { log, topic: topicNames(prefix).deadLetters } });
 });
 
 after(async () => {
@@ -154,11 +154,11 @@ describe('commands', () => {
   });
 
   it('lists the dead letters, newest first, with their reasons', async () => {
-    const unreadable = { topic: `${prefix}cutover.control`, partition: 0, offset: '7', timestamp: 1, key: null, value: Buffer.from('not avro') };
-    await log.produce(`${prefix}cutover.dead-letters`, [deadLetter(unreadable, 'first'), deadLetter({ ...unreadable, offset: '8' }, 'no schema with id 999')]);
+    const unreadable = { topic: topicNames(prefix).control, partition: 0, offset: '7', timestamp: 1, key: null, value: Buffer.from('not avro') };
+    await log.produce(topicNames(prefix).deadLetters, [deadLetter(unreadable, 'first'), deadLetter({ ...unreadable, offset: '8' }, 'no schema with id 999')]);
     const page = await call('GET', '/api/v1/dead-letters?limit=1');
     assert.equal(page.body['total'], 2);
-    assert.deepEqual((page.body['entries'] as { topic: string; source: string; reason: string; bytes: number }[]).map((e) => [e.topic, e.source, e.reason, e.bytes]), [[`${prefix}cutover.control`, `${prefix}cutover.control/0/8`, 'no schema with id 999', 8]]);
+    assert.deepEqual((page.body['entries'] as { topic: string; source: string; reason: string; bytes: number }[]).map((e) => [e.topic, e.source, e.reason, e.bytes]), [[topicNames(prefix).control, `${prefix}cutover.control/0/8`, 'no schema with id 999', 8]]);
     assert.equal((await call('GET', '/api/v1/dead-letters?limit=5000')).status, 400);
   });
 

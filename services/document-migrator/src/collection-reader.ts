@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { targetName } from '@cutover/collection-table';
-import { cqlIdentifier } from '@cutover/cql-protocol';
-import { needsSweep, type CollectionCopy, type CollectionState, type IdRange } from '@cutover/migration-state';
+import { quoteQualified } from '@cutover/cql-protocol';
+import { CutoverError } from '@cutover/errors';
+import { needsSweep, splitQualifiedName, type CollectionCopy, type CollectionState, type IdRange } from '@cutover/migration-state';
 import { forEachConcurrently } from '@cutover/table-migrator';
 import { BSON, MongoServerError, Timestamp, type ChangeStreamDocument, type Document } from 'mongodb';
 import { clusterTimeOf, versionTime } from './cluster-time.js';
@@ -31,7 +32,11 @@ const CHANGE_BATCH = 500;
 const PAUSE_MS = 250;
 
 /** The collection's change stream ended for good (dropped, renamed): a new snapshot round is due. */
-class StreamEnded extends Error {}
+class StreamEnded extends CutoverError<'CHANGE_STREAM_ENDED'> {
+  constructor(message: string) {
+    super('CHANGE_STREAM_ENDED', message);
+  }
+}
 
 /**
  * Reads one snapshot round of a collection onto the documents topic: plans the round (the
@@ -53,9 +58,7 @@ export class CollectionReader {
     private readonly issuer: string,
     private readonly options: ReaderOptions,
   ) {
-    const dot = collection.indexOf('.');
-    this.database = collection.slice(0, dot);
-    this.name = collection.slice(dot + 1);
+    [this.database, this.name] = splitQualifiedName(collection);
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -63,7 +66,7 @@ export class CollectionReader {
     if (round === undefined) return;
     const copy = this.state()?.copy ?? (await this.plan(round, signal));
     if (copy === undefined) return;
-    const [keyspace, table] = copy.target.split('.') as [string, string];
+    const [keyspace, table] = splitQualifiedName(copy.target);
     await ensureCollectionTable(this.ctx.target, keyspace, table);
     // Over when the round is: both loops look at this signal.
     const over = new AbortController();
@@ -101,11 +104,11 @@ export class CollectionReader {
     const { ranges, documents, bytes } = await planRanges(db, this.name, this.options.ranges);
     const state = this.state()!;
     const target = state.into ?? `${targetName(this.database)}.${targetName(this.name)}`;
-    const [keyspace, table] = target.split('.') as [string, string];
+    const [keyspace, table] = splitQualifiedName(target);
     await ensureCollectionTable(this.ctx.target, keyspace, table);
     if (state.truncate === true) {
       // The re-migration asked for it: what the earlier rounds wrote goes before this round writes.
-      await this.ctx.target.execute(`TRUNCATE ${cqlIdentifier(keyspace)}.${cqlIdentifier(table)}`);
+      await this.ctx.target.execute(`TRUNCATE ${quoteQualified(keyspace, table)}`);
       this.ctx.logger.info({ collection: this.collection, round, target }, 'target table truncated for the new round');
     }
     const budget = this.ctx.errorBudget ?? { maxBadDocuments: 0, maxBadDocumentsPercent: null };

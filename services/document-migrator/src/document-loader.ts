@@ -1,7 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { fromBson, shred } from '@cutover/collection-table';
+import { Backoff, type RetryPolicy } from '@cutover/errors';
 import { EventLogError, deadLetter, type StoredRecord, type Subscription } from '@cutover/event-log';
-import type { CollectionCopy } from '@cutover/migration-state';
+import { splitQualifiedName, type CollectionCopy } from '@cutover/migration-state';
 import { Pace, forEachConcurrently, isTransient } from '@cutover/table-migrator';
 import { BSON } from 'mongodb';
 import type { DocumentContext } from './document-context.js';
@@ -26,8 +27,8 @@ interface Loading {
   readonly offset: number;
 }
 
-/** How long a batch whose loading failed waits before it is delivered again. */
-const RETRY_MS = 1000;
+/** A batch whose loading failed is delivered again after this, for as long as it fails. */
+const RETRY: RetryPolicy = { initialDelayMs: 1000 };
 /** How long events of a round the loader's state does not know yet wait for it, between looks. */
 const STATE_WAIT_MS = 100;
 
@@ -42,6 +43,7 @@ const STATE_WAIT_MS = 100;
 export class DocumentLoader {
   private subscription?: Subscription;
   private readonly pace: Pace;
+  private readonly retries = new Backoff(RETRY);
 
   private constructor(
     private readonly ctx: DocumentContext,
@@ -74,10 +76,11 @@ export class DocumentLoader {
     const span = { partition: first.partition, fromOffset: Number(first.offset), toOffset: Number(records[records.length - 1]!.offset) };
     try {
       for (const [collection, list] of events) await this.loadCollection(collection, list, span);
+      this.retries.reset();
     } catch (error) {
       // Target, S3 or Kafka away (or a failure no one foresaw): the batch comes again, after a pause so that it does not spin.
       this.ctx.logger[isTransient(error) ? 'warn' : 'error']({ loader: this.id, err: error, ...span }, 'loading a batch of documents failed: it will be loaded again');
-      await delay(RETRY_MS);
+      await this.retries.wait();
       throw error;
     }
   }
@@ -100,7 +103,7 @@ export class DocumentLoader {
     const round = events.reduce((most, { event }) => Math.max(most, event.round), 0);
     const copy = await this.roundCopy(collection, round);
     if (copy === undefined) return; // the collection left the migration, or a later round began: these versions say nothing of it
-    const [keyspace, table] = copy.target.split('.') as [string, string];
+    const [keyspace, table] = splitQualifiedName(copy.target);
     // Events a loader before this one wrote and counted (it died before committing them): written again, counted once.
     const counted = copy.loaded.through[span.partition] ?? -1;
     // Of each document, the newest version: target would keep only it anyway.

@@ -1,5 +1,5 @@
 import type { CollectionRow } from '@cutover/collection-table';
-import { cqlIdentifier } from '@cutover/cql-protocol';
+import { quoteQualified } from '@cutover/cql-protocol';
 import cassandra from 'cassandra-driver';
 
 /** A CQL statement and its parameters, as the driver binds them. */
@@ -22,7 +22,7 @@ export function documentUpsert(keyspace: string, table: string, row: CollectionR
   const micros = Number(at % 1000n);
   const txId = cassandra.types.TimeUuid.fromDate(new Date(Number(at / 1000n)), micros * 10, NODE, CLOCK);
   return {
-    query: `INSERT INTO ${cqlIdentifier(keyspace)}.${cqlIdentifier(table)} (key, tx_id, doc_json, exist_keys, array_size, array_contains, query_bool_values, query_dbl_values, query_text_values, query_timestamp_values, query_null_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+    query: `INSERT INTO ${quoteQualified(keyspace, table)} (key, tx_id, doc_json, exist_keys, array_size, array_contains, query_bool_values, query_dbl_values, query_text_values, query_timestamp_values, query_null_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
     params: [
       new cassandra.types.Tuple(...row.key),
       txId,
@@ -43,7 +43,7 @@ export function documentUpsert(keyspace: string, table: string, row: CollectionR
 /** Deletes a document as of its delete's time: a version written later stays, one written before is gone. */
 export function documentDelete(keyspace: string, table: string, key: CollectionRow['key'], at: bigint): Statement {
   return {
-    query: `DELETE FROM ${cqlIdentifier(keyspace)}.${cqlIdentifier(table)} USING TIMESTAMP ? WHERE key = ?`,
+    query: `DELETE FROM ${quoteQualified(keyspace, table)} USING TIMESTAMP ? WHERE key = ?`,
     params: [cassandra.types.Long.fromString(at.toString()), new cassandra.types.Tuple(...key)],
   };
 }

@@ -1,10 +1,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { Backoff, type RetryPolicy } from '@cutover/errors';
 import { partitionOf } from '@cutover/event-log';
 import { collectionOrder, collectionProgress, type CollectionProgress } from '@cutover/migration-state';
 import { isTransient } from '@cutover/table-migrator';
 import { CollectionReader, type ReaderOptions } from './collection-reader.js';
 import type { DocumentContext } from './document-context.js';
 import { DocumentLoader, type LoaderOptions } from './document-loader.js';
+
+/** A collection whose reading failed is read again, from where its facts say, after this. */
+const READER_RETRY: RetryPolicy = { initialDelayMs: 1000 };
 
 export interface MigrateDocumentsOptions {
   /** The process's name in the facts: readers are `<workerId>-reader`, loaders `<workerId>-loader`. */
@@ -80,7 +84,7 @@ export async function migrateDocuments(base: Omit<DocumentContext, 'live'>, opti
           entry.done = reader.run(AbortSignal.any([stop.signal, entry.stop.signal])).catch(async (error: unknown) => {
             // Read again from its facts at the next look: MongoDB, Kafka or target away, or a failure no one foresaw.
             ctx.logger[isTransient(error) ? 'warn' : 'error']({ err: error, collection: collection.name }, `reading ${collection.name} failed: it is read again from where its facts say`);
-            await delay(1000);
+            await new Backoff(READER_RETRY).wait();
             if (readers.get(collection.name) === entry) readers.delete(collection.name);
           });
           readers.set(collection.name, entry);

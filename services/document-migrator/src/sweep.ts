@@ -1,6 +1,7 @@
-import { cqlIdentifier } from '@cutover/cql-protocol';
+import { quoteQualified } from '@cutover/cql-protocol';
 import cassandra from 'cassandra-driver';
 import { Binary, Double, Long, ObjectId, type Collection } from 'mongodb';
+import { splitQualifiedName } from '@cutover/migration-state';
 import { idRow } from './verify-collection.js';
 
 /** Target rows looked up in MongoDB at once. */
@@ -14,8 +15,8 @@ const BATCH = 500;
  * `kept`. Returns what was deleted.
  */
 export async function sweepCollection(collection: Collection, target: cassandra.Client, table: string, before: number): Promise<{ deleted: number; kept: number }> {
-  const [keyspace, name] = table.split('.') as [string, string];
-  const qualified = `${cqlIdentifier(keyspace)}.${cqlIdentifier(name)}`;
+  const [keyspace, name] = splitQualifiedName(table);
+  const qualified = quoteQualified(keyspace, name);
   let deleted = 0;
   let kept = 0;
   let batch: { key: [number, string]; ids: unknown[] }[] = [];

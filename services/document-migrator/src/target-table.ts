@@ -1,5 +1,5 @@
 import { collectionDdl } from '@cutover/collection-table';
-import { cqlIdentifier } from '@cutover/cql-protocol';
+import { cqlString, quoteIdentifier } from '@cutover/cql-protocol';
 import type cassandra from 'cassandra-driver';
 
 /**
@@ -9,11 +9,11 @@ import type cassandra from 'cassandra-driver';
  */
 export async function ensureCollectionTable(target: cassandra.Client, keyspace: string, table: string): Promise<void> {
   await target.connect();
-  if (target.metadata.keyspaces[keyspace] === undefined) {
+  if (!Object.hasOwn(target.metadata.keyspaces, keyspace)) {
     const nodes = new Map<string, number>();
     for (const host of target.hosts.values()) nodes.set(host.datacenter, (nodes.get(host.datacenter) ?? 0) + 1);
-    const replication = [...nodes].map(([dc, n]) => `'${dc.replaceAll("'", "''")}': ${Math.min(3, n)}`).join(', ');
-    await target.execute(`CREATE KEYSPACE IF NOT EXISTS ${cqlIdentifier(keyspace)} WITH replication = {'class': 'NetworkTopologyStrategy', ${replication}}`);
+    const replication = [...nodes].map(([dc, n]) => `${cqlString(dc)}: ${Math.min(3, n)}`).join(', ');
+    await target.execute(`CREATE KEYSPACE IF NOT EXISTS ${quoteIdentifier(keyspace)} WITH replication = {'class': 'NetworkTopologyStrategy', ${replication}}`);
   }
   for (const statement of collectionDdl(keyspace, table)) await target.execute(statement);
 }

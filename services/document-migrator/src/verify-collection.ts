@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import { fromBson, shred, type CollectionRow } from '@cutover/collection-table';
-import { cqlIdentifier } from '@cutover/cql-protocol';
-import type { DocumentDifference } from '@cutover/migration-state';
+import { quoteQualified } from '@cutover/cql-protocol';
+import { Backoff } from '@cutover/errors';
+import { splitQualifiedName, type DocumentDifference } from '@cutover/migration-state';
 import cassandra from 'cassandra-driver';
 import { Binary, ObjectId, type Document, type MongoClient } from 'mongodb';
 import { idText } from './id-ranges.js';
@@ -34,9 +34,9 @@ const digest = (docJson: string): string => createHash('sha256').update(docJson)
  * again, `looks` times `apartMs` apart, and counts only if it differs every time.
  */
 export async function compareCollection(mongo: MongoClient, target: cassandra.Client, collection: string, table: string, options: CompareOptions): Promise<CollectionComparison> {
-  const [database, name] = split(collection);
-  const [keyspace, tableName] = split(table);
-  const select = `SELECT key, doc_json FROM ${cqlIdentifier(keyspace)}.${cqlIdentifier(tableName)}`;
+  const [database, name] = splitQualifiedName(collection);
+  const [keyspace, tableName] = splitQualifiedName(table);
+  const select = `SELECT key, doc_json FROM ${quoteQualified(keyspace, tableName)}`;
   const onTarget = new Map<string, { readonly hash: string; readonly key: readonly [number, string]; readonly docJson: string }>();
   for await (const row of target.stream(select, [], { prepare: true, fetchSize: 2000 }) as unknown as AsyncIterable<{ key: cassandra.types.Tuple; doc_json: string }>) {
     const key: [number, string] = [Number(row.key.get(0)), String(row.key.get(1))];
@@ -66,8 +66,9 @@ export async function compareCollection(mongo: MongoClient, target: cassandra.Cl
 /** The suspects that still differ after `looks` more looks, each a document's both sides read again. */
 async function lookAgain(collection: ReturnType<ReturnType<MongoClient['db']>['collection']>, target: cassandra.Client, select: string, suspects: readonly { id: unknown; kind: DocumentDifference }[], options: CompareOptions): Promise<{ id: string; kind: DocumentDifference }[]> {
   let left = suspects;
-  for (let look = 0; look < options.looks && left.length > 0; look++) {
-    await delay(options.apartMs);
+  // The first comparison was the first look: `looks` more, `apartMs` apart, while any still differ.
+  const looks = new Backoff({ initialDelayMs: options.apartMs, maxAttempts: options.looks + 1 });
+  while (left.length > 0 && (await looks.wait())) {
     const still: { id: unknown; kind: DocumentDifference }[] = [];
     for (const suspect of left) {
       const document = await collection.findOne({ _id: suspect.id as never }, { promoteValues: false, bsonRegExp: true });
@@ -108,9 +109,4 @@ function mongoId(docJson: string): unknown {
     if (value.$date !== undefined) return new Date(value.$date);
   }
   return id;
-}
-
-function split(name: string): [string, string] {
-  const dot = name.indexOf('.');
-  return [name.slice(0, dot), name.slice(dot + 1)];
 }

@@ -25,6 +25,6 @@ it('writes a version with the same tx_id each time it is loaded, its time in it'
   assert.notEqual(txId(first).toString(), txId(later).toString());
   assert.equal(txId(first).getDate().getTime(), 1_700_000_000_123);
   assert.equal((first.params.at(-1) as cassandra.types.Long).toString(), '1700000000123456');
-  assert.match(first.query, /^INSERT INTO ks\.people \(key, tx_id, doc_json, .*\) VALUES \(.*\) USING TIMESTAMP \?$/);
-  assert.deepEqual(documentDelete('ks', 'Mixed-Case', r.key, 5n).query, 'DELETE FROM ks."Mixed-Case" USING TIMESTAMP ? WHERE key = ?');
+  assert.match(first.query, /^INSERT INTO "ks"\."people" \(key, tx_id, doc_json, .*\) VALUES \(.*\) USING TIMESTAMP \?$/);
+  assert.deepEqual(documentDelete('ks', 'Mixed-Case', r.key, 5n).query, 'DELETE FROM "ks"."Mixed-Case" USING TIMESTAMP ? WHERE key = ?');
 });

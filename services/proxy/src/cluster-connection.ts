@@ -1,7 +1,7 @@
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import type { ClusterName } from '@cutover/config';
-import { FrameDecoder, Opcode, encodeFrame, type Frame } from '@cutover/cql-protocol';
+import { ConnectionFraming, Opcode, type CompressionAlgorithm, type Frame } from '@cutover/cql-protocol';
 import { coalescedWriter } from './coalesce.js';
 import { ProxyError } from './errors.js';
 import { StreamIdPool } from './stream-ids.js';
@@ -19,6 +19,8 @@ export interface ClusterConnectionOptions {
   readonly maxFrameBytes: number;
   readonly requestTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
+  /** What the STARTUP sent on this connection asks for: the frames after it are compressed so. */
+  readonly compression?: CompressionAlgorithm;
   /** Server-pushed EVENT frames (stream -1). */
   readonly onEvent: (frame: Frame) => void;
   /** The connection is gone; `error` says why when it was not closed on purpose. */
@@ -40,7 +42,9 @@ interface Pending {
 export class ClusterConnection {
   private readonly ids = new StreamIdPool();
   private readonly pending = new Map<number, Pending>();
-  private readonly decoder: FrameDecoder;
+  private readonly framing: ConnectionFraming;
+  /** The stream of the STARTUP in flight: its READY or AUTHENTICATE moves a v5 connection to segments. */
+  private startupStream: number | undefined;
   private readonly heartbeat: NodeJS.Timeout;
   private lastActivity = Date.now();
   private closed = false;
@@ -51,7 +55,7 @@ export class ClusterConnection {
     private readonly socket: Socket,
     private readonly options: ClusterConnectionOptions,
   ) {
-    this.decoder = new FrameDecoder({ maxBodyLength: options.maxFrameBytes });
+    this.framing = new ConnectionFraming(options.maxFrameBytes);
     this.write = coalescedWriter(socket);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -67,7 +71,7 @@ export class ClusterConnection {
         ? connectTls({ ...endpoint.tls, host: endpoint.host, port: endpoint.port, servername: endpoint.tls.servername ?? endpoint.host })
         : connectTcp({ host: endpoint.host, port: endpoint.port });
       const ready = endpoint.tls ? 'secureConnect' : 'connect';
-      const timer = setTimeout(() => fail(new Error(`no connection within ${options.requestTimeoutMs} ms`)), options.requestTimeoutMs);
+      const timer = setTimeout(() => fail(new ProxyError('CLUSTER_TIMEOUT', `no connection within ${options.requestTimeoutMs} ms`)), options.requestTimeoutMs);
       const fail = (error: Error): void => {
         clearTimeout(timer);
         socket.destroy();
@@ -99,7 +103,11 @@ export class ClusterConnection {
       };
       this.pending.set(stream, entry);
       this.lastActivity = Date.now();
-      this.write(encodeFrame({ version: this.options.version, isResponse: false, flags, stream, opcode, body }));
+      this.write(this.framing.write([{ version: this.options.version, isResponse: false, flags, stream, opcode, body }]));
+      if (opcode === Opcode.STARTUP) {
+        this.startupStream = stream;
+        this.framing.compress(this.options.compression);
+      }
     });
   }
 
@@ -126,7 +134,7 @@ export class ClusterConnection {
     this.lastActivity = Date.now();
     let frames: Frame[];
     try {
-      frames = this.decoder.push(chunk);
+      frames = this.framing.read(chunk);
     } catch (error) {
       this.destroy(new ProxyError('CLUSTER_PROTOCOL', `${this.endpoint.name} sent an unreadable frame: ${(error as Error).message}`));
       return;
@@ -135,6 +143,10 @@ export class ClusterConnection {
       if (frame.stream < 0) {
         if (frame.opcode === Opcode.EVENT) this.options.onEvent(frame);
         continue;
+      }
+      if (frame.stream === this.startupStream) {
+        this.startupStream = undefined;
+        if (frame.version >= 5 && (frame.opcode === Opcode.READY || frame.opcode === Opcode.AUTHENTICATE)) this.framing.startSegments();
       }
       const entry = this.pending.get(frame.stream);
       if (entry === undefined) continue; // an answer to nothing we asked: nothing to deliver it to

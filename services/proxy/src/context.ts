@@ -1,4 +1,4 @@
-import type { ClusterName, Config } from '@cutover/config';
+import type { ClusterName, Config, ReadMode } from '@cutover/config';
 import { classify, encodeValue, type CqlType, type StatementInfo } from '@cutover/cql-protocol';
 import type { Logger } from 'pino';
 import type { ClusterEndpoint } from './cluster-connection.js';
@@ -7,7 +7,6 @@ import { DualReadComparator } from './dual-reads.js';
 import { ProxyMetrics } from './metrics.js';
 import type { MutationSink } from './mutation-sink.js';
 import { PreparedCache } from './prepared-cache.js';
-import type { ReadMode } from './routing.js';
 import { virtualNodes, type Encode, type VirtualNode } from './virtual-topology.js';
 
 /** Settings a control command may change while the proxy runs. */
@@ -45,7 +44,7 @@ export function createContext(config: Config, endpoints: Readonly<Record<Cluster
     clock: new MicrosecondClock(),
     sink,
     metrics,
-    dualReads: new DualReadComparator(metrics, logger),
+    dualReads: new DualReadComparator(metrics, logger, 20, (keyspace, table) => prepared.partitionKeyOf(keyspace, table)),
     logger,
     topology: { nodes, self: nodes[config.proxy.topologyIndex]! },
     classify: cached(classify, 4096),

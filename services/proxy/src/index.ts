@@ -5,6 +5,6 @@ export { ProxyError, type ProxyErrorCode } from './errors.js';
 export { createLogger } from './logger.js';
 export { PublishingSink, type PublishingOptions } from './publishing/publishing-sink.js';
 export { Journal, type FsyncPolicy, type JournalOptions } from './publishing/journal.js';
-export { Healer, healerGroup, pendingHeals, type HealerOptions } from './healing/healer.js';
+export { Healer, pendingHeals, type HealerOptions } from './healing/healer.js';
 export { applyMutation, inKeyspace } from './healing/apply-mutation.js';
 export { notReplayable } from './healing/logged-mutation.js';

@@ -49,6 +49,8 @@ export class ProxyMetrics {
 
   readonly connections = new Gauge({ name: 'cutover_proxy_client_connections', help: 'Open client connections', registers: [this.registry] });
 
+  readonly clusterConnections = new Gauge({ name: 'cutover_proxy_cluster_connections', help: 'Open connections to each cluster (a pair per client connection)', labelNames: ['cluster'] as const, registers: [this.registry] });
+
   readonly rejectedConnections = new Counter({ name: 'cutover_proxy_rejected_connections_total', help: 'Client connections refused over PROXY_MAX_CONNECTIONS', registers: [this.registry] });
 
   readonly preparedMisses = new Counter({ name: 'cutover_proxy_prepared_cache_misses_total', help: 'EXECUTE or BATCH of an id the proxy does not know (answered UNPREPARED)', registers: [this.registry] });

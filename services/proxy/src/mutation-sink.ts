@@ -1,6 +1,7 @@
 import type { ClusterName } from '@cutover/config';
 import type { ColumnSpec, MutationKind, NonIdempotence } from '@cutover/cql-protocol';
 import type { Registry } from 'prom-client';
+import { healable } from './outcome.js';
 
 export interface BoundValue {
   readonly name?: string;
@@ -70,9 +71,14 @@ export interface MutationSink {
   registerMetrics?(registry: Registry): void;
 }
 
-/** Origin took it and target did not: under origin-acked the client was told it succeeded, so target needs healing. */
+/**
+ * Origin took it and target could not (a failure of availability): under origin-acked the
+ * client was told it succeeded, so target needs healing. A refusal (Unauthorized, Invalid) is
+ * never healed: the client heard it, and the healer must not do what target refused.
+ */
 export function needsHealing(mutation: MutationRecord): boolean {
-  return mutation.results.origin.ok && !mutation.results.target.ok;
+  const { origin, target } = mutation.results;
+  return origin.ok && !target.ok && healable(target.errorCode);
 }
 
 /**

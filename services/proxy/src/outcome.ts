@@ -1,5 +1,5 @@
 import type { ClusterName } from '@cutover/config';
-import type { Frame } from '@cutover/cql-protocol';
+import { ErrorCode, type Frame } from '@cutover/cql-protocol';
 
 /** What one cluster did with one request. */
 export type Outcome =
@@ -19,12 +19,32 @@ export type TargetFailurePolicy = 'strict' | 'origin-acked';
  * The answer the client gets for a request both clusters executed: the primary's when both
  * succeed, the failure when one fails (a write that failed anywhere must not look acknowledged),
  * and the primary's error when both fail. Under origin-acked, a failure of target alone gets
- * origin's answer: the write is logged and the healer brings target up to date.
+ * origin's answer: the write is logged and the healer brings target up to date. Only when
+ * target failed for want of availability, though: a refusal (no permission, an invalid
+ * statement) is the client's answer, since healing it would do what target refused.
  */
 export function chooseResponse(outcomes: Outcomes, primary: ClusterName, policy: TargetFailurePolicy = 'strict'): Outcome {
-  if (policy === 'origin-acked' && outcomes.origin.ok && !outcomes.target.ok) return outcomes.origin;
+  if (policy === 'origin-acked' && outcomes.origin.ok && !outcomes.target.ok && healable(outcomes.target.errorCode)) return outcomes.origin;
   const first = outcomes[primary];
   const second = outcomes[other(primary)];
   if (first.ok && !second.ok) return second;
   return first;
+}
+
+/** Failures of availability, which a later attempt may overcome; every other error is a refusal. */
+const AVAILABILITY_FAILURES: ReadonlySet<number> = new Set([
+  ErrorCode.SERVER_ERROR,
+  ErrorCode.UNAVAILABLE,
+  ErrorCode.OVERLOADED,
+  ErrorCode.IS_BOOTSTRAPPING,
+  ErrorCode.TRUNCATE_ERROR,
+  ErrorCode.WRITE_TIMEOUT,
+  ErrorCode.READ_TIMEOUT,
+  ErrorCode.WRITE_FAILURE,
+  ErrorCode.CDC_WRITE_FAILURE,
+]);
+
+/** Whether a write a cluster failed with `errorCode` may be applied there later by the healer. */
+export function healable(errorCode: number | undefined): boolean {
+  return errorCode !== undefined && AVAILABILITY_FAILURES.has(errorCode);
 }

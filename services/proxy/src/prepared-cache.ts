@@ -23,6 +23,8 @@ export interface PreparedStatement {
  */
 export class PreparedCache {
   private readonly byClientId = new Map<string, PreparedStatement>();
+  /** Partition key column names by `keyspace.table`, as prepared statements revealed them. */
+  private readonly partitionKeys = new Map<string, readonly string[]>();
   misses = 0;
 
   constructor(private readonly capacity = 20_000) {}
@@ -32,6 +34,24 @@ export class PreparedCache {
     this.byClientId.delete(key);
     this.byClientId.set(key, statement);
     if (this.byClientId.size > this.capacity) this.byClientId.delete(this.byClientId.keys().next().value!);
+    this.learnPartitionKey(statement.variables);
+  }
+
+  /**
+   * The partition key columns of a table, once a statement binding all of them was prepared:
+   * Cassandra lists partition key indexes only for variables that are the key columns
+   * themselves (so their names are the columns').
+   */
+  partitionKeyOf(keyspace: string, table: string): readonly string[] | undefined {
+    return this.partitionKeys.get(`${keyspace}.${table}`);
+  }
+
+  private learnPartitionKey(variables: PreparedStatement['variables']): void {
+    const columns = variables.pkIndexes.map((i) => variables.columns[i]);
+    const first = columns[0];
+    if (first === undefined || !columns.every((c) => c !== undefined && c.keyspace === first.keyspace && c.table === first.table)) return;
+    if (this.partitionKeys.size >= this.capacity) this.partitionKeys.clear();
+    this.partitionKeys.set(`${first.keyspace}.${first.table}`, columns.map((c) => c!.name));
   }
 
   get(clientId: Buffer): PreparedStatement | undefined {

@@ -12,10 +12,8 @@ export interface RecordedStatement {
   readonly names?: readonly string[] | undefined;
 }
 
-export interface RecordInput {
-  readonly ctx: ProxyContext;
-  readonly session: { readonly id: string; readonly clientAddress: string; readonly driver?: string | undefined; readonly keyspace?: string | undefined };
-  readonly receivedAt: number;
+/** What the mutation log keeps of a request both clusters ran, less what only running it tells. */
+export interface Recording {
   readonly kind: MutationRecord['kind'];
   readonly consistency: number;
   readonly serialConsistency?: number;
@@ -23,6 +21,12 @@ export interface RecordInput {
   /** One per statement: a batch has several. */
   readonly infos: readonly StatementInfo[];
   readonly statements: readonly RecordedStatement[];
+}
+
+export interface RecordInput extends Recording {
+  readonly ctx: ProxyContext;
+  readonly session: { readonly id: string; readonly clientAddress: string; readonly driver?: string | undefined; readonly keyspace?: string | undefined };
+  readonly receivedAt: number;
   readonly request: MutationRecord['request'];
   readonly outcomes: Outcomes;
 }

@@ -1,4 +1,4 @@
-import { Opcode, decodeResponse, encodeRequestBody } from '@cutover/cql-protocol';
+import { Consistency, Opcode, decodeResponse, encodeRequestBody, quoteIdentifier } from '@cutover/cql-protocol';
 import type { ClusterConnection } from './cluster-connection.js';
 
 /** What it takes to open a cluster connection again as a client session had it. */
@@ -23,9 +23,13 @@ export async function rejoin(connection: ClusterConnection, session: SessionHand
   }
   if (answer.type === 'ERROR') return answer.message;
   if (session.keyspace !== undefined) {
-    const use = encodeRequestBody({ type: 'QUERY', query: `USE "${session.keyspace.replaceAll('"', '""')}"`, params: { consistency: 1, skipMetadata: false } }, session.version);
-    const used = decodeResponse(await connection.send(Opcode.QUERY, use)).message;
+    const used = decodeResponse(await connection.send(Opcode.QUERY, useRequest(session.keyspace, session.version))).message;
     if (used.type === 'ERROR') return used.message;
   }
   return undefined;
+}
+
+/** The body of a QUERY that makes `keyspace` a connection's own. */
+export function useRequest(keyspace: string, version: number): Buffer {
+  return encodeRequestBody({ type: 'QUERY', query: `USE ${quoteIdentifier(keyspace)}`, params: { consistency: Consistency.ONE, skipMetadata: false } }, version);
 }

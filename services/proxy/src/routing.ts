@@ -1,6 +1,6 @@
+import type { ReadMode } from '@cutover/config';
 import type { StatementInfo } from '@cutover/cql-protocol';
 
-export type ReadMode = 'primary-only' | 'dual-async';
 
 /** Where a statement goes. */
 export type Route =

@@ -1,31 +1,38 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { createServer as createTcpServer, connect as connectTcp, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, connect as connectTls } from 'node:tls';
 import { clusterTlsOptions, type ClusterName, type Config } from '@cutover/config';
 import { ErrorCode, FrameDecoder, encodeResponse } from '@cutover/cql-protocol';
+import { Backoff } from '@cutover/errors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ControlPlane } from '@cutover/control-plane';
 import type { Subscription } from '@cutover/event-log';
-import { initialState, type MigrationState } from '@cutover/migration-state';
 import type { Logger } from 'pino';
 import type { ClusterEndpoint } from './cluster-connection.js';
 import { createContext, type LiveSettings, type ProxyContext } from './context.js';
+import { controlStatePath, readControlState, sameServingState, writeControlState, type ServingState } from './control-state.js';
 import { createLogger } from './logger.js';
 import { InMemoryMutationSink, type MutationSink } from './mutation-sink.js';
 import type { ProxyMetrics } from './metrics.js';
-import { PROXY_VERSIONS } from './replies.js';
+import { replyVersion } from './replies.js';
+import { readiness, type ControlSource } from './readiness.js';
 import { ClientSession } from './session.js';
 import { watchTargetFailures } from './target-failures.js';
 import { listenerTls } from './tls.js';
 
 /** How long a proxy that cannot reach the control log waits before trying again. */
 const FOLLOW_RETRY_MS = 2000;
+/** How long a starting proxy waits for the control log before serving by its local copy of the log's last state. */
+const LOCAL_COPY_AFTER_MS = 5000;
 
 export interface ProxyOptions {
   /** Where mutations go; in memory by default. */
   readonly sink?: MutationSink;
   readonly logger?: Logger;
-  /** The control log: set-primary and set-read-mode commands then apply live. */
+  /**
+   * The control log: the proxy serves clients once it knows the primary and read mode from it
+   * (or, while it cannot be read, from its local copy of the log's last state), and applies
+   * set-primary and set-read-mode commands live. Without it, the configured ones stand.
+   */
   readonly control?: ControlPlane;
 }
 
@@ -39,12 +46,19 @@ export class ProxyServer {
   /** The migration the control log is running, once it has said. */
   private migrationId?: string;
   private readonly stopping = new AbortController();
+  /** Where the primary and read mode come from now (/health/ready says). */
+  private control: ControlSource = 'configured';
+  private localCopyTimer?: NodeJS.Timeout;
+  /** The last write of the local copy of the control state. */
+  private saving: Promise<void> = Promise.resolve();
+  private readonly http: FastifyInstance;
 
   private constructor(
     private readonly ctx: ProxyContext,
     private readonly listener: Server,
-    private readonly http: FastifyInstance,
-  ) {}
+  ) {
+    this.http = healthAndMetrics(ctx, () => this.control);
+  }
 
   static async start(config: Config, options: ProxyOptions = {}): Promise<ProxyServer> {
     const logger = options.logger ?? createLogger(config, 'proxy');
@@ -59,15 +73,22 @@ export class ProxyServer {
     sink.registerMetrics?.(ctx.metrics.registry);
     const tls = listenerTls(config.proxy.tls);
     const listener = tls ? createTlsServer(tls) : createTcpServer();
-    const proxy = new ProxyServer(ctx, listener, healthAndMetrics(ctx));
+    const proxy = new ProxyServer(ctx, listener);
     remigrate = (table, failures) => proxy.remigrate(table, failures, options.control);
     listener.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => proxy.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      listener.once('error', reject);
-      listener.listen(config.proxy.queryPort, config.proxy.listenHost, () => resolve());
-    });
+    // Health first: while the proxy waits for the control log, /health/ready says so.
     await proxy.http.listen({ host: config.proxy.listenHost, port: config.proxy.metricsPort });
-    if (options.control) proxy.follow(options.control);
+    try {
+      // Drivers are served only once the primary and read mode are known, never by a stale default.
+      if (options.control) await proxy.follow(options.control);
+      await new Promise<void>((resolve, reject) => {
+        listener.once('error', reject);
+        listener.listen(config.proxy.queryPort, config.proxy.listenHost, () => resolve());
+      });
+    } catch (error) {
+      await proxy.stop();
+      throw error;
+    }
     logger.info({ address: proxy.address, metrics: config.proxy.metricsPort, origin: ctx.endpoints.origin, target: ctx.endpoints.target, primary: ctx.live.primary, readMode: ctx.live.readMode, tls: tls !== undefined }, 'proxy listening');
     return proxy;
   }
@@ -94,32 +115,71 @@ export class ProxyServer {
     return this.sessions.size;
   }
 
+  /** Answers written and not yet read by their clients, across every connection. */
+  get bufferedBytes(): number {
+    let total = 0;
+    for (const session of this.sessions) total += session.buffered;
+    return total;
+  }
+
   /**
-   * Applies the control log's primary and read mode as they are decided, after replaying the
-   * log from its start, so every proxy (one started later too) serves reads the same way.
+   * Takes the primary and read mode from the control log, after replaying it from its start, and
+   * applies its changes as they are decided, so every proxy (one started later too) serves reads
+   * the same way. Resolves once they are known: from the log; or, when the log cannot be read
+   * (or has not answered in LOCAL_COPY_AFTER_MS), from the local copy of the log's last state
+   * this proxy saw, kept in PROXY_SPOOL_DIR and rewritten whenever the log changes it. Without
+   * either, it waits for the log.
    */
-  private follow(control: ControlPlane): void {
+  private follow(control: ControlPlane): Promise<void> {
     const { live, logger, config } = this.ctx;
-    let applied: Pick<MigrationState, 'primary' | 'readMode'> = initialState;
+    const path = controlStatePath(config.proxy.spoolDir, config.proxy.id);
+    this.control = 'waiting';
+    let known = (): void => undefined;
+    const isKnown = new Promise<void>((resolve) => (known = resolve));
+    let saved: ServingState | undefined;
+    const apply = (state: ServingState, source: 'control log' | 'local copy'): void => {
+      if (source === 'control log') clearTimeout(this.localCopyTimer);
+      const first = this.control !== source;
+      const changed = live.primary !== state.primary || live.readMode !== state.readMode;
+      live.primary = state.primary;
+      live.readMode = state.readMode;
+      this.control = source;
+      if (first) logger.info({ primary: live.primary, readMode: live.readMode, from: source, configured: { primary: config.proxy.primaryCluster, readMode: config.proxy.readMode } }, 'primary and read mode known: serving clients by them');
+      else if (changed) logger.info({ primary: live.primary, readMode: live.readMode }, 'control log applied');
+      known();
+      if (source === 'local copy' || sameServingState(saved, state)) return;
+      saved = state;
+      this.saving = this.saving
+        .then(() => writeControlState(path, state, config.proxy.id))
+        .catch((error: unknown) => logger.warn({ err: error, path }, 'could not keep a local copy of the control state: a restart while Kafka is down would wait for it'));
+    };
+    const fromLocalCopy = async (why: string): Promise<void> => {
+      if (this.control !== 'waiting') return;
+      const copy = await readControlState(path).catch((error: unknown) => void logger.error({ err: error, path }, 'the local copy of the control state is unreadable'));
+      if (this.control !== 'waiting') return;
+      if (copy === undefined) return void logger.warn({ path, why }, 'not serving clients yet: the primary and read mode are not known until the control log can be read');
+      logger.warn({ path, why, primary: copy.primary, readMode: copy.readMode }, 'serving by the local copy of the control state until the control log can be read');
+      saved = copy;
+      this.migrationId ??= copy.migrationId;
+      apply(copy, 'local copy');
+    };
+    this.localCopyTimer = setTimeout(() => void fromLocalCopy(`the control log has not answered in ${LOCAL_COPY_AFTER_MS} ms`), LOCAL_COPY_AFTER_MS);
+    // Kafka away: tried again at a steady pace until the proxy stops.
+    const backoff = new Backoff({ initialDelayMs: FOLLOW_RETRY_MS });
     const attempt = (): Promise<Subscription | undefined> =>
       control
         .follow(config.proxy.id, (state) => {
           this.migrationId = state.migrationId;
-          // What the log changed, from a log with no command: configured values stand until a command changes them.
-          const before = applied;
-          applied = state;
-          if (state.primary === before.primary && state.readMode === before.readMode) return;
-          live.primary = state.primary;
-          live.readMode = state.readMode;
-          logger.info({ primary: live.primary, readMode: live.readMode }, 'control log applied');
+          apply({ primary: state.primary, readMode: state.readMode, ...(state.migrationId === undefined ? {} : { migrationId: state.migrationId }) }, 'control log');
         })
         .catch(async (error: unknown) => {
-          // Serving drivers does not wait for Kafka: the proxy goes on as it is and tries again.
-          logger.warn({ err: error, retryInMs: FOLLOW_RETRY_MS }, 'cannot follow the control log yet: primary and read mode stay as they are');
-          const retry = await delay(FOLLOW_RETRY_MS, true, { signal: this.stopping.signal }).catch(() => false);
-          return retry ? attempt() : undefined;
+          // Once serving, drivers do not wait for Kafka: the proxy goes on as it is and tries again.
+          logger.warn({ err: error, retryInMs: FOLLOW_RETRY_MS }, 'cannot follow the control log yet: trying again');
+          await fromLocalCopy(`the control log cannot be read: ${(error as Error).message}`);
+          return (await backoff.wait(this.stopping.signal)) ? attempt() : undefined;
         });
     this.following = attempt();
+    return isKnown;
   }
 
   /** Asks, through the control log, for a table target keeps failing to be copied again. */
@@ -136,7 +196,9 @@ export class ProxyServer {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    clearTimeout(this.localCopyTimer);
     await (await this.following)?.stop();
+    await this.saving;
     await new Promise<void>((resolve) => {
       this.listener.close(() => resolve());
       for (const session of this.sessions) session.close();
@@ -169,14 +231,14 @@ export class ProxyServer {
       }
       if (frame === undefined) return;
       clearTimeout(timer);
-      const version = PROXY_VERSIONS.includes(frame.version as 3 | 4) ? frame.version : 4;
+      const version = replyVersion(frame.version);
       const message = `too many client connections (PROXY_MAX_CONNECTIONS=${this.ctx.config.proxy.maxConnections})`;
       socket.end(encodeResponse(version, frame.stream, { type: 'ERROR', code: ErrorCode.OVERLOADED, message }));
     });
   }
 }
 
-function healthAndMetrics(ctx: ProxyContext): FastifyInstance {
+function healthAndMetrics(ctx: ProxyContext, control: () => ControlSource): FastifyInstance {
   const app = Fastify({ logger: false });
   app.get('/metrics', async (_request, reply) => {
     void reply.header('content-type', ctx.metrics.registry.contentType);
@@ -185,14 +247,13 @@ function healthAndMetrics(ctx: ProxyContext): FastifyInstance {
   app.get('/health/live', () => ({ status: 'ok' }));
   app.get('/health/ready', async (_request, reply) => {
     const [origin, target] = await Promise.all([reachable(ctx.endpoints.origin), reachable(ctx.endpoints.target)]);
-    const log = ctx.sink.unhealthy?.() ?? 'ok';
-    const ready = origin === 'up' && target === 'up' && log === 'ok';
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', origin, target, log });
+    const { ready, body } = readiness({ origin, target, log: ctx.sink.unhealthy?.() ?? 'ok', control: control(), primary: ctx.live.primary, policy: ctx.config.proxy.targetFailurePolicy });
+    return reply.code(ready ? 200 : 503).send(body);
   });
   return app;
 }
 
-/** Ready means both clusters accept connections now, and the mutation log is advancing. */
+/** Whether a cluster accepts connections now: 'up', or why not. */
 function reachable(endpoint: ClusterEndpoint): Promise<string> {
   return new Promise((resolve) => {
     const socket = endpoint.tls

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import { Consistency, Opcode, encodeRequestBody, type QueryValue } from '@cutover/cql-protocol';
 import { MemoryEventLog, SchemaCatalogue, type EventLog } from '@cutover/event-log';
+import { assembleBatch, encodeDescriptor, encodeMutation, type MutationKindName } from '@cutover/mutation-log';
 import cassandra from 'cassandra-driver';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -15,6 +17,10 @@ class FakeTarget {
   keyspace: string | undefined;
   failures: Error[] = [];
   readonly applied: { query: string; params: unknown; timestamp: unknown }[] = [];
+
+  connect(): Promise<void> {
+    return Promise.resolve();
+  }
 
   execute(query: string, params?: unknown, options?: cassandra.QueryOptions): Promise<unknown> {
     if (query.startsWith('USE ')) {
@@ -40,6 +46,23 @@ function event(id: string, overrides: { counter?: boolean } = {}): Buffer {
     children: [], origin: result(true), target: result(false), driver: null,
   });
 }
+
+/** A v3 record of one QUERY origin took and target timed out, its values bound by name when `names` says so. */
+function queryRecord(kind: MutationKindName, query: string, values: readonly QueryValue[] = [], names?: readonly string[]): Buffer {
+  const descriptor = encodeDescriptor({ cql: query, keyspace: 'shop', table: 't', columns: [], partitionKey: [] });
+  const body = encodeRequestBody({ type: 'QUERY', query, params: { consistency: Consistency.QUORUM, values, ...(names === undefined ? {} : { names }), skipMetadata: false } }, 4);
+  const mutation = encodeMutation({
+    epoch: 1, sequence: 1, receivedAt: 1000, kind, protocolVersion: 4, opcode: Opcode.QUERY, statements: [descriptor.id], body,
+    consistency: Consistency.QUORUM, serialConsistency: null, writeTimestamp: kind === 'DDL' ? null : 1_795_000_000_000_123n,
+    nonIdempotent: { counter: false, listAppend: false, lwt: false, now: false, uuid: false },
+    origin: { ok: true, errorCode: null, errorMessage: null, timedOut: false, latencyMicros: 1 },
+    target: { ok: false, errorCode: 0x1100, errorMessage: 'timed out', timedOut: true, latencyMicros: 1 },
+    connectionId: 'c1', clientAddress: '127.0.0.1:1', driver: null,
+  });
+  return assembleBatch('p', [descriptor.bytes], [mutation]);
+}
+
+const int = (n: number): Buffer => Buffer.from([0, 0, 0, n]);
 
 function v2Record(event: object): Buffer {
   return Buffer.concat([Buffer.from([0, 0, 0, 0, 2]), catalogue.byId(2)!.type.toBuffer(event)]);
@@ -101,5 +124,70 @@ describe('Healer', () => {
     assert.equal(dead.length, 1, 'the heal that kept failing');
     assert.match(dead[0]!.headers?.['cutover-error'] ?? '', /target failed it 4 times: Operation timed out/);
     assert.equal(dead[0]!.headers?.['cutover-event-id'], 'slow');
+  });
+
+  it('binds values the client bound by name by name again, whatever their order', async () => {
+    const log = new MemoryEventLog();
+    const target = new FakeTarget();
+    await log.produce('heals', [
+      // Named markers: resolved marker by marker (a quoted name keeps its case), sent positionally.
+      { key: null, value: queryRecord('INSERT', 'INSERT INTO t (id, a, "B") VALUES (:id, :a, :"B")', [int(3), int(2), int(1)], ['B', 'a', 'id']) },
+      // `?` markers bound by their columns' names: sent by name.
+      { key: null, value: queryRecord('UPDATE', 'UPDATE t SET v = ? WHERE id = ?', [int(1), int(7)], ['id', 'v']) },
+      // By name still, and positional: as the client sent them.
+      { key: null, value: queryRecord('UPDATE', 'UPDATE t SET v = ? WHERE id = ?', [int(7), int(1)]) },
+    ]);
+    const healer = await Healer.start(log, { topic: 'heals', deadLetterTopic: 'dead', group: 'healer', target: target as unknown as cassandra.Client, logger, retryMs: 5 });
+    await until(() => target.applied.length === 3);
+    await healer.stop();
+    const [named, columns, positional] = target.applied.map((a) => (Array.isArray(a.params) ? a.params : { ...(a.params as object) }));
+    assert.deepEqual(named, [int(1), int(2), int(3)], 'id, a, B in marker order');
+    assert.deepEqual(columns, { id: int(1), v: int(7) });
+    assert.deepEqual(positional, [int(7), int(1)]);
+    assert.deepEqual(await log.readAll('dead'), []);
+  });
+
+  it('sends to the dead letters values bound by a name the driver cannot send again', async () => {
+    const log = new MemoryEventLog();
+    const target = new FakeTarget();
+    await log.produce('heals', [{ key: null, value: queryRecord('UPDATE', 'UPDATE t SET "V" = ? WHERE id = ?', [int(1), int(7)], ['id', 'V']) }]);
+    const healer = await Healer.start(log, { topic: 'heals', deadLetterTopic: 'dead', group: 'healer', target: target as unknown as cassandra.Client, logger, retryMs: 5 });
+    await until(async () => (await log.readAll('dead')).length === 1);
+    await healer.stop();
+    assert.match((await log.readAll('dead'))[0]!.headers?.['cutover-error'] ?? '', /it cannot be applied again: .*"V"/);
+    assert.equal(target.applied.length, 0);
+  });
+
+  it('never heals a TRUNCATE or a schema change: each goes to the dead letters with the reason, counted, logged at error level with its statement, passwords hidden', async () => {
+    const log = new MemoryEventLog();
+    const target = new FakeTarget();
+    const registry = new Registry();
+    const lines: Record<string, unknown>[] = [];
+    const capturing = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    await log.produce('heals', [
+      { key: null, value: queryRecord('TRUNCATE', 'TRUNCATE shop.t') },
+      { key: null, value: queryRecord('DDL', 'ALTER TABLE shop.t ADD w int') },
+      { key: null, value: queryRecord('DDL', "CREATE ROLE app WITH PASSWORD = 's3cret' AND LOGIN = true") },
+      { key: null, value: queryRecord('UPDATE', 'UPDATE t SET v = ? WHERE id = ?', [int(7), int(1)]) },
+    ]);
+    const healer = await Healer.start(log, { topic: 'heals', deadLetterTopic: 'dead', group: 'healer', target: target as unknown as cassandra.Client, logger: capturing, registry, retryMs: 5 });
+    await until(() => target.applied.length === 1);
+    await until(async () => (await log.lag('heals', 'healer')) === 0);
+    await healer.stop();
+    assert.deepEqual(target.applied.map((a) => a.query), ['UPDATE t SET v = ? WHERE id = ?'], 'only the update reached target');
+    const dead = await log.readAll('dead');
+    assert.deepEqual(dead.map((d) => d.headers?.['cutover-error']), [
+      'not healed: a TRUNCATE applied late would erase the writes target has taken since',
+      'not healed: a schema change (DDL) is not applied late, out of order with what followed it: make the schema of target match origin by hand',
+      'not healed: a schema change (DDL) is not applied late, out of order with what followed it: make the schema of target match origin by hand',
+    ]);
+    assert.match(await registry.metrics(), /cutover_proxy_heals_total\{result="dead-lettered"\} 3/);
+    const errors = lines.filter((l) => l.level === 50);
+    assert.deepEqual(errors.map((l) => [l.kind, l.statement]), [
+      ['TRUNCATE', 'TRUNCATE shop.t'],
+      ['DDL', 'ALTER TABLE shop.t ADD w int'],
+      ['DDL', "CREATE ROLE app WITH PASSWORD = '*****' AND LOGIN = true"],
+    ]);
+    assert.ok(!JSON.stringify(lines).includes('s3cret'), 'no password in the logs');
   });
 });

@@ -83,6 +83,9 @@ describe('the mutation log through the proxy', () => {
     const secret = `pw-${randomBytes(6).toString('hex')}`;
     // Without PasswordAuthenticator both clusters refuse it; refused or not, it is a statement the log keeps.
     await client.execute(`CREATE ROLE IF NOT EXISTS log3_${randomBytes(3).toString('hex')} WITH PASSWORD = '${secret}' AND LOGIN = true`, [], { prepare: false }).catch(() => undefined);
+    // A syntax error: the clusters' message quotes the statement, password included (`(...= 'pw-…' AND LOGIN = [maybe])`).
+    const quoted = await client.execute(`CREATE ROLE log3_typo WITH PASSWORD = '${secret}' AND LOGIN = maybe`, [], { prepare: false }).catch((error: Error) => error);
+    assert.ok(quoted instanceof Error && quoted.message.includes(secret), 'the client hears the cluster as it answered');
     await sink.flushed();
     const records = await log.readAll(topic);
     assert.ok(records.every((r) => !r.value.includes(Buffer.from(secret))), 'the password is in no record');

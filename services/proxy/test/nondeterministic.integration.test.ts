@@ -15,6 +15,8 @@ before(async () => {
   direct = directClients(replacing.config);
   await replacing.client().execute(`CREATE KEYSPACE ${ks} WITH replication = ${REPLICATION}`);
   await replacing.client().execute(`CREATE TABLE ${ks}.t (id int PRIMARY KEY, at timeuuid, u uuid, v text)`);
+  // The day is a partition key column: a time-bucketed table, filled with currentDate().
+  await replacing.client().execute(`CREATE TABLE ${ks}.clock (id int, d date, ts timestamp, tm time, tu timeuuid, b bigint, dd date, PRIMARY KEY ((id, d)))`);
 });
 
 after(async () => {
@@ -70,4 +72,50 @@ it("a client binding too many values still gets the cluster's Invalid error", { 
     assert.match(error.message, /bound variables/);
     return true;
   });
+});
+
+/** Both clusters hold the same rows of the clock table, every clock column filled. */
+async function sameClockOnBoth(ids: number[], columns = ['ts', 'tm', 'tu', 'b', 'dd']): Promise<void> {
+  const query = `SELECT id, d, ${columns.join(', ')} FROM ${ks}.clock WHERE id IN (${ids.join(', ')}) ALLOW FILTERING`;
+  const origin = (await rowsOf(direct.origin, query)) as Record<string, unknown>[];
+  assert.equal(origin.length, ids.length, `rows ${ids.join(', ')} on origin`);
+  for (const row of origin) for (const column of ['d', ...columns]) assert.notEqual(row[column], null, `${column} of row ${String(row.id)}`);
+  assert.deepEqual(await rowsOf(direct.target, query), origin);
+}
+
+it('without replacement, the clock functions differ between the clusters too', { timeout }, async () => {
+  await plain.client().execute(`INSERT INTO ${ks}.clock (id, d, tm, tu) VALUES (100, '2026-01-01', current_time(), currentTimeUUID())`);
+  const query = `SELECT tm, tu FROM ${ks}.clock WHERE id = 100 AND d = '2026-01-01'`;
+  assert.notDeepEqual(await rowsOf(direct.target, query), await rowsOf(direct.origin, query));
+});
+
+it('replaces every spelling of the clock functions Cassandra 5 accepts in simple statements, function arguments included', { timeout }, async () => {
+  const client = replacing.client();
+  await client.execute(`INSERT INTO ${ks}.clock (id, d, ts, tm, tu, b, dd) VALUES (101, currentDate(), currentTimestamp(), currentTime(), currentTimeUUID(), toUnixTimestamp(currentTimestamp()), toDate(now()))`);
+  await client.execute(`INSERT INTO ${ks}.clock (id, d, ts, tm, tu, b, dd) VALUES (102, current_date(), current_timestamp(), current_time(), current_timeuuid(), toUnixTimestamp(current_date()), to_date(current_timestamp()))`);
+  await client.execute(`INSERT INTO ${ks}.clock (id, d, ts, tm, tu, b, dd) VALUES (103, CURRENTDATE(), System.CurrentTimestamp(), CURRENT_TIME(), system.currenttimeuuid(), toUnixTimestamp(CurrentTimeUUID()), "current_date"())`);
+  await client.execute(`UPDATE ${ks}.clock SET ts = current_timestamp() - 1d, tm = currenttime(), tu = now(), b = toUnixTimestamp(currenttimestamp()), dd = currentdate() WHERE id = 104 AND d = current_date()`);
+  await sameClockOnBoth([101, 102, 103, 104]);
+});
+
+it('replaces them in prepared statements (positional and named markers) and batches, bound as values the client never sees', { timeout }, async () => {
+  const client = replacing.client();
+  const insert = `INSERT INTO ${ks}.clock (id, d, ts, tm, tu, b, dd) VALUES (?, currentDate(), current_timestamp(), CurrentTime(), currentTimeUUID(), toUnixTimestamp(current_timestamp()), toDate(now()))`;
+  await client.execute(insert, [111], { prepare: true });
+  await client.execute(insert, [112], { prepare: true });
+  const named = `INSERT INTO ${ks}.clock (id, d, ts, tm, tu, b, dd) VALUES (:id, current_date(), currentTimestamp(), current_time(), now(), :b, currentDate())`;
+  await client.execute(named, { b: 7, id: 113 }, { prepare: true });
+  await client.batch(
+    [
+      { query: insert, params: [114] },
+      { query: `INSERT INTO ${ks}.clock (id, d, ts, tm, tu, b, dd) VALUES (115, current_date(), currentTimestamp(), currentTime(), current_timeuuid(), toUnixTimestamp(now()), to_date(now()))` },
+    ],
+    { prepare: true },
+  );
+  await sameClockOnBoth([111, 112, 113, 114, 115]);
+  const record = replacing.sink.mutations.find((m) => m.values[0]?.rendered === '113');
+  const generated = (n: number): string => `cutover_generated_${n}`;
+  assert.deepEqual(record?.values.map((v) => v.name), ['id', generated(1), generated(2), generated(3), generated(4), 'b', generated(5)], 'the record shows the generated values too, under the markers the proxy named');
+  const prepared = await client.execute(`SELECT currentTimestamp() AS now, current_date() AS today FROM system.local`, [], { prepare: true });
+  assert.ok(prepared.rows[0]?.get('now') instanceof Date, 'a read with clock functions still prepares (it is left alone)');
 });

@@ -4,7 +4,7 @@ import { classify, decodeResponse, ErrorCode, Opcode, type ColumnSpec, type CqlT
 import { MicrosecondClock } from '../src/clock.ts';
 import { InMemoryMutationSink, type MutationRecord } from '../src/mutation-sink.ts';
 import { bindNowAndUuid, hideInjected, replaceNowAndUuid, withInjected } from '../src/nondeterministic.ts';
-import { chooseResponse, type Outcome } from '../src/outcome.ts';
+import { chooseResponse, healable, type Outcome } from '../src/outcome.ts';
 import { watchTargetFailures } from '../src/target-failures.ts';
 import { errorFrame, supportedByBoth, timeoutFrame, unsupportedVersionMessage, plainToken } from '../src/replies.ts';
 import { route } from '../src/routing.ts';
@@ -39,6 +39,7 @@ describe('StreamIdPool', () => {
 describe('chooseResponse', () => {
   const ok = (name: string): Outcome => ({ ok: true, frame: { version: 4, isResponse: true, flags: 0, stream: 0, opcode: Opcode.RESULT, body: Buffer.from(name) }, latencyMs: 1 });
   const failed = (name: string): Outcome => ({ ok: false, frame: errorFrame(4, ErrorCode.INVALID, name), errorCode: ErrorCode.INVALID, message: name, latencyMs: 1, timedOut: false });
+  const unavailable = (name: string): Outcome => ({ ok: false, frame: errorFrame(4, ErrorCode.OVERLOADED, name), errorCode: ErrorCode.OVERLOADED, message: name, latencyMs: 1, timedOut: false });
   const body = (o: Outcome): string => (o.ok ? o.frame.body.toString() : o.message);
 
   it("gives the primary's answer when both succeed", () => {
@@ -57,10 +58,18 @@ describe('chooseResponse', () => {
     assert.equal(body(chooseResponse({ origin: failed('o'), target: failed('t') }, 'target')), 't');
   });
 
-  it("under origin-acked, gives origin's answer when only target failed, whichever is primary", () => {
-    assert.equal(body(chooseResponse({ origin: ok('o'), target: failed('t') }, 'origin', 'origin-acked')), 'o');
-    assert.equal(body(chooseResponse({ origin: ok('o'), target: failed('t') }, 'target', 'origin-acked')), 'o');
+  it("under origin-acked, gives origin's answer when only target failed for want of availability, whichever is primary", () => {
+    assert.equal(body(chooseResponse({ origin: ok('o'), target: unavailable('t') }, 'origin', 'origin-acked')), 'o');
+    assert.equal(body(chooseResponse({ origin: ok('o'), target: unavailable('t') }, 'target', 'origin-acked')), 'o');
     assert.equal(body(chooseResponse({ origin: failed('o'), target: ok('t') }, 'target', 'origin-acked')), 'o', 'a failure of origin is still the client\'s');
+  });
+
+  it('under origin-acked, a refusal of target (no permission, invalid) is the client\'s answer: it is never healed', () => {
+    assert.equal(body(chooseResponse({ origin: ok('o'), target: failed('t') }, 'origin', 'origin-acked')), 't');
+    const unauthorized: Outcome = { ok: false, frame: errorFrame(4, ErrorCode.UNAUTHORIZED, 'no'), errorCode: ErrorCode.UNAUTHORIZED, message: 'no', latencyMs: 1, timedOut: false };
+    assert.equal(body(chooseResponse({ origin: ok('o'), target: unauthorized }, 'origin', 'origin-acked')), 'no');
+    assert.equal(healable(ErrorCode.UNAUTHORIZED), false);
+    assert.equal(healable(ErrorCode.WRITE_TIMEOUT), true);
   });
 });
 
@@ -68,7 +77,7 @@ describe('watchTargetFailures', () => {
   const record = (table: string, targetOk: boolean): MutationRecord =>
     ({
       keyspace: 'ks', table, statement: '', values: [],
-      results: { origin: { ok: true, timedOut: false, latencyMs: 1 }, target: targetOk ? { ok: true, timedOut: false, latencyMs: 1 } : { ok: false, timedOut: true, latencyMs: 1 } },
+      results: { origin: { ok: true, timedOut: false, latencyMs: 1 }, target: targetOk ? { ok: true, timedOut: false, latencyMs: 1 } : { ok: false, errorCode: ErrorCode.WRITE_TIMEOUT, timedOut: true, latencyMs: 1 } },
     }) as unknown as MutationRecord;
 
   it('passes every mutation on and calls once per table when its target failures reach the threshold', () => {
@@ -131,16 +140,16 @@ describe('virtual topology', () => {
 });
 
 describe('replies', () => {
-  it('offers only what both clusters support, the proxy versions, and no compression', () => {
+  it("offers only what both clusters support, the proxy's versions, and its own compressions (compression is per hop)", () => {
     const options = supportedByBoth(
-      { CQL_VERSION: ['3.4.7', '3.4.6'], COMPRESSION: ['lz4', 'snappy'], PROTOCOL_VERSIONS: ['3/v3', '4/v4', '5/v5'] },
-      { CQL_VERSION: ['3.4.6'], COMPRESSION: ['lz4'], PROTOCOL_VERSIONS: ['4/v4', '5/v5'] },
+      { CQL_VERSION: ['3.4.7', '3.4.6'], COMPRESSION: ['snappy'], PROTOCOL_VERSIONS: ['3/v3', '4/v4', '5/v5', '6/v6-beta'] },
+      { CQL_VERSION: ['3.4.6'], COMPRESSION: [], PROTOCOL_VERSIONS: ['4/v4', '5/v5'] },
     );
-    assert.deepEqual(options, { CQL_VERSION: ['3.4.6'], COMPRESSION: [], PROTOCOL_VERSIONS: ['3/v3', '4/v4'] });
+    assert.deepEqual(options, { CQL_VERSION: ['3.4.6'], COMPRESSION: ['lz4', 'snappy'], PROTOCOL_VERSIONS: ['3/v3', '4/v4', '5/v5'] });
   });
 
   it("words an unsupported version the way drivers recognise", () => {
-    assert.equal(unsupportedVersionMessage(5), 'Invalid or unsupported protocol version (5); supported versions are (3/v3, 4/v4)');
+    assert.equal(unsupportedVersionMessage(6), 'Invalid or unsupported protocol version (6); supported versions are (3/v3, 4/v4, 5/v5)');
   });
 
   it('turns a cluster that did not answer into the timeout a coordinator would give', () => {
@@ -177,16 +186,15 @@ describe('now() and uuid() in prepared statements', () => {
   it('turns each call into a marker and says where it falls among the variables', () => {
     const { query, injected } = bindNowAndUuid("INSERT INTO t (a, b, c, d, e) VALUES (?, now(), ?, uuid(), 'now()')");
     assert.equal(query, "INSERT INTO t (a, b, c, d, e) VALUES (?, ?, ?, ?, 'now()')");
-    assert.deepEqual(injected, [{ fn: 'now', index: 1 }, { fn: 'uuid', index: 3 }]);
+    assert.deepEqual(injected, [{ type: 'timeuuid', index: 1 }, { type: 'uuid', index: 3 }]);
   });
 
-  it('leaves statements with named markers alone', () => {
-    const query = 'INSERT INTO t (a, b) VALUES (:a, now())';
-    assert.deepEqual(bindNowAndUuid(query), { query, injected: [] });
+  it('injects named markers among named ones', () => {
+    assert.deepEqual(bindNowAndUuid('INSERT INTO t (a, b) VALUES (:a, now())'), { query: 'INSERT INTO t (a, b) VALUES (:a, :cutover_generated_1)', injected: [{ type: 'timeuuid', index: 1 }] });
   });
 
   it("fills the injected positions with fresh values around the client's", () => {
-    const values = withInjected([Buffer.from('a'), Buffer.from('c')], [{ fn: 'now', index: 1 }, { fn: 'uuid', index: 3 }]);
+    const values = withInjected([Buffer.from('a'), Buffer.from('c')], [{ type: 'timeuuid', index: 1 }, { type: 'uuid', index: 3 }]);
     assert.equal(values.length, 4);
     assert.deepEqual([values[0], values[2]], [Buffer.from('a'), Buffer.from('c')]);
     assert.equal((values[1] as Buffer)[6]! >> 4, 1, 'a version 1 uuid for now()');
@@ -195,7 +203,7 @@ describe('now() and uuid() in prepared statements', () => {
 
   it('hides the injected variables from the client and shifts the partition key indexes', () => {
     const column = (name: string): ColumnSpec => ({ keyspace: 'k', table: 't', name, type: { kind: 'primitive', name: 'int' } });
-    const hidden = hideInjected({ columns: [column('a'), column('b'), column('c'), column('d')], pkIndexes: [2, 1] }, [{ fn: 'now', index: 1 }]);
+    const hidden = hideInjected({ columns: [column('a'), column('b'), column('c'), column('d')], pkIndexes: [2, 1] }, [{ type: 'timeuuid', index: 1 }]);
     assert.deepEqual(hidden.columns.map((c) => c.name), ['a', 'c', 'd']);
     assert.deepEqual(hidden.pkIndexes, [1]);
   });

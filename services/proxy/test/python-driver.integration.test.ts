@@ -70,13 +70,21 @@ function withoutWritetime(rows: unknown[]): unknown[] {
 type Failed = { error: string };
 const failed = (value: unknown): value is Failed => typeof value === 'object' && value !== null && 'error' in value;
 
-describe('through the proxy with the Python driver', () => {
+/**
+ * The whole workload as the driver negotiates it by itself (v5, from DSE v2, with LZ4, which
+ * it prefers), on v4 with Snappy, and on v5 uncompressed: the proxy reads and writes each framing.
+ */
+for (const connection of [
+  { label: 'as it negotiates by itself', protocol: 5, compression: 'lz4', env: {} },
+  { label: 'v4 with Snappy', protocol: 4, compression: 'snappy', env: { WORKLOAD_PROTOCOL: '4', WORKLOAD_COMPRESSION: 'snappy' } },
+  { label: 'v5 uncompressed', protocol: 5, compression: null, env: { WORKLOAD_PROTOCOL: '5', WORKLOAD_COMPRESSION: 'none' } },
+]) describe(`through the proxy with the Python driver, ${connection.label}`, () => {
   const ks = uniqueKeyspace('python');
   let workload: Run;
   let observed: Record<string, unknown>;
 
   before(async () => {
-    workload = await run(venv.python, [workloadScript, host, String(port), ks], { ...process.env, PYTHONUNBUFFERED: '1' }, timeout);
+    workload = await run(venv.python, [workloadScript, host, String(port), ks], { ...process.env, PYTHONUNBUFFERED: '1', ...connection.env }, timeout);
     try {
       observed = JSON.parse(workload.stdout) as Record<string, unknown>;
     } catch {
@@ -93,9 +101,10 @@ describe('through the proxy with the Python driver', () => {
     return value as T;
   }
 
-  it('connects without a protocol_version, downgrading to v4', { timeout }, () => {
+  it(`connects on v${connection.protocol}${connection.env.WORKLOAD_PROTOCOL ? ', as asked' : ', downgrading from DSE v2'}, compressed with ${connection.compression}`, { timeout }, () => {
     assert.equal(step<boolean>('connect'), true);
-    assert.equal(step<number>('protocol_version'), 4);
+    assert.equal(step<number>('protocol_version'), connection.protocol);
+    assert.equal(step<string | null>('compression'), connection.compression);
     assert.equal(workload.code, 0, workload.stderr.slice(-3000));
   });
 
@@ -134,7 +143,7 @@ describe('through the proxy with the Python driver', () => {
     step('logged_batch');
     assert.deepEqual(withoutWritetime(both.origin), ids.map(logged));
     assert.equal(new Set(both.origin.map((row) => (row as { wt: string }).wt)).size, 1, 'a batch has one timestamp');
-    const batch = proxy.sink.mutations.find((m) => m.kind === 'batch' && m.children?.some((c) => c.values.some((v) => v.rendered === "'logged 10'")));
+    const batch = proxy.sink.mutations.findLast((m) => m.kind === 'batch' && m.children?.some((c) => c.values.some((v) => v.rendered === "'logged 10'")));
     assert.ok(batch, 'the batch is recorded');
     assert.deepEqual(batch.children?.map((c) => c.partitionKey?.map((v) => v.rendered)), ids.map((id) => [String(id)]));
   });
@@ -172,7 +181,7 @@ describe('through the proxy with the Python driver', () => {
     const both = await onBoth(`SELECT name, writetime(name) AS wt FROM ${ks}.items WHERE id = 20`);
     assert.equal(both.origin.length, 1);
     assert.deepEqual(both.target, both.origin);
-    const record = proxy.sink.mutations.find((m) => m.statement.includes("'unqualified'"));
+    const record = proxy.sink.mutations.findLast((m) => m.statement.includes("'unqualified'"));
     assert.equal(record?.keyspace, ks, 'the session keyspace names the table of an unqualified statement');
   });
 
@@ -202,7 +211,7 @@ describe('through the proxy with the Python driver', () => {
 
   it('records each mutation in the sink, prepared values rendered with their types', { timeout }, async () => {
     step('prepared_insert');
-    const record = proxy.sink.mutations.find((m) => m.kind === 'insert' && m.values.some((v) => v.rendered === "'prepared'"));
+    const record = proxy.sink.mutations.findLast((m) => m.kind === 'insert' && m.values.some((v) => v.rendered === "'prepared'"));
     assert.ok(record, 'the prepared insert is recorded');
     assert.equal(record.keyspace, ks);
     assert.equal(record.table, 'items');
@@ -219,7 +228,7 @@ describe('through the proxy with the Python driver', () => {
     assert.equal(record.results.target.ok, true);
     const [written] = await rowsOf(direct.origin, `SELECT writetime(name) AS wt FROM ${ks}.items WHERE id = 2`);
     assert.equal(record.writeTimestamp?.toString(), (written as { wt: string } | undefined)?.wt, 'the driver\'s timestamp, applied on both');
-    const simple = proxy.sink.mutations.find((m) => m.kind === 'insert' && m.statement.includes("'simple'"));
+    const simple = proxy.sink.mutations.findLast((m) => m.kind === 'insert' && m.statement.includes("'simple'"));
     assert.equal(simple?.keyspace, ks);
     assert.equal(proxy.sink.mutations.filter((m) => m.kind === 'ddl' && m.statement.includes(ks)).length, 5);
   });
@@ -259,7 +268,7 @@ describe('through the proxy with cqlsh', () => {
     assert.deepEqual(both.target, both.origin);
   });
 
-  it('negotiates protocol v4 and describes the keyspaces', { timeout }, async () => {
+  it('negotiates protocol v5 and describes the keyspaces', { timeout }, async () => {
     const ks = uniqueKeyspace('described');
     await proxy.client().execute(`CREATE KEYSPACE ${ks} WITH replication = ${REPLICATION}`);
     // Cassandra pages DESCRIBE and asks for a retry when any schema changed between two pages.
@@ -267,7 +276,7 @@ describe('through the proxy with cqlsh', () => {
     // Other tests change schemas all along (each change is a page's chance to fail): retry as asked, for up to 60 s.
     for (const deadline = Date.now() + 60_000; Date.now() < deadline && /schema has changed since the previous page/.test(result.stderr + result.stdout); ) result = await cqlsh('SHOW VERSION; DESCRIBE KEYSPACES;');
     assert.equal(result.code, 0, why(result));
-    assert.match(result.stdout, /\| Native protocol v4\]/);
+    assert.match(result.stdout, /\| Native protocol v5\]/);
     for (const keyspace of ['system', 'system_schema', 'system_auth', 'system_distributed', 'system_traces', ks]) {
       assert.match(result.stdout, new RegExp(`(^|\\s)${keyspace}(\\s|$)`, 'm'), `${keyspace} is listed`);
     }

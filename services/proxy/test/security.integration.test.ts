@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LocalStack, cassandraClient, generateCertificates, type Certificates } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
+import { needsHealing } from '../src/mutation-sink.ts';
 import { REPLICATION, configWith, rowsOf, startProxy, uniqueKeyspace, type TestProxy } from './support.ts';
 
 /**
@@ -67,8 +68,8 @@ function tlsClient(proxy: TestProxy, credentials: [string, string] | undefined, 
 const trustingCa = (): cassandra.ClientOptions['sslOptions'] => ({ ca: [readFileSync(certs.caPath)], rejectUnauthorized: true });
 
 describe('credentials and TLS', () => {
-  it("the client's credentials go to target, the proxy's own to origin; writes land on both", { timeout }, async () => {
-    const proxy = await proxyWith(19702);
+  it("with PROXY_CLIENT_CREDENTIALS=target the client's credentials go to target, the proxy's own to origin; writes land on both", { timeout }, async () => {
+    const proxy = await proxyWith(19702, { PROXY_CLIENT_CREDENTIALS: 'target' });
     const client = tlsClient(proxy, ['bob', 'bob-pw'], trustingCa());
     await client.execute(`CREATE KEYSPACE ${ks} WITH replication = ${REPLICATION}`);
     await client.execute(`CREATE TABLE ${ks}.t (id int PRIMARY KEY, v text)`);
@@ -111,8 +112,38 @@ describe('credentials and TLS', () => {
     await assert.rejects(tlsClient(proxy, ['bob', 'bob-pw'], trustingCa()).connect(), /All host\(s\) tried/, "bob is not a user on origin");
   });
 
+  it("by default the client's own credentials go to both clusters: a role that may read one keyspace does only that through the proxy", { timeout }, async () => {
+    const config = configWith(env);
+    const other = `${ks}_other`;
+    for (const cluster of [config.origin, config.target]) {
+      const direct = cassandraClient(cluster);
+      await direct.execute(`CREATE KEYSPACE IF NOT EXISTS ${other} WITH replication = ${REPLICATION}`);
+      await direct.execute(`CREATE TABLE IF NOT EXISTS ${other}.t (id int PRIMARY KEY, v text)`);
+      await direct.execute("CREATE ROLE IF NOT EXISTS reader WITH PASSWORD = 'reader-pw' AND LOGIN = true");
+      await direct.execute(`GRANT SELECT ON KEYSPACE ${ks} TO reader`);
+      // Origin alone lets the reader write: under origin-acked, target's refusal must still be the client's answer.
+      if (cluster === config.origin) await direct.execute(`GRANT MODIFY ON KEYSPACE ${ks} TO reader`);
+      await direct.shutdown();
+    }
+    const proxy = await proxyWith(19732, { TARGET_FAILURE_POLICY: 'origin-acked' });
+    const reader = tlsClient(proxy, ['reader', 'reader-pw'], trustingCa());
+    assert.deepEqual(await rowsOf(reader, `SELECT v FROM ${ks}.t WHERE id = 1`), [{ v: 'secret' }]);
+    await assert.rejects(reader.execute(`SELECT v FROM ${other}.t WHERE id = 1`), (error: Error & { code?: number }) => error.code === 0x2100, 'no SELECT on the other keyspace');
+    await assert.rejects(reader.execute(`INSERT INTO ${other}.t (id, v) VALUES (9, 'no')`), (error: Error & { code?: number }) => error.code === 0x2100, 'no MODIFY on the other keyspace');
+    await assert.rejects(reader.execute(`INSERT INTO ${ks}.t (id, v) VALUES (9, 'refused by target')`), (error: Error & { code?: number }) => error.code === 0x2100, "target's refusal is the client's answer");
+    const refused = proxy.sink.mutations.filter((m) => m.statement.includes('refused by target'));
+    assert.equal(refused.length, 1, 'the write origin took is in the log');
+    assert.equal(needsHealing(refused[0]!), false, 'and is never healed with the proxy\'s rights');
+    const direct = cassandraClient(config.target);
+    assert.deepEqual(await rowsOf(direct, `SELECT v FROM ${other}.t WHERE id = 9`), []);
+    assert.deepEqual(await rowsOf(direct, `SELECT v FROM ${ks}.t WHERE id = 9`), []);
+    await direct.shutdown();
+    // A user only target knows cannot get in: origin checks the client's credentials too.
+    await assert.rejects(tlsClient(proxy, ['bob', 'bob-pw'], trustingCa()).connect(), /All host\(s\) tried/, 'bob is not a user on origin');
+  });
+
   it('mutual TLS on the listener: a client certificate is required', { timeout }, async () => {
-    const proxy = await proxyWith(19722, { PROXY_TLS_CA_PATH: certs.caPath });
+    const proxy = await proxyWith(19722, { PROXY_TLS_CA_PATH: certs.caPath, PROXY_CLIENT_CREDENTIALS: 'target' });
     await assert.rejects(tlsClient(proxy, ['bob', 'bob-pw'], trustingCa()).connect(), /All host\(s\) tried/);
     const withCert = tlsClient(proxy, ['bob', 'bob-pw'], { ...trustingCa(), cert: readFileSync(certs.clientCertPath), key: readFileSync(certs.clientKeyPath) });
     assert.deepEqual(await rowsOf(withCert, `SELECT v FROM ${ks}.t WHERE id = 1`), [{ v: 'secret' }]);

@@ -2,7 +2,7 @@ export { MigratorError, type MigratorErrorCode } from './errors.js';
 export { forEachConcurrently } from './concurrently.js';
 export { planSchema, type SchemaPlan } from './schema/plan-schema.js';
 export { readSchema } from './schema/read-schema.js';
-export { renameKeyspace, splitName, type ColumnSchema, type IndexSchema, type KeyspaceSchema, type SchemaSnapshot, type TableSchema, type UdtSchema } from './schema/schema.js';
+export { renameKeyspace, type ColumnSchema, type IndexSchema, type KeyspaceSchema, type SchemaSnapshot, type TableSchema, type UdtSchema } from './schema/schema.js';
 export { syncSchema } from './schema/sync-schema.js';
 export { DEFAULT_SIZING, chunkCount, planChunks, type Chunk, type ChunkSizing } from './plan/chunk-plan.js';
 export { estimateTableBytes } from './plan/size-estimate.js';

@@ -5,7 +5,7 @@ import { after, before, it } from 'node:test';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '@cutover/config';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
-import { KafkaEventLog, SchemaCatalogue, createTopics, decodeRecord, topicCatalogue } from '@cutover/event-log';
+import { KafkaEventLog, SchemaCatalogue, createTopics, decodeRecord, topicCatalogue, topicNames } from '@cutover/event-log';
 import { PLAN_LEASE_MS } from '@cutover/migration-state';
 import { cassandraClient, kafkaClient, s3Client } from '@cutover/stack';
 import type cassandra from 'cassandra-driver';
@@ -29,8 +29,8 @@ const ctx: CopyContext = {
   staging: { s3: s3Client(config), bucket: `workers-${randomBytes(3).toString('hex')}` },
   log,
   control,
-  workTopic: `${prefix}cutover.work`,
-  deadLetterTopic: `${prefix}cutover.dead-letters`,
+  workTopic: topicNames(prefix).work,
+  deadLetterTopic: topicNames(prefix).deadLetters,
   logger: pino({ level: 'warn' }),
 };
 
@@ -76,9 +76,9 @@ it('a chunk that fails for a reason that does not pass (its table dropped from o
   const failing = `${prefix}failing.`;
   const admin = kafkaClient(config).admin();
   await admin.connect();
-  await createTopics(admin, [...controlTopicSpecs(failing), ...topicCatalogue(failing).filter((t) => t.name === `${failing}cutover.work`)]);
+  await createTopics(admin, [...controlTopicSpecs(failing), ...topicCatalogue(failing).filter((t) => t.name === topicNames(failing).work)]);
   await admin.disconnect();
-  const failingCtx: CopyContext = { ...ctx, control: new ControlPlane(log, controlTopics(failing)), workTopic: `${failing}cutover.work` };
+  const failingCtx: CopyContext = { ...ctx, control: new ControlPlane(log, controlTopics(failing)), workTopic: topicNames(failing).work };
   await ctx.origin.execute(`CREATE TABLE ${ks}.dropped (id int PRIMARY KEY, v text)`);
   await Promise.all(Array.from({ length: 50 }, (_, i) => ctx.origin.execute(`INSERT INTO ${ks}.dropped (id, v) VALUES (?, ?)`, [i, `v${i}`], { prepare: true })));
   await failingCtx.control.issue({ type: 'StartMigration', tables: [`${ks}.dropped`], collections: [] }, { migrationId: 'm-failing', issuer: 'test' });
@@ -98,9 +98,9 @@ async function separateMigration(name: string): Promise<CopyContext> {
   const topics = `${prefix}${name}.`;
   const admin = kafkaClient(config).admin();
   await admin.connect();
-  await createTopics(admin, [...controlTopicSpecs(topics), ...topicCatalogue(topics).filter((t) => t.name === `${topics}cutover.work`)]);
+  await createTopics(admin, [...controlTopicSpecs(topics), ...topicCatalogue(topics).filter((t) => t.name === topicNames(topics).work)]);
   await admin.disconnect();
-  return { ...ctx, control: new ControlPlane(log, controlTopics(topics)), workTopic: `${topics}cutover.work` };
+  return { ...ctx, control: new ControlPlane(log, controlTopics(topics)), workTopic: topicNames(topics).work };
 }
 
 it('planners that find a round due at once make one plan of it: its work queued once, target truncated once, before any load', { timeout }, async () => {

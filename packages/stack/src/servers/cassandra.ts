@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ClusterConfig } from '@cutover/config';
+import type { ClusterConfig, ClusterName } from '@cutover/config';
+import { cqlString, quoteIdentifier } from '@cutover/cql-protocol';
 import { cassandraClient } from '../clients.js';
 import { CASSANDRA, CASSANDRA_VERSION } from '../distributions.js';
 import { StackError } from '../errors.js';
@@ -49,7 +50,7 @@ export const JVM17_OPTIONS: readonly string[] = [
 ];
 
 export interface CassandraOptions {
-  readonly name: 'origin' | 'target';
+  readonly name: ClusterName;
   /** Where it listens; a username turns on PasswordAuthenticator, a CA path turns on client TLS. */
   readonly cluster: ClusterConfig;
   readonly storagePort: number;
@@ -178,9 +179,7 @@ export function cassandraServer(options: CassandraOptions): ServerDefinition {
       const client = cassandraClient({ ...cluster, ...SUPERUSER });
       try {
         // Role statements take no bind markers: the name and password go in as quoted literals.
-        const role = `"${cluster.username.replaceAll('"', '""')}"`;
-        const password = `'${(cluster.password ?? '').replaceAll("'", "''")}'`;
-        await client.execute(`CREATE ROLE IF NOT EXISTS ${role} WITH PASSWORD = ${password} AND LOGIN = true AND SUPERUSER = true`);
+        await client.execute(`CREATE ROLE IF NOT EXISTS ${quoteIdentifier(cluster.username)} WITH PASSWORD = ${cqlString(cluster.password ?? '')} AND LOGIN = true AND SUPERUSER = true`);
       } finally {
         await client.shutdown();
       }

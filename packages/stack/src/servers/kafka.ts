@@ -98,14 +98,16 @@ export function kafkaServer(options: KafkaOptions, config: Config): ServerDefini
         await execFileAsync(ctx.java, format);
       } catch (error) {
         const { stderr, stdout, message } = error as { stderr?: string; stdout?: string; message: string };
-        throw new StackError('SERVER_NOT_READY', `formatting Kafka storage failed: ${(stderr || stdout || message).trim().slice(-2000)}`);
+        throw new StackError('SERVER_NOT_READY', `formatting Kafka storage failed: ${(stderr || stdout || message).trim().slice(-2000)}`, { cause: error });
       }
     },
     args(ctx: ServerContext) {
       return [`-Xms${options.heap}`, `-Xmx${options.heap}`, '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError', ...classpath(ctx), 'kafka.Kafka', join(ctx.dir, 'server.properties')];
     },
     async probe() {
-      const admin = kafkaClient({ ...config, kafka: { ...config.kafka, brokers: [`${options.host}:${options.port}`] } }, { quiet: true }).admin();
+      // The local broker listens in plaintext, whatever KAFKA_TLS and KAFKA_SASL_* say of the brokers the services use.
+      const local = { ...config.kafka, brokers: [`${options.host}:${options.port}`], tls: { enabled: false }, sasl: { mechanism: 'none' as const } };
+      const admin = kafkaClient({ ...config, kafka: local }, { quiet: true }).admin();
       await admin.connect();
       try {
         const cluster = await admin.describeCluster();

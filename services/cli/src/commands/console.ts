@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '@cutover/config';
 import { buildConsole, consoleAuth, mongoDatabases } from '@cutover/console';
-import { SchemaCatalogue, topicCatalogue } from '@cutover/event-log';
+import { SchemaCatalogue, topicCatalogue, topicNames } from '@cutover/event-log';
 import { pendingHeals } from '@cutover/proxy';
 import { cassandraClient, mongoClient } from '@cutover/stack';
 import type cassandra from 'cassandra-driver';
@@ -44,7 +44,7 @@ export async function consoleCommand(args: string[], config: Config, io: Output)
     observe: async () => ({ pendingHeals: await pendingHeals(log, prefix) }),
     prepareStart: (tables) => prepareTarget(config, tables, { out: (line) => logger.info(line) }),
     newMigrationId: () => newMigrationId(),
-    deadLetters: { log, topic: `${prefix}cutover.dead-letters` },
+    deadLetters: { log, topic: topicNames(prefix).deadLetters },
     ...(certPath === undefined || keyPath === undefined ? {} : { https: { cert: readFileSync(certPath), key: readFileSync(keyPath) } }),
   });
   const stopped = new Promise<void>((resolve) => {

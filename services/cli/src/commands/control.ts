@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { Config } from '@cutover/config';
+import { CLUSTER_NAMES, READ_MODES, type Config } from '@cutover/config';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog, createTopics, type EventLog } from '@cutover/event-log';
 import { auditTrail, collectionOrder, collectionProgress, commitGate, tableOrder, tableProgress, type Command, type LastVerification, type Scope, type TableState } from '@cutover/migration-state';
@@ -61,17 +61,22 @@ export async function openControlPlane(config: Config): Promise<{ plane: Control
 
 /** Each `--into` names where the `--collection` before it goes. */
 function intoOf(tokens: readonly { kind: string; name?: string; value?: string | undefined }[]): Record<string, string> {
-  const into: Record<string, string> = {};
+  // A Map, so that any collection name (`__proto__` too) is a key like the others.
+  const into = new Map<string, string>();
   let collection: string | undefined;
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
     if (token.name === 'collection') collection = token.value;
     if (token.name === 'into') {
       if (collection === undefined) throw new UsageError('--into names where the --collection before it goes: put it after one');
-      into[collection] = token.value!;
+      into.set(collection, token.value!);
     }
   }
-  return into;
+  return Object.fromEntries(into);
+}
+
+function isOneOf<T extends string>(choices: readonly T[], value: string | undefined): value is T {
+  return (choices as readonly (string | undefined)[]).includes(value);
 }
 
 function parseCommand(verb: string | undefined, args: string[], values: { truncate?: boolean; force?: boolean; table?: string; collection?: string[] }, into: Record<string, string>): Command {
@@ -105,11 +110,11 @@ function parseCommand(verb: string | undefined, args: string[], values: { trunca
       return { type: verb === 'pause' ? 'Pause' : 'Resume', scope: scope() };
     case 'set-primary':
       need(1);
-      if (first !== 'origin' && first !== 'target') throw new UsageError(`set-primary takes origin or target, not "${first}"`);
+      if (!isOneOf(CLUSTER_NAMES, first)) throw new UsageError(`set-primary takes ${CLUSTER_NAMES.join(' or ')}, not "${first}"`);
       return { type: 'SetPrimary', cluster: first, ...(values.force === true ? { force: true } : {}) };
     case 'set-read-mode':
       need(1);
-      if (first !== 'primary-only' && first !== 'dual-async') throw new UsageError(`set-read-mode takes primary-only or dual-async, not "${first}"`);
+      if (!isOneOf(READ_MODES, first)) throw new UsageError(`set-read-mode takes ${READ_MODES.join(' or ')}, not "${first}"`);
       return { type: 'SetReadMode', mode: first };
     case 'complete':
       need(0);

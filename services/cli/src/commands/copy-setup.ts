@@ -1,15 +1,10 @@
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '@cutover/config';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
-import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { KafkaEventLog, createTopics, topicNames, topicSpecs } from '@cutover/event-log';
 import { cassandraClient, kafkaClient, s3Client } from '@cutover/stack';
 import type { CopyContext } from '@cutover/table-migrator';
 import type { Logger } from 'pino';
-
-/** The consumer group of the table migrator's workers: every copier and verifier of a migration shares it. */
-export function workerGroup(prefix: string): string {
-  return `${prefix}cutover-table-workers`;
-}
 
 /**
  * The staging bucket, created if it is missing. Several migrators started at once all find it
@@ -37,10 +32,11 @@ export interface OpenCopy {
  * and Kafka, set as the config says.
  */
 export async function openCopy(config: Config, prefix: string, logger: Logger): Promise<OpenCopy> {
+  const topics = topicNames(prefix);
   const admin = kafkaClient(config).admin();
   await admin.connect();
   try {
-    await createTopics(admin, [...controlTopicSpecs(prefix), ...topicCatalogue(prefix).filter((t) => t.name === `${prefix}cutover.work`)]);
+    await createTopics(admin, [...controlTopicSpecs(prefix), ...topicSpecs(prefix, [topics.work])]);
   } finally {
     await admin.disconnect();
   }
@@ -55,8 +51,8 @@ export async function openCopy(config: Config, prefix: string, logger: Logger): 
     staging: { s3, bucket },
     log,
     control: new ControlPlane(log, controlTopics(prefix)),
-    workTopic: `${prefix}cutover.work`,
-    deadLetterTopic: `${prefix}cutover.dead-letters`,
+    workTopic: topics.work,
+    deadLetterTopic: topics.deadLetters,
     logger,
     load: { concurrency, rate },
     errorBudget,

@@ -1,4 +1,5 @@
 import type { Config } from '@cutover/config';
+import { groupNames } from '@cutover/event-log';
 import { InMemoryMutationSink, ProxyServer } from '@cutover/proxy';
 import { checkRange, copyPlan, copyTables, readSchema, splitRing, syncSchema } from '@cutover/table-migrator';
 import cassandra, { concurrent } from 'cassandra-driver';
@@ -63,7 +64,7 @@ export async function liveMigration(config: Config, prefix: string, collections:
     const progress = await copyTables(copy.ctx, {
       workers: 2,
       workerId: 'demo-worker',
-      group: `${prefix}cutover-table-workers`,
+      group: groupNames(prefix).tableWorkers,
       sizing: { chunkBytes: config.migrator.chunkBytes, minChunks: config.migrator.minChunks, maxChunks: 4096 },
       pollMs: 500,
       onProgress(progress) {

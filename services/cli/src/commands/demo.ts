@@ -1,4 +1,4 @@
-import type { Config } from '@cutover/config';
+import type { ClusterName, Config } from '@cutover/config';
 import { InMemoryMutationSink, ProxyServer } from '@cutover/proxy';
 import { LocalStack, cassandraClient, cassandraSmoke, kafkaSmoke, mongoSmoke, s3Smoke } from '@cutover/stack';
 import cassandra from 'cassandra-driver';
@@ -95,7 +95,7 @@ async function proxySmoke(config: Config, sink: InMemoryMutationSink): Promise<{
   }
 }
 
-async function writetime(config: Config, cluster: 'origin' | 'target'): Promise<string | null> {
+async function writetime(config: Config, cluster: ClusterName): Promise<string | null> {
   const client = cassandraClient(config[cluster]);
   try {
     const row = (await client.execute('SELECT writetime(text) AS wt FROM cutover_demo.greetings WHERE id = 1')).first();

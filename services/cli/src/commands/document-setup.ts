@@ -1,20 +1,10 @@
 import type { Config } from '@cutover/config';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
 import type { DocumentContext, MigrateDocumentsOptions } from '@cutover/document-migrator';
-import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
+import { KafkaEventLog, createTopics, groupNames, topicNames, topicSpecs } from '@cutover/event-log';
 import { cassandraClient, kafkaClient, mongoClient, s3Client } from '@cutover/stack';
 import type { Logger } from 'pino';
 import { ensureBucket } from './copy-setup.js';
-
-/** The consumer group of the document loaders: every process loading a migration's documents shares it. */
-export function loaderGroup(prefix: string): string {
-  return `${prefix}cutover-document-loaders`;
-}
-
-/** The consumer group of the document readers: its members share the collections out (see the readers topic). */
-export function readerGroup(prefix: string): string {
-  return `${prefix}cutover-document-readers`;
-}
 
 /** A document migration's context, opened (all but the live state): `close` ends every connection it holds. */
 export interface OpenDocuments {
@@ -28,12 +18,13 @@ export interface OpenDocuments {
  * to MongoDB, target, S3 and Kafka, set as the config says.
  */
 export async function openDocuments(config: Config, prefix: string, logger: Logger): Promise<OpenDocuments> {
+  const topics = topicNames(prefix);
   const admin = kafkaClient(config).admin();
   await admin.connect();
   try {
     const control = controlTopicSpecs(prefix);
-    const wanted = new Set([`${prefix}cutover.documents`, `${prefix}cutover.document-readers`, `${prefix}cutover.dead-letters`].filter((name) => !control.some((t) => t.name === name)));
-    await createTopics(admin, [...control, ...topicCatalogue(prefix).filter((t) => wanted.has(t.name))]);
+    const wanted = [topics.documents, topics.documentReaders, topics.deadLetters].filter((name) => !control.some((t) => t.name === name));
+    await createTopics(admin, [...control, ...topicSpecs(prefix, wanted)]);
   } finally {
     await admin.disconnect();
   }
@@ -49,9 +40,9 @@ export async function openDocuments(config: Config, prefix: string, logger: Logg
     staging: { s3, bucket: config.s3.bucket },
     log,
     control: new ControlPlane(log, controlTopics(prefix)),
-    documentsTopic: `${prefix}cutover.documents`,
-    readersTopic: `${prefix}cutover.document-readers`,
-    deadLetterTopic: `${prefix}cutover.dead-letters`,
+    documentsTopic: topics.documents,
+    readersTopic: topics.documentReaders,
+    deadLetterTopic: topics.deadLetters,
     logger,
     errorBudget: { maxBadDocuments: errorBudget.maxBadRows, maxBadDocumentsPercent: errorBudget.maxBadRowsPercent },
   };
@@ -70,8 +61,8 @@ export function documentOptions(config: Config, prefix: string): Pick<MigrateDoc
   const { ranges, readers, loaders, loadConcurrency, loadRate } = config.documents;
   return {
     workerId: `${config.proxy.id}-documents`,
-    readerGroup: readerGroup(prefix),
+    readerGroup: groupNames(prefix).documentReaders,
     reader: { ranges, readers, pageDocuments: 1000, checkpointMs: 1000 },
-    loader: { group: loaderGroup(prefix), concurrency: loadConcurrency, rate: loadRate, partitions: loaders },
+    loader: { group: groupNames(prefix).documentLoaders, concurrency: loadConcurrency, rate: loadRate, partitions: loaders },
   };
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '@cutover/config';
-import type { StoredRecord } from '@cutover/event-log';
+import { topicNames, type StoredRecord } from '@cutover/event-log';
 import { redactPasswords, type LoggedMutation, type LoggedOutcome, type LoggedValue } from '@cutover/mutation-log';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
@@ -36,7 +36,7 @@ export async function logCommand(argv: string[], config: Config, io: Output): Pr
   const table = values.table;
   if (table !== undefined && !/^[^.]+\.[^.]+$/.test(table)) throw new UsageError(`--table takes keyspace.table, not "${table}"`);
 
-  const topic = `${config.kafka.topicPrefix}cutover.mutations`;
+  const topic = topicNames(config.kafka.topicPrefix).mutations;
   const stop = new AbortController();
   const interrupt = (): void => stop.abort();
   if (follow) process.once('SIGINT', interrupt).once('SIGTERM', interrupt);

@@ -1,4 +1,5 @@
 import type { Config } from '@cutover/config';
+import { groupNames } from '@cutover/event-log';
 import type { TableProgress } from '@cutover/migration-state';
 import { MigratorMetrics, copyTables } from '@cutover/table-migrator';
 import { serveMetrics } from '../metrics-endpoint.js';
@@ -6,7 +7,7 @@ import { commandLogger } from '../command-logger.js';
 import type { Output } from '../output.js';
 import { ProgressBars } from '../progress-bars.js';
 import { UsageError } from '../usage.js';
-import { openCopy, workerGroup } from './copy-setup.js';
+import { openCopy } from './copy-setup.js';
 import { MIGRATE_DOCUMENTS_USAGE, migrateDocumentsCommand } from './migrate-documents.js';
 
 export const MIGRATE_USAGE = `cutover migrate tables    copy the migration's tables (schema, then token-range chunks through S3) with MIGRATOR_WORKERS workers; returns once every table is copied\n${MIGRATE_DOCUMENTS_USAGE}`;
@@ -42,7 +43,7 @@ export async function migrateCommand(args: string[], config: Config, io: Output)
         {
           workers: config.migrator.workers,
           workerId: `${config.proxy.id}-worker`,
-          group: workerGroup(prefix),
+          group: groupNames(prefix).tableWorkers,
           sizing: { chunkBytes: config.migrator.chunkBytes, minChunks: config.migrator.minChunks, maxChunks: 4096 },
           onProgress: (p) => showTables(bars, p),
         },

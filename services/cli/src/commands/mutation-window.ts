@@ -1,5 +1,5 @@
 import type { Config } from '@cutover/config';
-import { EventLogError, KafkaEventLog, SchemaCatalogue, type StoredRecord } from '@cutover/event-log';
+import { EventLogError, KafkaEventLog, SchemaCatalogue, topicNames, type StoredRecord } from '@cutover/event-log';
 import { readMutations, type LoggedMutation } from '@cutover/mutation-log';
 import { UsageError } from '../usage.js';
 
@@ -38,7 +38,7 @@ export async function* mutationsBetween(config: Config, window: MutationWindow, 
   const catalogue = SchemaCatalogue.load();
   const log = new KafkaEventLog(config.kafka);
   try {
-    const records = log.read(`${config.kafka.topicPrefix}cutover.mutations`, { ...(from?.kind === 'time' ? { fromTimestamp: Math.max(0, from.ms - CLOCK_SKEW_MS) } : {}), follow, ...(signal === undefined ? {} : { signal }) });
+    const records = log.read(topicNames(config.kafka.topicPrefix).mutations, { ...(from?.kind === 'time' ? { fromTimestamp: Math.max(0, from.ms - CLOCK_SKEW_MS) } : {}), follow, ...(signal === undefined ? {} : { signal }) });
     for await (const record of records) {
       if (partition !== undefined && record.partition !== partition) continue;
       const offset = BigInt(record.offset);

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import type { Config } from '@cutover/config';
 import { ControlPlane, controlTopics } from '@cutover/control-plane';
-import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
-import { Healer, ProxyServer, PublishingSink, createLogger, healerGroup } from '@cutover/proxy';
+import { KafkaEventLog, createTopics, groupNames, topicCatalogue, topicNames } from '@cutover/event-log';
+import { Healer, ProxyServer, PublishingSink, createLogger } from '@cutover/proxy';
 import { cassandraClient, kafkaClient } from '@cutover/stack';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
@@ -24,13 +24,13 @@ export async function proxyCommand(args: string[], config: Config, io: Output): 
     .catch((error: Error) => io.err(`warning: Kafka is unavailable (${error.message}); mutations wait in the journal under ${config.proxy.spoolDir} until it is back`))
     .finally(() => admin.disconnect());
   const log = new KafkaEventLog(config.kafka, logger);
-  const topic = (name: string): string => `${config.kafka.topicPrefix}cutover.${name}`;
+  const topics = topicNames(config.kafka.topicPrefix);
   const sink = await PublishingSink.open(log, config, logger);
   const proxy = await ProxyServer.start(config, { sink, logger, control: new ControlPlane(log, controlTopics(config.kafka.topicPrefix)) });
   // Under origin-acked, target is healed from the log: every proxy's healer shares the work.
   const target = config.proxy.targetFailurePolicy === 'origin-acked' ? cassandraClient(config.target, { metadata: false, reconnectMs: 1000 }) : undefined;
   const healer = target
-    ? Healer.start(log, { topic: topic('heals'), deadLetterTopic: topic('dead-letters'), group: healerGroup(config.kafka.topicPrefix), target, logger, registry: proxy.metrics.registry }).catch((error: unknown) => {
+    ? Healer.start(log, { topic: topics.heals, deadLetterTopic: topics.deadLetters, group: groupNames(config.kafka.topicPrefix).healer, target, logger, registry: proxy.metrics.registry }).catch((error: unknown) => {
         logger.error({ err: error }, 'the healer could not start: writes target failed stay in the heals topic until a proxy heals them');
         return undefined;
       })

@@ -3,8 +3,9 @@ import type { Config } from '@cutover/config';
 import type { LoggedMutation } from '@cutover/mutation-log';
 import { applyMutation, notReplayable } from '@cutover/proxy';
 import { cassandraClient } from '@cutover/stack';
-import { copyPlan, forEachConcurrently, logGaps, planSchema, rangePages, readSchema, renameKeyspace, splitName, splitRing, stagedPages, tokenGroups, type CopyPlan, type LogGap } from '@cutover/table-migrator';
+import { copyPlan, forEachConcurrently, logGaps, planSchema, rangePages, readSchema, renameKeyspace, splitRing, stagedPages, tokenGroups, type CopyPlan, type LogGap } from '@cutover/table-migrator';
 import type cassandra from 'cassandra-driver';
+import { splitQualifiedName } from '@cutover/migration-state';
 import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
 import { partitionKeyOf } from './changed-partitions.js';
@@ -54,7 +55,7 @@ export async function replayCommand(argv: string[], config: Config, io: Output):
     }
   }
   if (tables.length === 0) throw new UsageError('no tables to replay: name them (--tables ks.t,...), or start a migration with tables');
-  const keyspaces = new Set(tables.map((t) => splitName(t).keyspace));
+  const keyspaces = new Set(tables.map((t) => splitQualifiedName(t)[0]));
   if (keyspaces.size > 1) throw new UsageError(`replay the tables of one keyspace at a time (into one scratch keyspace), not of ${[...keyspaces].join(', ')}`);
   const [keyspace] = [...keyspaces] as [string];
   if (into === keyspace) throw new UsageError(`--into must be a new keyspace, not ${keyspace}, the one replayed`);
@@ -66,13 +67,13 @@ export async function replayCommand(argv: string[], config: Config, io: Output):
       return 1;
     }
     const source = (await readSchema(origin, [keyspace])).keyspaces.get(keyspace);
-    const missing = tables.filter((t) => source?.tables.get(splitName(t).name) === undefined);
+    const missing = tables.filter((t) => source?.tables.get(splitQualifiedName(t)[1]) === undefined);
     if (source === undefined || missing.length > 0) {
       io.err(`not on origin: ${missing.join(', ')}`);
       return 1;
     }
     const scratch = renameKeyspace(source, into);
-    const { statements } = planSchema({ keyspaces: new Map([[into, scratch]]) }, { keyspaces: new Map() }, tables.map((t) => `${into}.${splitName(t).name}`));
+    const { statements } = planSchema({ keyspaces: new Map([[into, scratch]]) }, { keyspaces: new Map() }, tables.map((t) => `${into}.${splitQualifiedName(t)[1]}`));
     for (const statement of statements) await target.execute(statement);
 
     const replayed = await replay(config, target, { from, to }, new Set(tables), into);
@@ -84,7 +85,7 @@ export async function replayCommand(argv: string[], config: Config, io: Output):
     };
     let gaps = 0;
     for (const name of tables) {
-      const table = source.tables.get(splitName(name).name)!;
+      const table = source.tables.get(splitQualifiedName(name)[1])!;
       const plans = { origin: copyPlan(table, new Set(source.types.keys())), scratch: copyPlan(scratch.tables.get(table.name)!, new Set(scratch.types.keys())) };
       const found = await compare(origin, target, plans, window);
       gaps += found.gaps.length;

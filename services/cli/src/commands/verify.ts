@@ -2,8 +2,9 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Config } from '@cutover/config';
 import type { ControlPlane } from '@cutover/control-plane';
-import { MAX_RECORDED_ROWS, type DifferingRow } from '@cutover/migration-state';
-import { MigratorError, Pace, TableWorker, copyPlan, readSchema, repairTable, splitName, verifyPartitions, verifyTable, type CopyContext, type CopyPlan, type DifferenceKind, type RowDifference, type TableSchema, type TokenRange } from '@cutover/table-migrator';
+import { groupNames } from '@cutover/event-log';
+import { MAX_RECORDED_ROWS, splitQualifiedName, type DifferingRow } from '@cutover/migration-state';
+import { MigratorError, Pace, TableWorker, copyPlan, readSchema, repairTable, verifyPartitions, verifyTable, type CopyContext, type CopyPlan, type DifferenceKind, type RowDifference, type TableSchema, type TokenRange } from '@cutover/table-migrator';
 import type cassandra from 'cassandra-driver';
 import cliProgress from 'cli-progress';
 import { commandLogger } from '../command-logger.js';
@@ -11,7 +12,7 @@ import type { Output } from '../output.js';
 import { UsageError } from '../usage.js';
 import { changedPartitions, type ChangedPartitions } from './changed-partitions.js';
 import { defaultIssuer } from './control.js';
-import { openCopy, workerGroup } from './copy-setup.js';
+import { openCopy } from './copy-setup.js';
 import { parseBound, type Bound } from './mutation-window.js';
 import { keyText, shownKey } from './row-keys.js';
 import { compareRanges } from './shared-verification.js';
@@ -125,10 +126,10 @@ export async function verifyCommand(argv: string[], config: Config, io: Output):
     const startedAt = Date.now();
     const changed = since === undefined ? undefined : await changedPartitions(config, since, new Set(names));
     if ((changed?.unreadable ?? 0) > 0) io.err(`${changed!.unreadable} record(s) of the mutation log could not be read (cutover log read names them): the partitions they wrote are not compared`);
-    const schema = await readSchema(ctx.origin, [...new Set(names.map((n) => splitName(n).keyspace))]);
+    const schema = await readSchema(ctx.origin, [...new Set(names.map((n) => splitQualifiedName(n)[0]))]);
     let failed = 0;
     for (const name of names) {
-      const { keyspace, name: tableName } = splitName(name);
+      const [keyspace, tableName] = splitQualifiedName(name);
       const table = schema.keyspaces.get(keyspace)?.tables.get(tableName);
       if (table === undefined) {
         io.err(`${name}: no such table on origin`);
@@ -177,7 +178,7 @@ async function startWorkers(ctx: CopyContext, config: Config): Promise<SharedWor
   // VERIFY_RATE holds for the process: its workers take their turns from the same paces.
   const shared = { ...ctx, live, verifyPaces: { origin: new Pace(rate), target: new Pace(rate) } };
   // Joining together, the workers make the group rebalance once or twice rather than once each.
-  const starts = Array.from({ length: config.verify.workers }, (_, i) => TableWorker.start(shared, `${id}-${i + 1}`, workerGroup(config.kafka.topicPrefix)));
+  const starts = Array.from({ length: config.verify.workers }, (_, i) => TableWorker.start(shared, `${id}-${i + 1}`, groupNames(config.kafka.topicPrefix).tableWorkers));
   const joined = await Promise.allSettled(starts);
   const workers = joined.flatMap((j) => (j.status === 'fulfilled' ? [j.value] : []));
   const failed = joined.find((j): j is PromiseRejectedResult => j.status === 'rejected');

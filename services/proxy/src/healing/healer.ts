@@ -1,11 +1,12 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import { deadLetter, type EventLog, type StoredRecord, type Subscription } from '@cutover/event-log';
-import { readMutations, type LoggedMutation } from '@cutover/mutation-log';
+import { ErrorCode } from '@cutover/cql-protocol';
+import { Backoff, pause } from '@cutover/errors';
+import { deadLetter, groupNames, topicNames, type EventLog, type StoredRecord, type Subscription } from '@cutover/event-log';
+import { readMutations, redactPasswords, type LoggedMutation } from '@cutover/mutation-log';
 import cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { applyMutation } from './apply-mutation.js';
-import { notReplayable } from './logged-mutation.js';
+import { notHealable } from './logged-mutation.js';
 
 export interface HealerOptions {
   /** The heals topic (cutover.heals): mutations origin took and target failed. */
@@ -31,24 +32,18 @@ export interface HealerOptions {
 
 
 
-/** The consumer group every proxy's healer joins, under the topic prefix. */
-export function healerGroup(prefix: string): string {
-  return `${prefix}cutover-healer`;
-}
-
 /**
  * Mutations target failed that no healer has applied yet: the heals topic's lag for the healers'
  * group (none when the topic was never created: no proxy ever had a heal to queue).
  */
 export async function pendingHeals(log: EventLog, prefix: string): Promise<number> {
-  const topic = `${prefix}cutover.heals`;
+  const topic = topicNames(prefix).heals;
   if ((await log.endOffsets(topic)).length === 0) return 0;
-  return log.lag(topic, healerGroup(prefix));
+  return log.lag(topic, groupNames(prefix).healer);
 }
 
 /** Error codes of a cluster that could not take the write now, and may later. */
-const RETRIABLE_CODES = new Set([0x0000, 0x1000, 0x1001, 0x1002, 0x1100, 0x1003]);
-const ALREADY_EXISTS = 0x2400;
+const RETRIABLE_CODES: ReadonlySet<number> = new Set([ErrorCode.SERVER_ERROR, ErrorCode.UNAVAILABLE, ErrorCode.OVERLOADED, ErrorCode.IS_BOOTSTRAPPING, ErrorCode.WRITE_TIMEOUT, ErrorCode.TRUNCATE_ERROR]);
 
 /**
  * Brings target up to date with the writes it failed while origin took them (under
@@ -92,17 +87,18 @@ export class Healer {
   private joining?: Promise<void>;
 
   private async join(): Promise<void> {
-    for (let attempt = 1; !this.stopped; attempt++) {
+    // Kafka away: tried again at a steady pace, for as long as it takes.
+    const backoff = new Backoff({ initialDelayMs: this.options.retryMs ?? 500 });
+    while (!this.stopped) {
       try {
         const subscription = await this.log.consume(this.options.topic, this.options.group, (record) => this.healRecord(record));
         if (this.stopped) return void (await subscription.stop());
         this.subscription = subscription;
-        if (attempt > 1) this.options.logger.info({ attempts: attempt }, 'the healer joined its group: Kafka is back');
+        if (backoff.failed > 0) this.options.logger.info({ attempts: backoff.failed + 1 }, 'the healer joined its group: Kafka is back');
         return;
       } catch (error) {
-        const retryInMs = this.options.retryMs ?? 500;
-        if (attempt === 1) this.options.logger.warn({ err: error, retryInMs }, 'the healer cannot reach Kafka yet: writes target failed wait in the heals topic; trying again');
-        await delay(retryInMs);
+        if (backoff.failed === 0) this.options.logger.warn({ err: error, retryInMs: backoff.policy.initialDelayMs }, 'the healer cannot reach Kafka yet: writes target failed wait in the heals topic; trying again');
+        await backoff.wait();
       }
     }
   }
@@ -125,12 +121,14 @@ export class Healer {
   }
 
   private async heal(record: StoredRecord, mutation: LoggedMutation): Promise<void> {
-    const refusal = notReplayable(mutation);
+    const refusal = notHealable(mutation);
     if (refusal !== undefined) return this.giveUp(record, `not healed: ${refusal}`, mutation);
     const { logger, target } = this.options;
     const maxTries = this.options.maxTries ?? 10;
     let tries = 0;
-    for (let wait = this.options.retryMs ?? 500; ; wait = Math.min(wait * 2, this.options.maxRetryMs ?? 5000)) {
+    // Target away is waited for without limit; `maxTries` counts only the failures of a target that answers.
+    const backoff = new Backoff({ initialDelayMs: this.options.retryMs ?? 500, factor: 2, maxDelayMs: this.options.maxRetryMs ?? 5000 });
+    for (;;) {
       // Not committed: the proxy that owns the partition next heals it.
       if (this.stopped) throw new Error('the healer stopped before target took the mutation');
       try {
@@ -139,18 +137,22 @@ export class Healer {
         logger.debug({ eventId: mutation.eventId, table: mutation.table }, 'healed on target');
         return;
       } catch (error) {
-        if (isCode(error, ALREADY_EXISTS)) return this.heals.inc({ result: 'healed' }); // schema target got after all
+        if (isCode(error, ErrorCode.ALREADY_EXISTS)) return this.heals.inc({ result: 'healed' }); // schema target got after all
+        if (!(error instanceof cassandra.errors.DriverError)) return this.giveUp(record, `it cannot be applied again: ${(error as Error).message}`, mutation);
         if (!retriable(error)) return this.giveUp(record, `target refused it: ${(error as Error).message}`, mutation);
         if (!unreachable(error) && ++tries >= maxTries) return this.giveUp(record, `target failed it ${tries} times: ${(error as Error).message}`, mutation);
+        const wait = backoff.next() ?? 0;
         logger.warn({ eventId: mutation.eventId, table: mutation.table, retryInMs: wait, reason: (error as Error).message }, 'target cannot take a heal yet; waiting for it');
-        await delay(wait);
+        await pause(wait);
       }
     }
   }
 
   /** The whole record goes to the dead letters, naming the mutation of it that was not healed. */
   private async giveUp(record: StoredRecord, reason: string, mutation?: LoggedMutation): Promise<void> {
-    this.options.logger.error({ eventId: mutation?.eventId, keyspace: mutation?.keyspace, table: mutation?.table, reason }, 'a heal went to the dead letters: the table needs re-migrating');
+    // A schema change or a TRUNCATE says what to redo by hand; other statements may hold row values in literals.
+    const statement = mutation?.kind === 'DDL' || mutation?.kind === 'TRUNCATE' ? redactPasswords(mutation.statement) : undefined;
+    this.options.logger.error({ eventId: mutation?.eventId, kind: mutation?.kind, keyspace: mutation?.keyspace, table: mutation?.table, statement, reason }, 'a heal went to the dead letters: the table needs re-migrating');
     const letter = deadLetter(record, reason);
     await this.log.produce(this.options.deadLetterTopic, [mutation === undefined ? letter : { ...letter, headers: { ...letter.headers, 'cutover-event-id': mutation.eventId } }]);
     this.heals.inc({ result: 'dead-lettered' });

@@ -35,8 +35,8 @@ export class MutationItems {
       serialConsistency: record.serialConsistency ?? null,
       writeTimestamp: record.writeTimestamp ?? null,
       nonIdempotent: record.nonIdempotent,
-      origin: outcome(record.results.origin),
-      target: outcome(record.results.target),
+      origin: outcome(record.results.origin, record),
+      target: outcome(record.results.target, record),
       connectionId: record.connectionId,
       clientAddress: record.clientAddress,
       driver: record.driver ?? null,
@@ -98,8 +98,10 @@ export class MutationItems {
   }
 }
 
-function outcome(r: ClusterResult): ClusterOutcomeInput {
-  return { ok: r.ok, errorCode: r.errorCode ?? null, errorMessage: r.errorMessage ?? null, timedOut: r.timedOut, latencyMicros: Math.round(r.latencyMs * 1000) };
+/** A cluster's error may quote the statement (a syntax error does): a schema change's passwords are hidden there too. */
+function outcome(r: ClusterResult, record: MutationRecord): ClusterOutcomeInput {
+  const errorMessage = r.errorMessage === undefined ? null : record.kind === 'ddl' ? redactPasswords(r.errorMessage, record.statement) : r.errorMessage;
+  return { ok: r.ok, errorCode: r.errorCode ?? null, errorMessage, timedOut: r.timedOut, latencyMicros: Math.round(r.latencyMs * 1000) };
 }
 
 /**

@@ -2,7 +2,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '@cutover/config';
-import { RecordsRefused, refusedLetter, type EventLog, type LogRecord } from '@cutover/event-log';
+import { Backoff } from '@cutover/errors';
+import { RecordsRefused, refusedLetter, topicNames, type EventLog, type LogRecord } from '@cutover/event-log';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { needsHealing, type MutationRecord, type MutationSink } from '../mutation-sink.js';
@@ -93,9 +94,9 @@ export class PublishingSink implements MutationSink {
     const journal = await Journal.open({ dir: join(proxy.spoolDir, proxy.id), owner: proxy.id, fsync: proxy.spoolFsync, maxBytes: proxy.spoolMaxBytes, commitIntervalMs: proxy.spoolCommitMs, ...journalOptions });
     for (const repair of journal.repairs) logger.warn({ dir: join(proxy.spoolDir, proxy.id) }, repair);
     await importLegacySpool(join(proxy.spoolDir, `${proxy.id}.spool`), journal, logger);
-    const topic = (name: string): string => `${config.kafka.topicPrefix}cutover.${name}`;
+    const { mutations, deadLetters, heals } = topicNames(config.kafka.topicPrefix);
     return new PublishingSink(log, {
-      topics: { mutations: topic('mutations'), deadLetters: topic('dead-letters'), ...(proxy.targetFailurePolicy === 'origin-acked' ? { heals: topic('heals') } : {}) },
+      topics: { mutations, deadLetters, ...(proxy.targetFailurePolicy === 'origin-acked' ? { heals } : {}) },
       journal,
       proxyId: proxy.id,
       logger,
@@ -239,7 +240,8 @@ export class PublishingSink implements MutationSink {
 
   private async run(): Promise<void> {
     const { journal, logger } = this.options;
-    let wait = this.options.retryMs ?? 500;
+    // Kafka refusing: sent again after waits that double up to MAX_RETRY_MS, from the first again once it takes them.
+    const backoff = new Backoff({ initialDelayMs: this.options.retryMs ?? 500, factor: 2, maxDelayMs: MAX_RETRY_MS });
     while (!this.closing.signal.aborted) {
       if (journal.unpublishedEntries === 0 && this.fresh.length === 0) {
         this.stuckSince = undefined;
@@ -264,7 +266,7 @@ export class PublishingSink implements MutationSink {
         this.stuckSince = journal.unpublishedEntries > 0 ? Date.now() : undefined;
         if (this.failure !== undefined) logger.info({ waiting: journal.unpublishedEntries }, 'the mutation log takes mutations again; the journal is draining');
         this.failure = undefined;
-        wait = this.options.retryMs ?? 500;
+        backoff.reset();
       } catch (error) {
         if (error instanceof JournalCorrupt) {
           // Nothing can bring those entries back: say so, and go on rather than jam.
@@ -279,8 +281,7 @@ export class PublishingSink implements MutationSink {
         this.metrics.failures.inc({ code });
         if (this.failure === error) logger.warn({ code, reason: rootCause(error), waiting: journal.unpublishedEntries }, 'the mutation log (Kafka) refused mutations: they wait in the journal and are sent again, in order');
         this.failure = error as Error;
-        await delay(wait, undefined, { signal: this.closing.signal }).catch(() => undefined);
-        wait = Math.min(wait * 2, MAX_RETRY_MS);
+        await backoff.wait(this.closing.signal);
       }
     }
   }

@@ -3,7 +3,8 @@
     python workload.py HOST PORT KEYSPACE
 
 Connects WITHOUT setting protocol_version, so the driver starts at its highest version
-and has to downgrade, runs one statement of each kind, and prints one JSON object on
+and has to downgrade (unless WORKLOAD_PROTOCOL sets one; WORKLOAD_COMPRESSION asks for lz4,
+snappy or none), runs one statement of each kind, and prints one JSON object on
 stdout with what it observed. A step that fails is recorded as {"error": "..."} and the
 next step still runs. Set WORKLOAD_DEBUG=1 for the driver's DEBUG log on stderr.
 """
@@ -46,7 +47,12 @@ def step(name, run):
         observed[name] = {"error": f"{type(error).__name__}: {error}"}
 
 
-cluster = Cluster([host], port=port)
+options = {}
+if os.environ.get("WORKLOAD_PROTOCOL"):
+    options["protocol_version"] = int(os.environ["WORKLOAD_PROTOCOL"])
+if os.environ.get("WORKLOAD_COMPRESSION"):
+    options["compression"] = False if os.environ["WORKLOAD_COMPRESSION"] == "none" else os.environ["WORKLOAD_COMPRESSION"]
+cluster = Cluster([host], port=port, **options)
 try:
     session = cluster.connect()
 except Exception as error:
@@ -55,6 +61,8 @@ except Exception as error:
     sys.exit(1)
 observed["connect"] = True
 observed["protocol_version"] = cluster.protocol_version
+# The compression the control connection negotiated: None unless the proxy offered the one asked for.
+observed["compression"] = getattr(cluster.control_connection._connection, "_compression_type", None)
 # What the driver read from the proxy's virtual system.local.
 observed["partitioner"] = cluster.metadata.partitioner
 observed["cluster_name"] = cluster.metadata.cluster_name

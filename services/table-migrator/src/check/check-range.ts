@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
+import { Backoff } from '@cutover/errors';
 import type cassandra from 'cassandra-driver';
 import type { CopyPlan } from '../copy/copy-plan.js';
 import { rangePages, type PageOptions } from '../copy/range-pages.js';
@@ -75,7 +75,8 @@ export async function checkRange(origin: cassandra.Client, target: cassandra.Cli
   }
   let differing: Map<string, RowDifference> | undefined;
   let rows = { origin: 0, target: 0 };
-  for (let attempt = 1; ; attempt++) {
+  const looks = new Backoff({ initialDelayMs: retryMs, maxAttempts: attempts });
+  for (;;) {
     const horizon = BigInt(Date.now() - inFlightMs) * 1000n;
     const counts = { origin: 0, target: 0 };
     const found = new Map<string, RowDifference>();
@@ -85,8 +86,7 @@ export async function checkRange(origin: cassandra.Client, target: cassandra.Cli
       if (found.size >= TOO_MANY) break;
     }
     [differing, rows] = [found, counts];
-    if (found.size === 0 || found.size >= TOO_MANY || attempt >= attempts) break;
-    await delay(retryMs);
+    if (found.size === 0 || found.size >= TOO_MANY || !(await looks.wait())) break;
   }
   return { range, rows, matches: differing.size === 0, differences: differing.size, examples: [...differing.values()].slice(0, examples), complete: differing.size < TOO_MANY, originRead: true };
 }

@@ -1,3 +1,4 @@
+import { CLUSTER_NAMES, type ClusterName } from '@cutover/config';
 import type { CopyPlan } from '../copy/copy-plan.js';
 import { compareInt64, int64, rowKey, type Int64, type StagedCell, type StagedRow } from '../copy/staged-row.js';
 import { Cursor } from './page-cursor.js';
@@ -71,7 +72,7 @@ export async function* rowDifferences(plan: CopyPlan, origin: AsyncIterable<read
   const unmatched = { origin: new Map<string, StagedRow>(), target: new Map<string, StagedRow>() };
   let token: Int64 | undefined;
   const flush = function* (): Generator<RowDifference> {
-    for (const side of ['origin', 'target'] as const) {
+    for (const side of CLUSTER_NAMES) {
       for (const row of unmatched[side].values()) if (settled(plan, row, horizon)) yield difference(row, { [side]: row }, side === 'origin' ? 'missing-on-target' : 'extra-on-target', horizonMicros);
       unmatched[side].clear();
     }
@@ -81,7 +82,7 @@ export async function* rowDifferences(plan: CopyPlan, origin: AsyncIterable<read
     return kind === undefined ? undefined : difference(rows.origin, rows, kind, horizonMicros);
   };
   /** A row of `side`: matched with the other side's row of the same key if it came, or held. */
-  const take = (side: 'origin' | 'target', row: StagedRow): RowDifference | undefined => {
+  const take = (side: ClusterName, row: StagedRow): RowDifference | undefined => {
     const key = rowKey(row);
     const other = unmatched[side === 'origin' ? 'target' : 'origin'];
     const match = other.get(key);

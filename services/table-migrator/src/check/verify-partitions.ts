@@ -1,4 +1,5 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import type { ClusterName } from '@cutover/config';
+import { Backoff } from '@cutover/errors';
 import type cassandra from 'cassandra-driver';
 import { forEachConcurrently } from '../concurrently.js';
 import type { CopyPlan } from '../copy/copy-plan.js';
@@ -45,15 +46,15 @@ export async function verifyPartitions(origin: cassandra.Client, target: cassand
   let pending = partitions;
   let differing: Map<string, RowDifference> | undefined;
   let rows: { origin: number; target: number } | undefined;
-  for (let attempt = 1; ; attempt++) {
+  const looks = new Backoff({ initialDelayMs: retryMs, maxAttempts: attempts });
+  for (;;) {
     const horizon = BigInt(Date.now() - inFlightMs) * 1000n;
     const look = await lookAt({ origin, target, paces }, plan, pending, horizon, concurrency);
     rows ??= look.rows;
     // A row counts only if it differed at every look so far.
     differing = new Map([...look.differences].filter(([key]) => differing === undefined || differing.has(key)));
     pending = partitionsOf(plan, differing.values());
-    if (differing.size === 0 || attempt >= attempts) break;
-    await delay(retryMs);
+    if (differing.size === 0 || !(await looks.wait())) break;
   }
   const differences = [...differing.values()].sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : 0));
   return { keyspace: plan.keyspace, table: plan.table, partitions: partitions.length, rows, differences, differingPartitions: pending };
@@ -63,7 +64,7 @@ export async function verifyPartitions(origin: cassandra.Client, target: cassand
 async function lookAt(clusters: { origin: cassandra.Client; target: cassandra.Client; paces: { origin: Pace; target: Pace } }, plan: CopyPlan, partitions: readonly (readonly Buffer[])[], horizon: bigint, concurrency: number): Promise<{ rows: { origin: number; target: number }; differences: Map<string, RowDifference> }> {
   const rows = { origin: 0, target: 0 };
   const differences = new Map<string, RowDifference>();
-  const read = (side: 'origin' | 'target', key: readonly Buffer[]): AsyncGenerator<readonly StagedRow[]> => tally(stagedPages(plan, partitionPages(clusters[side], plan, key, { pace: clusters.paces[side] })), (n) => (rows[side] += n));
+  const read = (side: ClusterName, key: readonly Buffer[]): AsyncGenerator<readonly StagedRow[]> => tally(stagedPages(plan, partitionPages(clusters[side], plan, key, { pace: clusters.paces[side] })), (n) => (rows[side] += n));
   await forEachConcurrently(partitions, concurrency, async (key) => {
     for await (const difference of rowDifferences(plan, read('origin', key), read('target', key), horizon)) differences.set(difference.key, difference);
   });

@@ -61,7 +61,7 @@ export async function* readChunk(plan: CopyPlan, body: Readable): AsyncGenerator
     if (tap.buf.length > tap.pos) throw new MigratorError('BAD_CHUNK', `not a chunk file: it ends inside a block (${tap.buf.length - tap.pos} bytes)`);
   } catch (error) {
     if (error === bodyFailed || error instanceof MigratorError) throw error;
-    throw new MigratorError('BAD_CHUNK', `not a chunk file: ${(error as Error).message}`);
+    throw new MigratorError('BAD_CHUNK', `not a chunk file: ${(error as Error).message}`, { cause: error });
   } finally {
     body.unpipe(decoder);
     body.destroy();

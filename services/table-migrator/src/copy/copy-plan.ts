@@ -1,4 +1,4 @@
-import { identifier } from '../schema/ddl.js';
+import { quoteIdentifier, quoteQualified } from '@cutover/cql-protocol';
 import type { TableSchema } from '../schema/schema.js';
 
 /** A non-key column as the copy moves it: its value with its writetime and TTL. */
@@ -61,14 +61,14 @@ export function copyPlan(table: TableSchema, userTypes: ReadonlySet<string>): Co
   const partitionKey = keys('partition_key');
   const clustering = keys('clustering');
   const selected = [
-    ...[...partitionKey, ...clustering].map(identifier),
-    ...columns.flatMap((c) => (counter ? [identifier(c.name)] : [identifier(c.name), `writetime(${identifier(c.name)})`, `ttl(${identifier(c.name)})`])),
+    ...[...partitionKey, ...clustering].map(quoteIdentifier),
+    ...columns.flatMap((c) => (counter ? [quoteIdentifier(c.name)] : [quoteIdentifier(c.name), `writetime(${quoteIdentifier(c.name)})`, `ttl(${quoteIdentifier(c.name)})`])),
   ];
-  const token = `token(${partitionKey.map(identifier).join(', ')})`;
+  const token = `token(${partitionKey.map(quoteIdentifier).join(', ')})`;
   selected.push(token);
   // Aliases: a column may be named like another selector (`"writetime(v)"`), and the driver keys a row's values by name.
   const aliased = selected.map((s, i) => `${s} AS c${i}`).join(', ');
-  const from = `SELECT ${aliased} FROM ${identifier(table.keyspace)}.${identifier(table.name)}`;
+  const from = `SELECT ${aliased} FROM ${quoteQualified(table.keyspace, table.name)}`;
   return {
     keyspace: table.keyspace,
     table: table.name,
@@ -77,7 +77,7 @@ export function copyPlan(table: TableSchema, userTypes: ReadonlySet<string>): Co
     columns,
     counter,
     select: `${from} WHERE ${token} > ? AND ${token} <= ?`,
-    partitionSelect: `${from} WHERE ${partitionKey.map((k) => `${identifier(k)} = ?`).join(' AND ')}`,
+    partitionSelect: `${from} WHERE ${partitionKey.map((k) => `${quoteIdentifier(k)} = ?`).join(' AND ')}`,
   };
 }
 

@@ -1,15 +1,15 @@
+import { quoteIdentifier, quoteQualified } from '@cutover/cql-protocol';
 import cassandra from 'cassandra-driver';
-import { identifier } from '../schema/ddl.js';
 import type { CopyPlan } from './copy-plan.js';
 import type { Statement } from './row-writes.js';
 import type { StagedRow } from './staged-row.js';
 
-const keyed = (plan: CopyPlan): string => [...plan.partitionKey, ...plan.clustering].map((k) => `${identifier(k)} = ?`).join(' AND ');
+const keyed = (plan: CopyPlan): string => [...plan.partitionKey, ...plan.clustering].map((k) => `${quoteIdentifier(k)} = ?`).join(' AND ');
 
 /** The read of a counter row as a cluster has it now: each counter. */
 export function counterRead(plan: CopyPlan, row: StagedRow): Statement {
   return {
-    query: `SELECT ${plan.columns.map((c) => identifier(c.name)).join(', ')} FROM ${identifier(plan.keyspace)}.${identifier(plan.table)} WHERE ${keyed(plan)}`,
+    query: `SELECT ${plan.columns.map((c) => quoteIdentifier(c.name)).join(', ')} FROM ${quoteQualified(plan.keyspace, plan.table)} WHERE ${keyed(plan)}`,
     params: [...row.key],
   };
 }
@@ -26,12 +26,12 @@ export function counterUpdate(plan: CopyPlan, row: StagedRow, origin: readonly u
   const missing = origin !== undefined && target === undefined;
   const changes = plan.columns.flatMap((column, i) => {
     const difference = count(origin, i) - count(target, i);
-    return difference !== 0n || (missing && origin[i] !== null && origin[i] !== undefined) ? [{ name: identifier(column.name), difference }] : [];
+    return difference !== 0n || (missing && origin[i] !== null && origin[i] !== undefined) ? [{ name: quoteIdentifier(column.name), difference }] : [];
   });
   if (changes.length === 0) return [];
   return [
     {
-      query: `UPDATE ${identifier(plan.keyspace)}.${identifier(plan.table)} SET ${changes.map((c) => `${c.name} = ${c.name} + ?`).join(', ')} WHERE ${keyed(plan)}`,
+      query: `UPDATE ${quoteQualified(plan.keyspace, plan.table)} SET ${changes.map((c) => `${c.name} = ${c.name} + ?`).join(', ')} WHERE ${keyed(plan)}`,
       params: [...changes.map((c) => cassandra.types.Long.fromString(c.difference.toString())), ...row.key],
     },
   ];

@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { ErrorCode } from '@cutover/cql-protocol';
 import cassandra from 'cassandra-driver';
 import { readChunk } from './chunk-file.js';
 import type { CopyPlan } from './copy-plan.js';
@@ -234,7 +235,7 @@ async function refusedOneByOne(target: cassandra.Client, batch: readonly RowWrit
 }
 
 /** An invalid request, or a function failing on the value: sent again, it would fail again. */
-const REFUSALS: ReadonlySet<number> = new Set([cassandra.types.responseErrorCodes.invalid, cassandra.types.responseErrorCodes.functionFailure]);
+const REFUSALS: ReadonlySet<number> = new Set([ErrorCode.INVALID, ErrorCode.FUNCTION_FAILURE]);
 
 /** Target's answer to a write it will never take, however often it is sent. */
 function isRefusal(error: Error): boolean {

@@ -1,5 +1,5 @@
+import { quoteIdentifier, quoteQualified } from '@cutover/cql-protocol';
 import type cassandra from 'cassandra-driver';
-import { identifier } from '../schema/ddl.js';
 import { collectionOf, elementsOf } from './collection-bytes.js';
 import type { CopyPlan } from './copy-plan.js';
 import { compareInt64, int64, type Int64, type StagedRow } from './staged-row.js';
@@ -122,9 +122,9 @@ const vocabularies = new WeakMap<CopyPlan, Vocabulary>();
 export function vocabulary(plan: CopyPlan): Vocabulary {
   let known = vocabularies.get(plan);
   if (known !== undefined) return known;
-  const table = `${identifier(plan.keyspace)}.${identifier(plan.table)}`;
-  const keys = [...plan.partitionKey, ...plan.clustering].map(identifier);
-  const names = plan.columns.map((c) => identifier(c.name));
+  const table = quoteQualified(plan.keyspace, plan.table);
+  const keys = [...plan.partitionKey, ...plan.clustering].map(quoteIdentifier);
+  const names = plan.columns.map((c) => quoteIdentifier(c.name));
   const queries = new Map<string, string>();
   known = {
     table,

@@ -1,4 +1,4 @@
-import { splitName } from '../schema/schema.js';
+import { splitQualifiedName } from '@cutover/migration-state';
 import { splitRing } from './token-ring.js';
 
 export interface ChunkSizing {
@@ -38,6 +38,6 @@ export function planChunks(tables: readonly { readonly name: string; readonly es
 
 /** The chunks of a table planned in `count` chunks: the same ranges whoever asks. */
 export function tableChunks(name: string, count: number): Chunk[] {
-  const { keyspace, name: table } = splitName(name);
+  const [keyspace, table] = splitQualifiedName(name);
   return splitRing(count).map((range, chunk) => ({ keyspace, table, chunk, rangeStart: range.start, rangeEnd: range.end }));
 }

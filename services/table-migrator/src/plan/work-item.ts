@@ -1,6 +1,6 @@
+import { splitQualifiedName } from '@cutover/migration-state';
 import type { Chunk } from './chunk-plan.js';
 import type { TokenRange } from './token-ring.js';
-import { splitName } from '../schema/schema.js';
 
 /** A WorkItem (schemas/work-item.v1.avsc) as avsc reads and writes it. */
 export interface WorkItem {
@@ -66,7 +66,7 @@ export interface RangeToVerify {
 
 /** The work item that compares one token range of a shared verification on both clusters. */
 export function verifyItem(work: RangeToVerify): WorkItem {
-  const { keyspace, name: table } = splitName(work.table);
+  const [keyspace, table] = splitQualifiedName(work.table);
   return {
     workId: `${work.migrationId}/${work.table}/r${work.round}/verify-${work.verificationId}/${work.range}`,
     migrationId: work.migrationId,

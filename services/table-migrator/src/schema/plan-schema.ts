@@ -1,6 +1,7 @@
+import { splitQualifiedName } from '@cutover/migration-state';
 import { MigratorError } from '../errors.js';
 import { createIndex, createKeyspace, createTable, createType } from './ddl.js';
-import { splitName, type ColumnSchema, type KeyspaceSchema, type SchemaSnapshot, type TableSchema, type UdtSchema } from './schema.js';
+import { type ColumnSchema, type KeyspaceSchema, type SchemaSnapshot, type TableSchema, type UdtSchema } from './schema.js';
 
 /** What target needs to take the tables' data: DDL statements, in the order to run them. */
 export interface SchemaPlan {
@@ -17,8 +18,8 @@ export interface SchemaPlan {
 export function planSchema(origin: SchemaSnapshot, target: SchemaSnapshot, tables: readonly string[]): SchemaPlan {
   const statements: string[] = [];
   const differences: string[] = [];
-  const wanted = tables.map(splitName);
-  for (const keyspace of new Set(wanted.map((t) => t.keyspace))) {
+  const wanted = tables.map((t) => splitQualifiedName(t));
+  for (const keyspace of new Set(wanted.map(([keyspace]) => keyspace))) {
     const source = origin.keyspaces.get(keyspace);
     if (source === undefined) throw new MigratorError('SCHEMA_NOT_FOUND', `keyspace ${keyspace} does not exist on origin`);
     const existing = target.keyspaces.get(keyspace);
@@ -29,7 +30,7 @@ export function planSchema(origin: SchemaSnapshot, target: SchemaSnapshot, table
       else differences.push(...typeDifferences(type, there));
     }
   }
-  for (const { keyspace, name } of wanted) {
+  for (const [keyspace, name] of wanted) {
     const table = origin.keyspaces.get(keyspace)!.tables.get(name);
     if (table === undefined) throw new MigratorError('SCHEMA_NOT_FOUND', `table ${keyspace}.${name} does not exist on origin`);
     const there = target.keyspaces.get(keyspace)?.tables.get(name);

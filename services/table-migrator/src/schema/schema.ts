@@ -45,13 +45,6 @@ export interface TableSchema {
   readonly indexes: readonly IndexSchema[];
 }
 
-/** `keyspace.table` → its two halves. */
-export function splitName(qualified: string): { keyspace: string; name: string } {
-  const dot = qualified.indexOf('.');
-  if (dot <= 0 || dot === qualified.length - 1) throw new TypeError(`"${qualified}" is not keyspace.table`);
-  return { keyspace: qualified.slice(0, dot), name: qualified.slice(dot + 1) };
-}
-
 /** The keyspace's schema under another name: its tables and types, without their indexes (a scratch copy to replay into). */
 export function renameKeyspace(keyspace: KeyspaceSchema, name: string): KeyspaceSchema {
   return {

@@ -1,11 +1,10 @@
-import { PLAN_LEASE_MS, type MigrationState, type TableState } from '@cutover/migration-state';
+import { quoteQualified } from '@cutover/cql-protocol';
+import { PLAN_LEASE_MS, splitQualifiedName, type MigrationState, type TableState } from '@cutover/migration-state';
 import { copyPlan } from '../copy/copy-plan.js';
 import { DEFAULT_SIZING, planChunks, tableChunks, type ChunkSizing } from '../plan/chunk-plan.js';
 import { nextToPlan } from '../plan/plan-order.js';
 import { estimateTableBytes } from '../plan/size-estimate.js';
 import { unloadItem } from '../plan/work-item.js';
-import { identifier } from '../schema/ddl.js';
-import { splitName } from '../schema/schema.js';
 import { syncSchema } from '../schema/sync-schema.js';
 import type { CopyContext } from './copy-context.js';
 import { workRecord } from './table-worker.js';
@@ -67,7 +66,7 @@ export class Planner {
 
   private async claimNext(state: MigrationState, name: string): Promise<string> {
     const { origin } = await syncSchema(this.ctx.origin, this.ctx.target, [name]);
-    const { keyspace, name: table } = splitName(name);
+    const [keyspace, table] = splitQualifiedName(name);
     const { remigrations: round, force } = state.tables[name]!;
     const schema = origin.keyspaces.get(keyspace)!;
     const { counter } = copyPlan(schema.tables.get(table)!, new Set(schema.types.keys()));
@@ -115,8 +114,8 @@ async function queueWork(ctx: CopyContext, state: MigrationState, table: TableSt
   const by = (step: string) => ({ migrationId: state.migrationId!, issuer: planner, eventId: `${roundId(state, table.name)}/${step}` });
   if (truncating(table)) {
     if (age > PLAN_LEASE_MS / 4) return ctx.logger.warn({ table: table.name, round: copy.round }, 'too late to truncate target for this round: another planner will take it over');
-    const { keyspace, name } = splitName(table.name);
-    await ctx.target.execute(`TRUNCATE ${identifier(keyspace)}.${identifier(name)}`);
+    const [keyspace, name] = splitQualifiedName(table.name);
+    await ctx.target.execute(`TRUNCATE ${quoteQualified(keyspace, name)}`);
     await ctx.control.record({ type: 'TableTruncated', table: table.name, round: copy.round }, by('truncated'));
     ctx.logger.warn({ table: table.name, round: copy.round }, 'target table truncated before it is copied again, as the re-migration asked');
   }

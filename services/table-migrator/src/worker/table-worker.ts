@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { Backoff, pause, type RetryPolicy } from '@cutover/errors';
 import type { Fact } from '@cutover/migration-state';
 import { EventLogError, SchemaCatalogue, deadLetter, decodeRecord, encodeRecord, type StoredRecord, type Subscription } from '@cutover/event-log';
 import { checkRange, type RangeCheck } from '../check/check-range.js';
@@ -19,10 +20,10 @@ const catalogue = SchemaCatalogue.load();
 
 /** How long work of a paused table waits before it goes back in the queue. */
 const DEFER_MS = 500;
-/** How long failed work waits before it is delivered again. */
-const RETRY_MS = 1000;
-/** Tries of work that fails for a reason that may not pass, before its table fails. */
-const MAX_TRIES = 3;
+/** Work that failed for a reason that may not pass: delivered again a second later, 3 tries in all before its table fails. */
+const RETRY_FAILED: RetryPolicy = { initialDelayMs: 1000, maxAttempts: 3 };
+/** Work that failed because a cluster, S3 or Kafka is away: delivered again a second later, however long that takes. */
+const RETRY_AWAY: RetryPolicy = { initialDelayMs: 1000 };
 
 /** The work item as the work topic keeps it: keyed by table and chunk, so one chunk's work stays in order. */
 export function workRecord(item: WorkItem): { key: Buffer; value: Buffer } {
@@ -39,7 +40,7 @@ export class TableWorker {
   private subscription?: Subscription;
   private readonly plans = new Map<string, Promise<CopyPlan>>();
   /** Failed tries of work that failed for a reason that may not pass, by work id. */
-  private readonly tries = new Map<string, number>();
+  private readonly tries = new Map<string, Backoff>();
 
   private constructor(
     private readonly ctx: CopyContext,
@@ -84,7 +85,7 @@ export class TableWorker {
 
   /**
    * Work that failed. A cluster, S3 or Kafka away for a while: the work is delivered again
-   * after a pause, however long that takes. Anything else is tried MAX_TRIES times in all (a
+   * after a pause, however long that takes. Anything else is tried as RETRY_FAILED says (a
    * failure no one foresaw may still pass), then the table's round fails, with the chunk and
    * the reason in its facts (a value the driver cannot read, a staged chunk gone, a bug would
    * fail for ever), so that no one waits for a chunk that will never be done.
@@ -92,11 +93,13 @@ export class TableWorker {
   private async failed(item: WorkItem, error: unknown): Promise<void> {
     const table = `${item.keyspace}.${item.table}`;
     const message = error instanceof Error ? error.message : String(error);
-    const tries = isTransient(error) ? 0 : (this.tries.get(item.workId) ?? 0) + 1;
-    if (tries < MAX_TRIES) {
-      if (tries > 0) this.tries.set(item.workId, tries);
-      this.ctx.logger.warn({ worker: this.id, table, chunk: item.chunk, step: item.kind, reason: message, ...(tries > 0 ? { tries } : {}) }, 'chunk work failed: it will be tried again');
-      await delay(RETRY_MS);
+    const away = isTransient(error);
+    const tries = away ? new Backoff(RETRY_AWAY) : (this.tries.get(item.workId) ?? new Backoff(RETRY_FAILED));
+    const wait = tries.next();
+    if (wait !== undefined) {
+      if (!away) this.tries.set(item.workId, tries);
+      this.ctx.logger.warn({ worker: this.id, table, chunk: item.chunk, step: item.kind, reason: message, ...(away ? {} : { tries: tries.failed }) }, 'chunk work failed: it will be tried again');
+      await pause(wait);
       throw error;
     }
     this.tries.delete(item.workId);

@@ -1,9 +1,9 @@
+import { ErrorCode } from '@cutover/cql-protocol';
+import { isRetryable } from '@cutover/errors';
 import cassandra from 'cassandra-driver';
 
-const { responseErrorCodes: codes } = cassandra.types;
-
 /** Cluster answers that say "not now": the same request later can succeed. */
-const PASSING_ANSWERS: ReadonlySet<number> = new Set([codes.unavailableException, codes.overloaded, codes.isBootstrapping, codes.readTimeout, codes.writeTimeout, codes.readFailure, codes.writeFailure, codes.truncateError]);
+const PASSING_ANSWERS: ReadonlySet<number> = new Set([ErrorCode.UNAVAILABLE, ErrorCode.OVERLOADED, ErrorCode.IS_BOOTSTRAPPING, ErrorCode.READ_TIMEOUT, ErrorCode.WRITE_TIMEOUT, ErrorCode.READ_FAILURE, ErrorCode.WRITE_FAILURE, ErrorCode.TRUNCATE_ERROR]);
 
 /** Socket errors of a server that is away or restarting. */
 const NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -14,6 +14,7 @@ const NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET'
  * read, a bug) fails the same way again.
  */
 export function isTransient(error: unknown): boolean {
+  if (isRetryable(error)) return true;
   if (error instanceof cassandra.errors.NoHostAvailableError || error instanceof cassandra.errors.OperationTimedOutError || error instanceof cassandra.errors.BusyConnectionError) return true;
   if (error instanceof cassandra.errors.ResponseError) return PASSING_ANSWERS.has(error.code);
   const e = error as { code?: unknown; name?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: number }; cause?: unknown };
