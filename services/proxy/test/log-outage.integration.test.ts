@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, it } from 'node:test';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlPlane, controlTopicSpecs, controlTopics } from '@cutover/control-plane';
 import { KafkaEventLog, createTopics, topicCatalogue } from '@cutover/event-log';
@@ -36,8 +37,8 @@ interface Running {
 const running: Running[] = [];
 let direct: ReturnType<typeof directClients>;
 
-async function startProxy(port: number, policy: 'spool' | 'reject', id = `outage-${policy}`): Promise<Running> {
-  const config = configWith({ KAFKA_TOPIC_PREFIX: prefix, PROXY_QUERY_PORT: String(port), PROXY_METRICS_PORT: String(port - 1), PROXY_ID: id, LOG_FAILURE_POLICY: policy });
+async function startProxy(port: number, policy: 'spool' | 'reject', id = `outage-${policy}`, env: Record<string, string> = {}): Promise<Running> {
+  const config = configWith({ KAFKA_TOPIC_PREFIX: prefix, PROXY_QUERY_PORT: String(port), PROXY_METRICS_PORT: String(port - 1), PROXY_ID: id, LOG_FAILURE_POLICY: policy, ...env });
   const log = new KafkaEventLog(config.kafka, pino({ level: 'error' })); // its retries while Kafka is away are warnings
   // Small journal segments, so an outage spans many of them.
   const sink = await PublishingSink.open(log, config, logger, { segmentBytes: 64 * 1024 });
@@ -67,14 +68,17 @@ before(async () => {
   }
 });
 
+async function stop(proxy: Running): Promise<void> {
+  running.splice(running.indexOf(proxy), 1);
+  await proxy.client.shutdown();
+  await proxy.proxy.stop();
+  await proxy.sink.close();
+  await proxy.log.close();
+}
+
 after(async () => {
   await stack.up(['kafka']); // whatever happened, leave Kafka running for the other tests
-  for (const { client, proxy, sink, log } of running) {
-    await client.shutdown();
-    await proxy.stop();
-    await sink.close();
-    await log.close();
-  }
+  for (const proxy of [...running]) await stop(proxy);
   await direct.shutdown();
 });
 
@@ -91,6 +95,9 @@ it('spool: clients never wait for Kafka, and every acknowledged mutation is in t
   let n = 0;
   for (; n < 20; n++) await write(n);
   await rejecting.client.execute(update, [1, 100]);
+  // A proxy that has read the control log once keeps a copy of its state in its spool directory.
+  const lateEnv = { PROXY_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'cutover-late-')) };
+  await stop(await startProxy(19952, 'spool', 'outage-late', lateEnv));
 
   // Kafka away for a minute under a steady load.
   await stack.down(['kafka']);
@@ -116,8 +123,8 @@ it('spool: clients never wait for Kafka, and every acknowledged mutation is in t
   const lastOfKey1 = Math.max(...acknowledged.filter((v) => v % 5 === 1));
   assert.deepEqual(await rowsOf(rejecting.client, `SELECT v FROM ${ks}.t WHERE id = 1`), [{ v: lastOfKey1 }], 'reads still work');
   assert.ok(spooling.sink.backlog > 0, 'the spooling proxy spooled');
-  const late = await startProxy(19952, 'spool', 'outage-late');
-  assert.deepEqual(await rowsOf(late.client, `SELECT v FROM ${ks}.t WHERE id = 1`), [{ v: lastOfKey1 }], 'a proxy started without Kafka serves its clients');
+  const late = await startProxy(19952, 'spool', 'outage-late', lateEnv);
+  assert.deepEqual(await rowsOf(late.client, `SELECT v FROM ${ks}.t WHERE id = 1`), [{ v: lastOfKey1 }], 'a proxy restarted without Kafka serves its clients by its copy of the control state');
 
   await stack.up(['kafka']);
   await until('both journals drain', () => spooling.sink.backlog === 0 && rejecting.sink.backlog === 0, 180);

@@ -158,7 +158,7 @@ describe('through the proxy with the Node driver', () => {
       ['tags', 'set<text>', "{'a', 'b'}"],
       ['scores', 'list<int>', '[3, 1, 2]'],
       ['attrs', 'map<text, int>', "{'x': 1, 'y': 2}"],
-      ['home', `${ks}.address`, "{street: 'Main', zip: 12345, tags: {'home'}}"],
+      ['home', `${ks}.address`, `{"street": 'Main', "zip": 12345, "tags": {'home'}}`],
     ]);
     const append = proxy.sink.mutations.find((m) => m.statement.includes('scores = scores + [4]'));
     assert.equal(append?.nonIdempotent.listAppend, true);
@@ -203,6 +203,6 @@ describe('through the proxy with the Node driver', () => {
     assert.equal((await fetch(`${base}/health/live`)).status, 200);
     const ready = await fetch(`${base}/health/ready`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(await ready.json(), { status: 'ready', origin: 'up', target: 'up', log: 'ok' });
+    assert.deepEqual(await ready.json(), { status: 'ready', origin: 'up', target: 'up', log: 'ok', control: 'configured', primary: 'origin', targetFailurePolicy: 'strict' });
   });
 });

@@ -222,7 +222,7 @@ for (const connection of [
       ['tags', 'set<text>', "{'c'}"],
       ['scores', 'list<int>', '[3, 4]'],
       ['attrs', 'map<text, int>', "{'y': 2}"],
-      ['home', `${ks}.address`, "{street: 'Elm', zip: 2}"],
+      ['home', `${ks}.address`, `{"street": 'Elm', "zip": 2}`],
     ]);
     assert.equal(record.results.origin.ok, true);
     assert.equal(record.results.target.ok, true);

@@ -51,7 +51,7 @@ export const JVM17_OPTIONS: readonly string[] = [
 
 export interface CassandraOptions {
   readonly name: ClusterName;
-  /** Where it listens; a username turns on PasswordAuthenticator, a CA path turns on client TLS. */
+  /** Where it listens; a username turns on PasswordAuthenticator and CassandraAuthorizer, a CA path turns on client TLS. */
   readonly cluster: ClusterConfig;
   readonly storagePort: number;
   readonly heap: string;
@@ -91,7 +91,8 @@ export function cassandraYaml(options: CassandraOptions, dataDir: string, keysto
     '  - class_name: org.apache.cassandra.locator.SimpleSeedProvider',
     '    parameters:',
     `      - seeds: "${host}:${options.storagePort}"`,
-    ...(username === undefined ? [] : ['authenticator: PasswordAuthenticator']),
+    // With users, their permissions too, as in production: a client's rights are checked.
+    ...(username === undefined ? [] : ['authenticator: PasswordAuthenticator', 'authorizer: CassandraAuthorizer']),
     ...(tls.caPath === undefined || keystorePath === undefined
       ? []
       : [
