@@ -10,20 +10,29 @@
  *   columns asked for, of `system_schema.*` with no rows, `USE` with SET_KEYSPACE, anything
  *   else with a void result; BATCH with a void result.
  *
- * Every answer is encoded once and cached: an EXECUTE costs a map lookup and a copy into the
- * one buffer written per socket read, so the responder is never the bottleneck.
+ * It speaks protocol v3, v4 and v5, and the compression a STARTUP asks for (LZ4 or Snappy in v3
+ * and v4, LZ4 in v5), through the connection framing the proxy itself uses (ConnectionFraming):
+ * v3 and v4 bodies are compressed from the READY on; in v5, everything after the READY is
+ * checksummed segments, LZ4-compressed if asked.
+ *
+ * Every answer body is encoded once and cached: an EXECUTE costs a map lookup and the framing of
+ * the answers to everything one socket read brought, written at once, so the responder is never
+ * the bottleneck.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import {
+  ConnectionFraming,
+  DEFAULT_MAX_BODY_LENGTH,
   ErrorCode,
-  FrameDecoder,
   Opcode,
   decodeRequest,
   encodeResponse,
   encodeValue,
   headerLength,
+  startupCompression,
   type ColumnSpec,
+  type CompressionAlgorithm,
   type CqlType,
   type Frame,
   type Response,
@@ -57,6 +66,7 @@ export interface ResponderOptions {
 
 const t = (name: Extract<CqlType, { kind: 'primitive' }>['name']): CqlType => ({ kind: 'primitive', name });
 const TEXT_SET: CqlType = { kind: 'set', element: t('varchar') };
+const SUPPORTED_VERSIONS: readonly number[] = [3, 4, 5];
 const SCHEMA_VERSION = '5a1c395e-b41f-3a7b-8c9d-1a2b3c4d5e6f';
 
 function systemTables(host: string, clusterName: string): ResponderTable[] {
@@ -107,7 +117,8 @@ export class Responder {
   /** Socket reads that brought at least one whole frame, and the frames they brought: how well the peer batches its writes. */
   readonly io = { reads: 0, frames: 0 };
   private readonly tables = new Map<string, ResponderTable>();
-  private readonly prepared = new Map<string, PreparedAnswer>();
+  /** Answers to EXECUTE by protocol version, then prepared id (latin1). */
+  private readonly prepared = new Map<number, Map<string, PreparedAnswer>>();
   private readonly queries = new Map<string, Buffer>();
   private readonly sockets = new Set<Socket>();
 
@@ -147,11 +158,11 @@ export class Responder {
   private serve(socket: Socket): void {
     this.sockets.add(socket);
     socket.setNoDelay(true);
-    const decoder = new FrameDecoder();
+    const framing = new ConnectionFraming(DEFAULT_MAX_BODY_LENGTH);
     socket.on('data', (chunk: Buffer) => {
       let frames: Frame[];
       try {
-        frames = decoder.push(chunk);
+        frames = framing.read(chunk);
       } catch {
         socket.destroy();
         return;
@@ -159,69 +170,103 @@ export class Responder {
       if (frames.length === 0) return;
       this.io.reads++;
       this.io.frames += frames.length;
-      // One write per read: the answers to everything that arrived together leave together.
-      const out: Buffer[] = [];
-      let length = 0;
+      // One write per read: the answers to everything that arrived together leave together…
+      let out: Frame[] = [];
       for (const frame of frames) {
-        const answer = this.answer(frame);
-        out.push(answer);
-        length += answer.length;
+        if (frame.opcode !== Opcode.STARTUP) {
+          out.push(this.answer(frame));
+          continue;
+        }
+        // …but for a STARTUP's READY, after which the framing changes: compression starts with
+        // the READY in v3 and v4, and in v5 segments (compressed or not) start after it.
+        const { answer, compression } = this.startup(frame);
+        if (answer.opcode !== Opcode.READY) {
+          out.push(answer);
+          continue;
+        }
+        if (frame.version < 5) {
+          if (out.length > 0) socket.write(framing.write(out));
+          framing.compress(compression);
+          out = [answer];
+        } else {
+          out.push(answer);
+          socket.write(framing.write(out));
+          framing.compress(compression);
+          framing.startSegments();
+          out = [];
+        }
       }
-      socket.write(out.length === 1 ? out[0]! : Buffer.concat(out, length));
+      if (out.length > 0) socket.write(framing.write(out));
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.sockets.delete(socket));
   }
 
-  /** The whole response frame for one request frame. */
-  private answer(frame: Frame): Buffer {
+  /** READY, with the compression the STARTUP asked for, or the error for one it cannot have. */
+  private startup(frame: Frame): { answer: Frame; compression: CompressionAlgorithm | undefined } {
     const { version, stream } = frame;
-    if (version !== 3 && version !== 4) {
-      const message = `Invalid or unsupported protocol version (${version}); supported versions are (3/v3, 4/v4)`;
-      return encodeResponse(4, stream, { type: 'ERROR', code: ErrorCode.PROTOCOL_ERROR, message });
+    this.counts.startup++;
+    if (!SUPPORTED_VERSIONS.includes(version)) return { answer: this.answer(frame), compression: undefined };
+    try {
+      const { message } = decodeRequest(frame);
+      const compression = message.type === 'STARTUP' ? startupCompression(version, message.options['COMPRESSION']) : undefined;
+      return { answer: responseFrame(version, stream, { type: 'READY' }), compression };
+    } catch (error) {
+      return { answer: responseFrame(version, stream, { type: 'ERROR', code: ErrorCode.PROTOCOL_ERROR, message: (error as Error).message }), compression: undefined };
+    }
+  }
+
+  /** The response frame for one request frame. */
+  private answer(frame: Frame): Frame {
+    const { version, stream } = frame;
+    if (!SUPPORTED_VERSIONS.includes(version)) {
+      const message = `Invalid or unsupported protocol version (${version}); supported versions are (3/v3, 4/v4, 5/v5)`;
+      return responseFrame(4, stream, { type: 'ERROR', code: ErrorCode.PROTOCOL_ERROR, message });
     }
     if (frame.opcode === Opcode.EXECUTE && (frame.flags & 0x04) === 0) {
-      // The hot path, without decoding: <short bytes id><consistency><flags>…
+      // The hot path, without decoding: <short bytes id>[<short bytes result metadata id> (v5)]<consistency><flags>…
       this.counts.execute++;
       const body = frame.body;
       const idLength = body.readUInt16BE(0);
-      const found = this.prepared.get(body.toString('latin1', 2, 2 + idLength));
+      const found = this.prepared.get(version)?.get(body.toString('latin1', 2, 2 + idLength));
       if (found === undefined) {
         const id = Buffer.from(body.subarray(2, 2 + idLength));
-        return encodeResponse(version, stream, { type: 'ERROR', code: ErrorCode.UNPREPARED, message: 'unknown prepared id', details: { kind: 'unprepared', id } });
+        return responseFrame(version, stream, { type: 'ERROR', code: ErrorCode.UNPREPARED, message: 'unknown prepared id', details: { kind: 'unprepared', id } });
       }
-      const skipMetadata = (body[2 + idLength + 2]! & 0x02) !== 0;
-      return frameOf(version, stream, Opcode.RESULT, skipMetadata ? found.bare : found.full);
+      let consistencyAt = 2 + idLength;
+      if (version >= 5) consistencyAt += 2 + body.readUInt16BE(consistencyAt);
+      // The flags are a byte before v5 and a big-endian int in v5: SKIP_METADATA (0x02) is in their last byte.
+      const skipMetadata = (body[consistencyAt + (version >= 5 ? 5 : 2)]! & 0x02) !== 0;
+      return { version, isResponse: true, flags: 0, stream, opcode: Opcode.RESULT, body: skipMetadata ? found.bare : found.full };
     }
     try {
       return this.decodeAndAnswer(frame);
     } catch (error) {
-      return encodeResponse(version, stream, { type: 'ERROR', code: ErrorCode.SERVER_ERROR, message: `responder: ${(error as Error).message}` });
+      return responseFrame(version, stream, { type: 'ERROR', code: ErrorCode.SERVER_ERROR, message: `responder: ${(error as Error).message}` });
     }
   }
 
-  private decodeAndAnswer(frame: Frame): Buffer {
+  private decodeAndAnswer(frame: Frame): Frame {
     const { version, stream } = frame;
     const { message } = decodeRequest(frame);
     switch (message.type) {
       case 'OPTIONS':
         this.counts.options++;
-        return encodeResponse(version, stream, { type: 'SUPPORTED', options: { CQL_VERSION: ['3.4.6'], COMPRESSION: [], PROTOCOL_VERSIONS: ['3/v3', '4/v4'] } });
+        return responseFrame(version, stream, { type: 'SUPPORTED', options: { CQL_VERSION: ['3.4.6'], COMPRESSION: ['lz4', 'snappy'], PROTOCOL_VERSIONS: ['3/v3', '4/v4', '5/v5'] } });
       case 'STARTUP':
-        this.counts.startup++;
-        return encodeResponse(version, stream, { type: 'READY' });
+        return this.startup(frame).answer;
       case 'REGISTER':
         this.counts.register++;
-        return encodeResponse(version, stream, { type: 'READY' });
+        return responseFrame(version, stream, { type: 'READY' });
       case 'AUTH_RESPONSE':
         this.counts.other++;
-        return encodeResponse(version, stream, { type: 'AUTH_SUCCESS', token: null });
+        return responseFrame(version, stream, { type: 'AUTH_SUCCESS', token: null });
       case 'BATCH':
         this.counts.batch++;
-        return encodeResponse(version, stream, { type: 'RESULT', result: { kind: 'void' } });
+        return responseFrame(version, stream, { type: 'RESULT', result: { kind: 'void' } });
       case 'PREPARE':
         this.counts.prepare++;
-        return encodeResponse(version, stream, this.prepare(message.query, version));
+        return responseFrame(version, stream, this.prepare(message.query, version));
       case 'QUERY': {
         this.counts.query++;
         const key = `${version}:${message.params.skipMetadata ? 's' : 'f'}:${message.query}`;
@@ -230,23 +275,30 @@ export class Responder {
           body = bodyOf(version, this.query(message.query, message.params.skipMetadata));
           this.queries.set(key, body);
         }
-        return frameOf(version, stream, Opcode.RESULT, body);
+        return { version, isResponse: true, flags: 0, stream, opcode: Opcode.RESULT, body };
       }
       case 'EXECUTE':
         // Only with a custom payload: the hot path handles the rest.
         this.counts.execute++;
-        return encodeResponse(version, stream, { type: 'RESULT', result: { kind: 'void' } });
+        return responseFrame(version, stream, { type: 'RESULT', result: { kind: 'void' } });
     }
   }
 
   private prepare(query: string, version: number): Response {
     const id = createHash('md5').update(query).digest();
+    // v5: the id of the result metadata, which the client sends back with each EXECUTE; it never changes here.
+    const resultMetadataId = version >= 5 ? { resultMetadataId: createHash('md5').update(`${query}\0result`).digest() } : {};
+    let answers = this.prepared.get(version);
+    if (answers === undefined) {
+      answers = new Map();
+      this.prepared.set(version, answers);
+    }
     const statement = parseStatement(query);
     const table = statement && this.lookup(statement.table);
     if (statement === undefined || table === undefined) {
       // Unknown shape: no bind markers, a void result.
-      const result = { kind: 'prepared', id, variables: { pkIndexes: [], columns: [] }, resultMetadata: { columnCount: 0 } } as const;
-      this.prepared.set(id.toString('latin1'), { full: bodyOf(version, { kind: 'void' }), bare: bodyOf(version, { kind: 'void' }) });
+      const result = { kind: 'prepared', id, ...resultMetadataId, variables: { pkIndexes: [], columns: [] }, resultMetadata: { columnCount: 0 } } as const;
+      answers.set(id.toString('latin1'), { full: bodyOf(version, { kind: 'void' }), bare: bodyOf(version, { kind: 'void' }) });
       return { type: 'RESULT', result };
     }
     const column = (name: string): ResponderColumn => {
@@ -262,15 +314,15 @@ export class Responder {
       const selected = statement.selected === '*' ? table.columns : statement.selected.map(column);
       const columns = selected.map(spec);
       const rows = sampleRows(table, selected, version);
-      this.prepared.set(id.toString('latin1'), {
+      answers.set(id.toString('latin1'), {
         full: bodyOf(version, { kind: 'rows', metadata: { columnCount: columns.length, columns }, rows }),
         bare: bodyOf(version, { kind: 'rows', metadata: { columnCount: columns.length }, rows }),
       });
-      return { type: 'RESULT', result: { kind: 'prepared', id, variables, resultMetadata: { columnCount: columns.length, columns } } };
+      return { type: 'RESULT', result: { kind: 'prepared', id, ...resultMetadataId, variables, resultMetadata: { columnCount: columns.length, columns } } };
     }
     const empty = bodyOf(version, { kind: 'void' });
-    this.prepared.set(id.toString('latin1'), { full: empty, bare: empty });
-    return { type: 'RESULT', result: { kind: 'prepared', id, variables, resultMetadata: { columnCount: 0 } } };
+    answers.set(id.toString('latin1'), { full: empty, bare: empty });
+    return { type: 'RESULT', result: { kind: 'prepared', id, ...resultMetadataId, variables, resultMetadata: { columnCount: 0 } } };
   }
 
   private query(query: string, skipMetadata: boolean): ResultOf {
@@ -339,15 +391,11 @@ function bodyOf(version: number, result: ResultOf): Buffer {
   return Buffer.from(encodeResponse(version, 0, { type: 'RESULT', result }).subarray(headerLength(version)));
 }
 
-function frameOf(version: number, stream: number, opcode: number, body: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(9 + body.length);
-  out[0] = 0x80 | version;
-  out[1] = 0;
-  out.writeInt16BE(stream, 2);
-  out[4] = opcode;
-  out.writeInt32BE(body.length, 5);
-  body.copy(out, 9);
-  return out;
+/** A response as a frame, for the connection's framing to write. */
+function responseFrame(version: number, stream: number, response: Response): Frame {
+  const bytes = encodeResponse(version, stream, response);
+  const header = headerLength(version);
+  return { version, isResponse: true, flags: bytes.readUInt8(1), stream, opcode: bytes.readUInt8(header - 5), body: bytes.subarray(header) };
 }
 
 function uuidOf(text: string): string {

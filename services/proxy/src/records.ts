@@ -16,14 +16,16 @@ export interface RecordedStatement {
 export interface Recording {
   readonly kind: MutationRecord['kind'];
   readonly consistency: number;
-  readonly serialConsistency?: number;
-  readonly writeTimestamp?: bigint;
+  readonly serialConsistency: number | undefined;
+  readonly writeTimestamp: bigint | undefined;
   /** One per statement: a batch has several. */
   readonly infos: readonly StatementInfo[];
   readonly statements: readonly RecordedStatement[];
 }
 
-export interface RecordInput extends Recording {
+/** On the request path, so every field is always there: objects of one shape stay fast. */
+export interface RecordInput {
+  readonly recording: Recording;
   readonly ctx: ProxyContext;
   readonly session: { readonly id: string; readonly clientAddress: string; readonly driver?: string | undefined; readonly keyspace?: string | undefined };
   readonly receivedAt: number;
@@ -57,9 +59,10 @@ class RecordedValue implements BoundValue {
 
 /** The mutation as the event log will keep it. Built on the request path, so kept to plain literals. */
 export function mutationRecord(input: RecordInput): MutationRecord {
-  const statements = input.statements.map((s, i) => describe(s, input.infos[i]!, input.session.keyspace));
+  const { recording } = input;
+  const statements = recording.statements.map((s, i) => describe(s, recording.infos[i]!, input.session.keyspace));
   const first = statements[0]!;
-  const batch = input.kind === 'batch';
+  const batch = recording.kind === 'batch';
   return {
     statement: batch ? statements.map((s) => s.statement).join('; ') : first.statement,
     preparedId: first.preparedId,
@@ -74,11 +77,11 @@ export function mutationRecord(input: RecordInput): MutationRecord {
     clientAddress: input.session.clientAddress,
     driver: input.session.driver,
     receivedAt: input.receivedAt,
-    kind: input.kind,
-    consistency: input.consistency,
-    serialConsistency: input.serialConsistency,
-    writeTimestamp: input.writeTimestamp,
-    nonIdempotent: union(input.infos.map((info, i) => resolveIncrement(info, input.statements[i]!.prepared))),
+    kind: recording.kind,
+    consistency: recording.consistency,
+    serialConsistency: recording.serialConsistency,
+    writeTimestamp: recording.writeTimestamp,
+    nonIdempotent: union(recording.infos.map((info, i) => resolveIncrement(info, recording.statements[i]!.prepared))),
     children: batch ? statements : undefined,
     results: { origin: result(input.outcomes, 'origin'), target: result(input.outcomes, 'target') },
     request: input.request,

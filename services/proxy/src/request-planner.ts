@@ -15,8 +15,8 @@ type CustomPayload = Envelope<Request>['customPayload'];
 
 /** What planning reads: the session's and the proxy's state, as plain values and functions. */
 export interface PlannerInputs {
-  readonly version: number;
-  readonly readMode: ReadMode;
+  /** Read when planning: a control command may change it at any time. */
+  readonly live: { readonly readMode: ReadMode };
   /** PROXY_REPLACE_NOW_UUID: the proxy generates what the clusters would each generate differently. */
   readonly replaceNowUuid: boolean;
   readonly classify: (query: string) => StatementInfo;
@@ -34,7 +34,7 @@ export type Plan =
   /** The primary answers; with `shadow`, the other cluster runs it too, to compare. */
   | { readonly kind: 'read'; readonly shadow: boolean; readonly request: ClusterRequest }
   /** Both clusters run it; a `recording` is for the mutation log, `use` changes the session's keyspace; `label` names it in metrics. */
-  | { readonly kind: 'both'; readonly request: ClusterRequest; readonly label: string; readonly use: boolean; readonly recording?: Recording };
+  | { readonly kind: 'both'; readonly request: ClusterRequest; readonly label: string; readonly use: boolean; readonly recording: Recording | undefined };
 
 /**
  * Plans a QUERY, EXECUTE or BATCH: the route, each cluster's body (its own prepared ids, the
@@ -59,16 +59,16 @@ export function planPrepare(query: string, replaceNowUuid: boolean): ReturnType<
 
 function planQuery(frame: Frame, message: QueryMessage, customPayload: CustomPayload, inputs: PlannerInputs): Plan {
   const info = inputs.classify(message.query);
-  const where = route(info, inputs.readMode);
+  const where = route(info, inputs.live.readMode);
   if (where.kind === 'virtual') return where;
   const request = { opcode: frame.opcode, flags: frame.flags, kind: kindOf(info), consistency: message.params.consistency };
   if (where.kind === 'primary') return { kind: 'read', shadow: where.shadow, request: { ...request, body: () => frame.body } };
 
   const query = inputs.replaceNowUuid && (info.nonIdempotent.now || info.nonIdempotent.uuid) ? replaceNowAndUuid(message.query) : message.query;
   const params = withTimestamp(info, message.params, inputs);
-  const body = query === message.query && params === message.params ? frame.body : encodeRequestBody({ type: 'QUERY', query, params }, inputs.version, customPayload);
+  const body = query === message.query && params === message.params ? frame.body : encodeRequestBody({ type: 'QUERY', query, params }, frame.version, customPayload);
   const recorded: RecordedStatement = { statement: query, values: params.values ?? [], names: params.names };
-  return { kind: 'both', request: { ...request, body: () => body }, label: info.kind, use: info.kind === 'use', ...recordingOf(info, params, recorded) };
+  return { kind: 'both', request: { ...request, body: () => body }, label: info.kind, use: info.kind === 'use', recording: recordingOf(info, params, recorded) };
 }
 
 function planExecute(frame: Frame, message: ExecuteMessage, customPayload: CustomPayload, inputs: PlannerInputs): Plan {
@@ -80,12 +80,12 @@ function planExecute(frame: Frame, message: ExecuteMessage, customPayload: Custo
   const body = (cluster: ClusterName): Buffer =>
     statement.ids[cluster].equals(message.id) && params === message.params
       ? frame.body
-      : encodeRequestBody({ ...message, id: statement.ids[cluster], params }, inputs.version, customPayload);
+      : encodeRequestBody({ ...message, id: statement.ids[cluster], params }, frame.version, customPayload);
   const request: ClusterRequest = { opcode: frame.opcode, flags: frame.flags, body, kind: kindOf(info), consistency: params.consistency, prepared: [statement] };
-  const where = route(info, inputs.readMode);
+  const where = route(info, inputs.live.readMode);
   if (where.kind !== 'both') return { kind: 'read', shadow: where.kind === 'primary' && where.shadow, request };
   const recorded: RecordedStatement = { statement: statement.query, prepared: statement, values: params.values ?? [], names: params.names };
-  return { kind: 'both', request, label: info.kind, use: info.kind === 'use', ...recordingOf(info, params, recorded) };
+  return { kind: 'both', request, label: info.kind, use: info.kind === 'use', recording: recordingOf(info, params, recorded) };
 }
 
 function planBatch(frame: Frame, message: BatchMessage, customPayload: CustomPayload, inputs: PlannerInputs): Plan {
@@ -107,7 +107,7 @@ function planBatch(frame: Frame, message: BatchMessage, customPayload: CustomPay
   const body = (cluster: ClusterName): Buffer =>
     encodeRequestBody(
       { ...message, timestamp, statements: children.map((c) => (c.statement.kind === 'prepared' ? { ...c.statement, id: c.prepared!.ids[cluster] } : c.statement)) },
-      inputs.version,
+      frame.version,
       customPayload,
     );
   const prepared = children.flatMap((c) => (c.prepared ? [c.prepared] : []));
@@ -119,7 +119,7 @@ function planBatch(frame: Frame, message: BatchMessage, customPayload: CustomPay
     recording: {
       kind: 'batch',
       consistency: message.consistency,
-      ...(message.serialConsistency === undefined ? {} : { serialConsistency: message.serialConsistency }),
+      serialConsistency: message.serialConsistency,
       writeTimestamp: timestamp,
       infos: children.map((c) => c.info),
       statements: children.map((c) => ({
@@ -133,17 +133,15 @@ function planBatch(frame: Frame, message: BatchMessage, customPayload: CustomPay
 }
 
 /** Anything that may have changed data is the log's; reads and USE are not. */
-function recordingOf(info: StatementInfo, params: QueryParameters, statement: RecordedStatement): { recording?: Recording } {
-  if (info.kind === 'use' || info.kind === 'read') return {};
+function recordingOf(info: StatementInfo, params: QueryParameters, statement: RecordedStatement): Recording | undefined {
+  if (info.kind === 'use' || info.kind === 'read') return undefined;
   return {
-    recording: {
-      kind: info.kind === 'write' ? (info.mutation ?? 'update') : info.kind === 'ddl' ? 'ddl' : 'other',
-      consistency: params.consistency,
-      ...(params.serialConsistency === undefined ? {} : { serialConsistency: params.serialConsistency }),
-      ...(params.timestamp === undefined ? {} : { writeTimestamp: params.timestamp }),
-      infos: [info],
-      statements: [statement],
-    },
+    kind: info.kind === 'write' ? (info.mutation ?? 'update') : info.kind === 'ddl' ? 'ddl' : 'other',
+    consistency: params.consistency,
+    serialConsistency: params.serialConsistency,
+    writeTimestamp: params.timestamp,
+    infos: [info],
+    statements: [statement],
   };
 }
 

@@ -21,10 +21,11 @@ import { DualForwarder, NOT_PREPARED, preparedOf, type ClusterRequest } from './
 import { Handshake } from './handshake.js';
 import { hideInjected } from './nondeterministic.js';
 import { chooseResponse, other, type Outcome, type Outcomes } from './outcome.js';
+import type { MutationRecord } from './mutation-sink.js';
 import { mutationRecord, type Recording } from './records.js';
 import { useRequest } from './rejoin.js';
 import { PROXY_VERSIONS, replyVersion, responseFrame, unsupportedVersionFrame } from './replies.js';
-import { planPrepare, planRequest, type Plan } from './request-planner.js';
+import { planPrepare, planRequest, type Plan, type PlannerInputs } from './request-planner.js';
 import { localRow, peerRows } from './virtual-topology.js';
 
 /** Why the session is not reading its client: a cluster's socket is full, or the client's is. */
@@ -57,6 +58,7 @@ export class ClientSession {
   private readonly holds = new Set<Hold>();
   private readonly writeToClient: (bytes: Buffer) => boolean;
   private readonly handshakeTimer: NodeJS.Timeout;
+  private readonly planning: PlannerInputs;
 
   constructor(
     private readonly socket: Socket,
@@ -71,6 +73,14 @@ export class ClientSession {
       onCongested: (congested) => this.hold('cluster-congested', congested),
     });
     this.handshake = new Handshake(ctx, this.clusters);
+    // Made once: the planner reads the live read mode when it plans.
+    this.planning = {
+      live: ctx.live,
+      replaceNowUuid: proxy.replaceNowUuid,
+      classify: ctx.classify,
+      prepared: (id) => ctx.prepared.get(id),
+      timestamp: () => ctx.clock.next(),
+    };
     this.writeToClient = coalescedWriter(socket);
     this.handshakeTimer = setTimeout(() => this.handshakeTimedOut(), proxy.handshakeTimeoutMs).unref();
     if (proxy.idleTimeoutMs > 0) {
@@ -226,15 +236,7 @@ export class ClientSession {
   // ── requests ───────────────────────────────────────────────────────────────────────────
 
   private plan(frame: Frame, envelope: Envelope<Request>, message: Extract<Request, { type: 'QUERY' | 'EXECUTE' | 'BATCH' }>): Plan {
-    const { ctx } = this;
-    return planRequest(frame, message, envelope.customPayload, {
-      version: this.version,
-      readMode: ctx.live.readMode,
-      replaceNowUuid: ctx.config.proxy.replaceNowUuid,
-      classify: ctx.classify,
-      prepared: (id) => ctx.prepared.get(id),
-      timestamp: () => ctx.clock.next(),
-    });
+    return planRequest(frame, message, envelope.customPayload, this.planning);
   }
 
   private async run(frame: Frame, plan: Plan): Promise<void> {
@@ -248,7 +250,7 @@ export class ClientSession {
       case 'both':
         if (plan.use) return this.use(frame, plan.request);
         if (this.refusedUnlogged(frame)) return;
-        return this.forwardToBoth(frame, plan.request, plan.label, plan.recording && ((outcomes) => this.record(frame, plan.request, plan.recording!, outcomes)));
+        return this.forwardToBoth(frame, plan.request, plan.label, plan.recording);
     }
   }
 
@@ -329,10 +331,11 @@ export class ClientSession {
    * the log first: under LOG_DURABILITY=acked the answer waits until the journal has it, and a
    * mutation the journal could not take is not acknowledged.
    */
-  private async forwardToBoth(frame: Frame, request: ClusterRequest, kind: string, toLog?: (outcomes: Outcomes) => ReturnType<typeof mutationRecord>): Promise<void> {
+  private async forwardToBoth(frame: Frame, request: ClusterRequest, kind: string, recording?: Recording): Promise<void> {
+    const receivedAt = Date.now();
     const outcomes = await this.clusters.callBoth(request, kind);
     const answer = chooseResponse(outcomes, this.ctx.live.primary, this.ctx.config.proxy.targetFailurePolicy);
-    const logged = toLog === undefined ? undefined : this.ctx.sink.record(toLog(outcomes));
+    const logged = recording === undefined ? undefined : this.ctx.sink.record(this.record(frame, request, recording, receivedAt, outcomes));
     if (logged !== undefined) {
       try {
         await logged;
@@ -353,12 +356,12 @@ export class ClientSession {
   }
 
   /** The log's record of a request both clusters ran; origin's body is built now, after any re-prepare. */
-  private record(frame: Frame, request: ClusterRequest, recording: Recording, outcomes: Outcomes): ReturnType<typeof mutationRecord> {
+  private record(frame: Frame, request: ClusterRequest, recording: Recording, receivedAt: number, outcomes: Outcomes): MutationRecord {
     return mutationRecord({
-      ...recording,
+      recording,
       ctx: this.ctx,
       session: this,
-      receivedAt: Date.now(),
+      receivedAt,
       request: { version: this.version, opcode: frame.opcode, flags: frame.flags, body: request.body('origin') },
       outcomes,
     });

@@ -14,7 +14,7 @@ function frameOf(message: PlannedMessage): Frame {
 
 function inputs(overrides: Partial<PlannerInputs> = {}): PlannerInputs {
   let next = 1_000n;
-  return { version: 4, readMode: 'primary-only', replaceNowUuid: false, classify, prepared: () => undefined, timestamp: () => next++, ...overrides };
+  return { live: { readMode: 'primary-only' }, replaceNowUuid: false, classify, prepared: () => undefined, timestamp: () => next++, ...overrides };
 }
 
 function plan(message: PlannedMessage, with_: Partial<PlannerInputs> = {}): Plan {
@@ -46,7 +46,7 @@ describe('planRequest', () => {
     assert.equal(planned.kind, 'read');
     assert.equal(planned.kind === 'read' && planned.shadow, false);
     assert.ok(planned.kind === 'read' && planned.request.body('origin').equals(frameOf(message).body), 'the same bytes');
-    const shadowed = plan(message, { readMode: 'dual-async' });
+    const shadowed = plan(message, { live: { readMode: 'dual-async' } });
     assert.equal(shadowed.kind === 'read' && shadowed.shadow, true);
   });
 
